@@ -1,0 +1,204 @@
+"""Merge paper records seen several times (same page or across pages) into one row per paper.
+
+Owns title normalisation, the merge rule and stable paper ids. It does not parse, tag or cluster.
+
+The rule, in order:
+1. Records whose normalised titles are equal are the same paper, unless both carry abstracts that share
+   too little (token-set similarity below `abstract_threshold`): then they are different papers that
+   happen to share a title, and each keeps its own row and id.
+2. Records whose normalised titles are near-identical (rapidfuzz ratio >= `title_threshold`: a typo,
+   a dropped hyphen) merge on the same abstract condition. Candidates come from blocking keys (the two
+   rarest title words, the title's first and last 16 characters), so cost grows with n, not n^2.
+3. A merged paper shows the title spelling seen most often and the abstract seen most often; on a tie the
+   longer abstract wins (two versions of one work: the fuller text is kept), the other versions are kept
+   in `abstract_variants`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import unicodedata
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from typing import Iterable, Sequence
+
+import pandas as pd
+from rapidfuzz import fuzz
+
+from lib import schema as S
+from lib.ingest import Record
+
+_NON_WORD = re.compile(r"[\W_]+")
+TITLE_THRESHOLD = 95.0
+ABSTRACT_THRESHOLD = 60.0
+_ABSTRACT_PROBE = 800  # characters compared; versions of one work agree well before this
+_MAX_BLOCK = 500  # a blocking key shared by more titles than this says nothing
+
+
+def normalize_title(title: str) -> str:
+    """Case, accents' composition, punctuation and spacing folded away: the identity of a title."""
+    text = unicodedata.normalize("NFKC", title).casefold()
+    return _NON_WORD.sub(" ", text).strip()
+
+
+def make_paper_id(key: str) -> str:
+    return "p" + hashlib.sha1(key.encode("utf-8")).hexdigest()[:15]
+
+
+@dataclass
+class _Group:
+    key: str  # normalised title
+    members: list[Record] = field(default_factory=list)
+
+    def abstract(self) -> str:
+        return next((r.abstract for r in self.members if r.abstract), "")
+
+
+@dataclass
+class DedupeResult:
+    papers: pd.DataFrame
+    merges: list[dict]  # one entry per paper built from more than one record
+    same_title_splits: list[dict]  # titles shared by papers whose abstracts differ
+
+
+def abstracts_compatible(a: str, b: str, threshold: float = ABSTRACT_THRESHOLD) -> bool:
+    if not a or not b:
+        return True
+    return fuzz.token_set_ratio(a[:_ABSTRACT_PROBE], b[:_ABSTRACT_PROBE]) >= threshold
+
+
+def dedupe(
+    records: Sequence[Record],
+    *,
+    title_threshold: float = TITLE_THRESHOLD,
+    abstract_threshold: float = ABSTRACT_THRESHOLD,
+) -> DedupeResult:
+    """One row per paper, in order of first appearance (by source name, then line), whatever the input order."""
+    ordered = sorted(records, key=lambda r: (r.source, r.line, r.title, r.abstract))
+    groups = _exact_groups(ordered, abstract_threshold)
+    parent = list(range(len(groups)))
+
+    def find(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    for i, j in _candidate_pairs([g.key for g in groups]):
+        gi, gj = groups[i], groups[j]
+        if gi.key == gj.key:
+            continue  # split on purpose in step 1
+        if fuzz.ratio(gi.key, gj.key) >= title_threshold and abstracts_compatible(
+            gi.abstract(), gj.abstract(), abstract_threshold
+        ):
+            ri, rj = find(i), find(j)
+            parent[max(ri, rj)] = min(ri, rj)
+    merged: dict[int, list[Record]] = defaultdict(list)
+    for i, g in enumerate(groups):
+        merged[find(i)].extend(g.members)
+    rows = [_paper_row(sorted(m, key=lambda r: (r.source, r.line))) for m in merged.values()]
+    _assign_ids(rows)
+    rows.sort(key=lambda row: row["_first"])
+    merges = [_merge_entry(row) for row in rows if len(row[S.SOURCE_LINES]) > 1]
+    splits = _splits(rows)
+    frame = pd.DataFrame(
+        [{k: v for k, v in row.items() if not k.startswith("_")} for row in rows],
+        columns=[S.PAPER_ID, S.TITLE, S.ABSTRACT, S.ABSTRACT_VARIANTS, S.SOURCES, S.N_SOURCES,
+                 S.SOURCE_LINES, S.LISTING_DATES],
+    )
+    frame[S.N_SOURCES] = frame[S.N_SOURCES].astype("int64")
+    return DedupeResult(frame, merges, splits)
+
+
+def _exact_groups(ordered: Iterable[Record], abstract_threshold: float) -> list[_Group]:
+    by_key: dict[str, list[_Group]] = defaultdict(list)
+    groups: list[_Group] = []
+    for record in ordered:
+        key = normalize_title(record.title)
+        for group in by_key[key]:
+            if abstracts_compatible(group.abstract(), record.abstract, abstract_threshold):
+                group.members.append(record)
+                break
+        else:
+            group = _Group(key, [record])
+            by_key[key].append(group)
+            groups.append(group)
+    return groups
+
+
+def _candidate_pairs(keys: list[str]) -> set[tuple[int, int]]:
+    """Pairs of indices sharing a blocking key; each pair once, smaller index first."""
+    tokens = [k.split() for k in keys]
+    df = Counter(t for toks in tokens for t in set(toks))
+    blocks: dict[str, list[int]] = defaultdict(list)
+    for i, (key, toks) in enumerate(zip(keys, tokens)):
+        rare = sorted(set(toks), key=lambda t: (df[t], t))[:2]
+        for block in [f"w:{t}" for t in rare] + [f"a:{key[:16]}", f"z:{key[-16:]}"]:
+            blocks[block].append(i)
+    pairs: set[tuple[int, int]] = set()
+    for members in blocks.values():
+        if 1 < len(members) <= _MAX_BLOCK:
+            for a in range(len(members)):
+                for b in range(a + 1, len(members)):
+                    pairs.add((members[a], members[b]))
+    return pairs
+
+
+def _paper_row(members: list[Record]) -> dict:
+    title = _most_common([r.title for r in members])
+    abstracts = Counter(r.abstract for r in members if r.abstract)
+    ranked = sorted(abstracts, key=lambda a: (-abstracts[a], -len(a), a))
+    sources = sorted({r.source for r in members})
+    keys = Counter(normalize_title(r.title) for r in members)
+    return {
+        S.PAPER_ID: "",
+        S.TITLE: title,
+        S.ABSTRACT: ranked[0] if ranked else "",
+        S.ABSTRACT_VARIANTS: ranked[1:],
+        S.SOURCES: sources,
+        S.N_SOURCES: len(sources),
+        S.SOURCE_LINES: [f"{r.source}:{r.line}" for r in members],
+        S.LISTING_DATES: sorted({r.listing_date for r in members if r.listing_date}),
+        "_key": min(keys, key=lambda k: (-keys[k], k)),
+        "_first": (members[0].source, members[0].line),
+        "_titles": sorted({r.title for r in members}),
+    }
+
+
+def _most_common(values: list[str]) -> str:
+    counts = Counter(values)
+    return max(counts, key=lambda v: (counts[v], -values.index(v)))
+
+
+def _assign_ids(rows: list[dict]) -> None:
+    by_key: dict[str, list[dict]] = defaultdict(list)
+    for row in rows:
+        by_key[row["_key"]].append(row)
+    for key, same in by_key.items():
+        for row in same:
+            # Papers sharing a title are told apart by their abstract, so neither id depends on order.
+            suffix = "" if len(same) == 1 else "\n" + normalize_title(row[S.ABSTRACT])[:300]
+            row[S.PAPER_ID] = make_paper_id(key + suffix)
+
+
+def _merge_entry(row: dict) -> dict:
+    return {
+        "paper_id": row[S.PAPER_ID],
+        "title": row[S.TITLE],
+        "n_records": len(row[S.SOURCE_LINES]),
+        "where": row[S.SOURCE_LINES],
+        "title_variants": row["_titles"] if len(row["_titles"]) > 1 else [],
+        "n_abstract_versions": 1 + len(row[S.ABSTRACT_VARIANTS]),
+    }
+
+
+def _splits(rows: list[dict]) -> list[dict]:
+    by_key: dict[str, list[dict]] = defaultdict(list)
+    for row in rows:
+        by_key[row["_key"]].append(row)
+    return [
+        {"title": same[0][S.TITLE], "paper_ids": [r[S.PAPER_ID] for r in same]}
+        for same in by_key.values()
+        if len(same) > 1
+    ]

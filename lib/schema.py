@@ -1,0 +1,73 @@
+"""Column names and types of the one canonical papers table.
+
+Every other module names columns through these constants; nothing here computes anything.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+PAPER_ID = "paper_id"
+TITLE = "title"
+ABSTRACT = "abstract"
+ABSTRACT_VARIANTS = "abstract_variants"
+SOURCES = "sources"
+N_SOURCES = "n_sources"
+SOURCE_LINES = "source_lines"
+LISTING_DATES = "listing_dates"
+THEMES = "themes"
+THEME_MENTIONS = "theme_mentions"
+THEME_EVIDENCE = "theme_evidence"
+CODE_URL = "code_url"
+ARXIV_ID = "arxiv_id"
+PUBLISHED = "published"
+DATASETS = "datasets"
+PAPER_TYPE = "paper_type"
+CLUSTER = "cluster"
+CLUSTER_LABEL = "cluster_label"
+X = "x"
+Y = "y"
+SIMILAR_IDS = "similar_ids"
+
+# Column -> kind. "list" columns hold lists of strings; "json" holds a JSON object as text.
+COLUMNS: dict[str, str] = {
+    PAPER_ID: "str",
+    TITLE: "str",
+    ABSTRACT: "str",
+    ABSTRACT_VARIANTS: "list",
+    SOURCES: "list",
+    N_SOURCES: "int",
+    SOURCE_LINES: "list",
+    LISTING_DATES: "list",
+    THEMES: "list",
+    THEME_MENTIONS: "list",
+    THEME_EVIDENCE: "json",
+    CODE_URL: "optstr",
+    ARXIV_ID: "optstr",
+    PUBLISHED: "optstr",
+    DATASETS: "list",
+    PAPER_TYPE: "str",
+    CLUSTER: "int",
+    CLUSTER_LABEL: "str",
+    X: "float",
+    Y: "float",
+    SIMILAR_IDS: "list",
+}
+
+LIST_COLUMNS = tuple(c for c, kind in COLUMNS.items() if kind == "list")
+
+PAPER_TYPES = ("method", "survey", "benchmark")
+
+
+def empty_papers() -> pd.DataFrame:
+    """A papers table with every column and no rows."""
+    return pd.DataFrame({c: pd.Series(dtype=_dtype(k)) for c, k in COLUMNS.items()})
+
+
+def _dtype(kind: str) -> str:
+    return {"int": "int64", "float": "float64"}.get(kind, "object")
+
+
+def missing_columns(papers: pd.DataFrame) -> list[str]:
+    """Names of canonical columns that `papers` lacks, in schema order."""
+    return [c for c in COLUMNS if c not in papers.columns]

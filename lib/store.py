@@ -1,0 +1,138 @@
+"""The one owner of Paper Atlas's files: where the data folder is, what is in it, and atomic writes.
+
+Every other module receives paths or objects from here; nothing else joins paths under `data/`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+ENV_VAR = "PAPER_ATLAS_DATA"
+DEFAULT_DATA = Path(__file__).resolve().parent.parent / "data"
+LISTING_SUFFIXES = (".txt",)
+
+
+@dataclass(frozen=True)
+class DataDir:
+    """The layout of one collection: raw inputs, taxonomy beside them, built outputs in processed/."""
+
+    root: Path
+
+    @property
+    def raw(self) -> Path:
+        return self.root / "raw"
+
+    @property
+    def taxonomy(self) -> Path:
+        return self.root / "themes.toml"
+
+    @property
+    def processed(self) -> Path:
+        return self.root / "processed"
+
+    @property
+    def papers_path(self) -> Path:
+        return self.processed / "papers.parquet"
+
+    @property
+    def report_path(self) -> Path:
+        return self.processed / "build_report.json"
+
+    def raw_files(self) -> list[Path]:
+        return list_inputs([self.raw])
+
+    def fingerprint(self) -> str:
+        """Changes whenever a raw file or the taxonomy is added, removed, edited or touched."""
+        return input_fingerprint(self.raw_files() + [self.taxonomy])
+
+    def is_stale(self) -> bool:
+        """True when nothing is built yet or the build was made from other inputs than those present."""
+        report = read_report(self.report_path)
+        if report is None or not self.papers_path.exists():
+            return True
+        return report.get("input_fingerprint") != self.fingerprint()
+
+
+def data_dir(root: str | os.PathLike | None = None) -> DataDir:
+    """The data folder: `root`, else $PAPER_ATLAS_DATA, else the bundled `data/`."""
+    chosen = root or os.environ.get(ENV_VAR) or DEFAULT_DATA
+    return DataDir(Path(chosen).expanduser().resolve())
+
+
+def list_inputs(paths: list[Path]) -> list[Path]:
+    """Files named directly, plus the listing files inside folders named, sorted by name."""
+    found: list[Path] = []
+    for path in paths:
+        if path.is_dir():
+            found.extend(sorted(p for p in path.iterdir() if p.is_file() and p.suffix.lower() in LISTING_SUFFIXES))
+        else:
+            found.append(path)
+    return found
+
+
+def input_fingerprint(paths: list[Path]) -> str:
+    digest = hashlib.sha1()
+    for path in sorted(paths):
+        try:
+            stat = path.stat()
+            digest.update(f"{path.name}\0{stat.st_size}\0{stat.st_mtime_ns}\n".encode())
+        except FileNotFoundError:
+            digest.update(f"{path.name}\0missing\n".encode())
+    return digest.hexdigest()
+
+
+def file_digest(path: Path) -> str:
+    digest = hashlib.sha1()
+    with open(path, "rb") as handle:
+        for chunk in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def atomic_write(path: Path, write: Callable[[Path], None]) -> None:
+    """Call `write(tmp)` for a temporary file beside `path`, then rename it over `path`."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    os.close(fd)
+    tmp = Path(tmp_name)
+    try:
+        write(tmp)
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+def write_papers(papers: pd.DataFrame, path: Path) -> None:
+    atomic_write(path, lambda tmp: papers.to_parquet(tmp, index=False))
+
+
+def read_papers(path: Path, columns: list[str] | None = None) -> pd.DataFrame:
+    """The built table, with list columns as Python lists (Parquet hands back arrays)."""
+    table = pq.read_table(path, columns=columns)
+    papers = table.to_pandas()
+    for name in table.column_names:
+        if pa.types.is_list(table.schema.field(name).type):
+            papers[name] = pd.Series(table.column(name).to_pylist(), index=papers.index, dtype=object)
+    return papers
+
+
+def write_report(report: dict, path: Path) -> None:
+    text = json.dumps(report, indent=2, ensure_ascii=False, default=str)
+    atomic_write(path, lambda tmp: tmp.write_text(text, encoding="utf-8"))
+
+
+def read_report(path: Path) -> dict | None:
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (FileNotFoundError, json.JSONDecodeError):
+        return None
