@@ -1,0 +1,142 @@
+"""Filters as data: apply_filters, facet counts, describe, and the URL round trip."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from lib import schema as S
+from lib.filters import FilterSpec, PaperIndex, apply_filters, describe, facet_counts, from_query, to_query
+
+ROWS = [
+    # id, title, themes, cluster, sources, dates, code, type, datasets, published, n_sources
+    ("a", "LoRA for Vision Transformers", ["lora"], 0, ["p1"], ["03-18"], "https://github.com/x/a", "method", ["ImageNet"], "2023-05"),
+    ("b", "Pruning Attention Heads", ["pruning"], 1, ["p1", "p2"], ["03-18", "03-11"], None, "method", [], "2019-05"),
+    ("c", "QLoRA: Quantized LoRA", ["lora", "quantization"], 0, ["p2"], ["03-11"], "https://github.com/x/c", "method", ["MMLU"], "2023-05"),
+    ("d", "A Survey of Model Compression", ["pruning", "quantization", "distillation"], 1, ["p3"], [], None, "survey", [], None),
+    ("e", "Diffusion Models Beat GANs", ["diffusion"], 2, ["p3"], [], None, "method", ["ImageNet"], "2021-05"),
+    ("f", "YOLO9000: Better, Faster, Stronger", ["yolo"], 2, ["p1", "p3"], ["03-18"], None, "benchmark", ["COCO", "Pascal VOC"], "2016-12"),
+]
+
+
+@pytest.fixture(scope="module")
+def papers() -> pd.DataFrame:
+    frame = pd.DataFrame(
+        [
+            {
+                S.PAPER_ID: pid, S.TITLE: title, S.ABSTRACT: f"{title}. The abstract of paper {pid} about attention.",
+                S.THEMES: themes, S.CLUSTER: cluster, S.SOURCES: sources, S.N_SOURCES: len(sources),
+                S.LISTING_DATES: dates, S.CODE_URL: code, S.PAPER_TYPE: ptype, S.DATASETS: data, S.PUBLISHED: pub,
+            }
+            for pid, title, themes, cluster, sources, dates, code, ptype, data, pub in ROWS
+        ]
+    )
+    return frame
+
+
+@pytest.fixture(scope="module")
+def index(papers) -> PaperIndex:
+    return PaperIndex.from_papers(papers, theme_order=["yolo", "lora", "pruning", "quantization", "distillation", "diffusion"])
+
+
+def ids(index, spec):
+    return [index.ids[i] for i in apply_filters(index, spec)]
+
+
+@pytest.mark.parametrize(
+    "spec, expected",
+    [
+        (FilterSpec(), list("abcdef")),
+        (FilterSpec(themes=("lora",)), ["a", "c"]),
+        (FilterSpec(themes=("lora", "pruning")), ["a", "b", "c", "d"]),
+        (FilterSpec(themes=("lora", "quantization"), theme_mode="all"), ["c"]),
+        (FilterSpec(clusters=(2,)), ["e", "f"]),
+        (FilterSpec(sources=("p1",)), ["a", "b", "f"]),
+        (FilterSpec(dates=("03-11",)), ["b", "c"]),
+        (FilterSpec(code="yes"), ["a", "c"]),
+        (FilterSpec(code="no"), ["b", "d", "e", "f"]),
+        (FilterSpec(types=("survey", "benchmark")), ["d", "f"]),
+        (FilterSpec(datasets=("ImageNet",)), ["a", "e"]),
+        (FilterSpec(years=(2019, 2021)), ["b", "e"]),
+        (FilterSpec(ids=("f", "a")), ["a", "f"]),
+        (FilterSpec(themes=("lora",), code="no"), []),
+        (FilterSpec(themes=("no-such-theme",)), []),
+        (FilterSpec(sort="newest"), ["a", "c", "e", "b", "f", "d"]),
+        (FilterSpec(sort="oldest"), ["f", "b", "e", "a", "c", "d"]),
+        (FilterSpec(sort="title"), ["d", "e", "a", "b", "c", "f"]),
+        (FilterSpec(sort="sources"), ["b", "f", "a", "c", "d", "e"]),
+    ],
+)
+def test_apply_filters(index, spec, expected):
+    assert ids(index, spec) == expected
+
+
+def test_exact_search_ranks_title_hits_first_and_combines_with_facets(index):
+    assert ids(index, FilterSpec(query="lora")) == ["c", "a"]  # "LoRA" twice in c's title
+    assert ids(index, FilterSpec(query="LoRA", themes=("quantization",))) == ["c"]
+    assert ids(index, FilterSpec(query="  ")) == list("abcdef")
+
+
+def test_fuzzy_search_tolerates_typos(index):
+    assert ids(index, FilterSpec(query="atention prunning", search="fuzzy")) == ["b"]
+    assert ids(index, FilterSpec(query="atention prunning", search="exact")) == []
+
+
+def test_facet_counts_reflect_the_other_filters(index):
+    counts = facet_counts(index, FilterSpec(themes=("lora",), code="yes"))
+    # Themes leave their own choice out: with code, lora 2 and quantization 1 are available.
+    assert counts["themes"] == {"yolo": 0, "lora": 2, "pruning": 0, "quantization": 1, "distillation": 0, "diffusion": 0}
+    # Code counts leave the code choice out: of the lora papers, 2 have code and 0 do not.
+    assert counts["code"] == {"yes": 2, "no": 0}
+    assert counts["clusters"] == {0: 2, 1: 0, 2: 0}
+    assert counts["sources"] == {"p1": 1, "p2": 1, "p3": 0}
+
+
+def test_all_mode_theme_counts_drill_down(index):
+    counts = facet_counts(index, FilterSpec(themes=("pruning",), theme_mode="all"))
+    assert counts["themes"]["quantization"] == 1 and counts["themes"]["pruning"] == 2
+    assert counts["themes"]["lora"] == 0
+
+
+def test_describe_in_plain_words():
+    spec = FilterSpec(themes=("lora", "pruning"), code="yes", query="vit", clusters=(3,))
+    text = describe(spec, {"themes": {"lora": "LoRA", "pruning": "Pruning"}, "clusters": {3: "C3 · pruning"}})
+    assert text == 'about LoRA or Pruning · in topic C3 · pruning · with code · text containing "vit"'
+    assert describe(FilterSpec()) == "all papers, no filters"
+
+
+SPECS = st.builds(
+    FilterSpec,
+    themes=st.lists(st.sampled_from(["yolo", "lora", "pruning"]), unique=True).map(tuple),
+    theme_mode=st.sampled_from(["any", "all"]),
+    clusters=st.lists(st.sampled_from([0, 1, 2]), unique=True).map(tuple),
+    sources=st.lists(st.sampled_from(["p1", "p2", "p3"]), unique=True).map(tuple),
+    code=st.sampled_from(["any", "yes", "no"]),
+    years=st.one_of(st.none(), st.tuples(st.integers(2000, 2010), st.integers(2011, 2025))),
+    query=st.text(alphabet="abc xyz", max_size=12).map(str.strip),
+    search=st.sampled_from(["exact", "fuzzy"]),
+    sort=st.sampled_from(["relevance", "newest", "title"]),
+)
+
+
+@settings(max_examples=150, deadline=None)
+@given(SPECS)
+def test_url_round_trip(index, spec):
+    assert from_query(to_query(spec), index) == spec
+
+
+@pytest.mark.parametrize(
+    "params, expected",
+    [
+        ({"theme": ["lora", "bogus"], "cluster": ["1", "x", "99"]}, FilterSpec(themes=("lora",), clusters=(1,))),
+        ({"code": "maybe", "sort": "random", "match": "some"}, FilterSpec()),
+        ({"years": "2025-2019"}, FilterSpec(years=(2019, 2025))),
+        ({"years": "abc"}, FilterSpec()),
+        ({"q": "x" * 500}, FilterSpec(query="x" * 200)),
+        ({"id": ["a", "zzz"], "unknown": "1"}, FilterSpec(ids=("a",))),
+    ],
+)
+def test_invalid_url_values_are_ignored(index, params, expected):
+    assert from_query(params, index) == expected

@@ -1,0 +1,67 @@
+"""Text search: ranked exact phrases, typo-tolerant titles, and highlight spans."""
+
+from __future__ import annotations
+
+import pytest
+
+from lib.search import SearchIndex, highlight_spans
+
+
+@pytest.fixture(scope="module")
+def index():
+    titles = [
+        "Attention Is All You Need",
+        "Channel Pruning for Deep Networks",
+        "Not All Attention is Needed",
+        "Explorations of Low-Rank Adaptation",
+        "Network Pruning Spaces",
+    ]
+    abstracts = [
+        "We propose the Transformer, based solely on attention mechanisms.",
+        "Pruning channels speeds up inference on phones.",
+        "We drop attention layers, a form of structured pruning, with little loss.",
+        "LoRA variants are studied; exploration of ranks.",
+        "We study pruning spaces and pruning recipes.",
+    ]
+    return SearchIndex(titles, abstracts)
+
+
+def test_exact_phrase_ranks_title_hits_above_abstract_hits(index):
+    hits = index.exact("Attention")
+    assert hits.positions.tolist() == [0, 2, 1]
+    assert hits.terms == ("attention",)
+
+
+def test_exact_phrase_is_a_phrase_not_a_bag_of_words(index):
+    assert index.exact("pruning spaces").positions.tolist() == [4]
+    assert index.exact("spaces pruning").positions.tolist() == []
+
+
+def test_more_occurrences_rank_higher(index):
+    assert index.exact("pruning").positions.tolist() == [4, 1, 2]
+
+
+@pytest.mark.parametrize(
+    "query, first",
+    [("atention pruning", 2), ("chanel prunning", 1), ("adaptaton", 3), ("prun", 1)],
+)
+def test_fuzzy_title_search_survives_typos(index, query, first):
+    assert index.fuzzy(query).positions.tolist()[0] == first
+
+
+def test_fuzzy_search_with_nothing_close_finds_nothing(index):
+    assert index.fuzzy("zebra xylophone").positions.tolist() == []
+
+
+@pytest.mark.parametrize(
+    "text, terms, expected",
+    [
+        ("Attention Pruning", ("attention",), [("Attention", True), (" Pruning", False)]),
+        ("network of nets", ("net",), [("network of nets", False)]),
+        ("a low-rank adapter", ("low-rank adapter",), [("a ", False), ("low-rank adapter", True)]),
+        ("$x$ <b>", ("x",), [("$", False), ("x", True), ("$ <b>", False)]),
+        ("nothing", (), [("nothing", False)]),
+    ],
+)
+def test_highlight_spans(text, terms, expected):
+    assert highlight_spans(text, terms) == expected
