@@ -1,0 +1,30 @@
+"""Making user text (titles, abstracts) safe to show in Markdown, and marking search matches in it.
+
+Owns escaping only: a title such as `$x$`, `*a*`, `[a](b)`, `<script>` or `:red[x]` must come out as
+those characters, never as math, emphasis, a link, HTML or a coloured directive.
+"""
+
+from __future__ import annotations
+
+import re
+
+from lib.search import highlight_spans
+
+# Every ASCII punctuation character may be backslash-escaped in CommonMark; escaping them all is the
+# only rule that stays safe as the renderer grows new syntax (directives, math, emoji shortcodes).
+_PUNCT = re.compile(r"([!-/:-@\[-`{-~])")
+_NEWLINES = re.compile(r"\s*\n\s*")
+
+
+def escape_markdown(text: str) -> str:
+    """`text` as literal Markdown: punctuation escaped, line breaks folded to spaces."""
+    return _PUNCT.sub(r"\\\1", _NEWLINES.sub(" ", text or ""))
+
+
+def highlight_markdown(text: str, terms: tuple[str, ...], *, style: str = "orange-background") -> str:
+    """Escaped Markdown of `text` with the search `terms` wrapped in a Streamlit colour directive."""
+    out = []
+    for piece, hit in highlight_spans(text or "", terms):
+        safe = escape_markdown(piece)
+        out.append(f":{style}[{safe}]" if hit and safe.strip() else safe)
+    return "".join(out)

@@ -1,0 +1,126 @@
+"""Projections of the papers table for display: the results table's columns and one paper's details.
+
+Owns what a reader sees of a row (never abstracts in the table: they are shown in the detail view).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Mapping
+
+import pandas as pd
+
+from lib import schema as S
+from lib.arxiv import arxiv_abs_url
+from lib.dates import listing_date_label
+
+RESULT_COLUMNS = ("Title", "Themes", "Topic", "Pages", "Published", "Code")
+
+
+def results_table(rows: pd.DataFrame, theme_names: Mapping[str, str], cluster_names: Mapping[int, str]) -> pd.DataFrame:
+    """The results table for `rows`, in their order: title, theme names, topic, pages seen on, code link."""
+    return pd.DataFrame(
+        {
+            "Title": rows[S.TITLE].to_numpy(),
+            "Themes": [[theme_names.get(t, t) for t in themes] for themes in rows[S.THEMES]],
+            "Topic": [cluster_names.get(c, str(c)) for c in rows[S.CLUSTER]],
+            "Pages": rows[S.N_SOURCES].to_numpy(),
+            "Published": rows[S.PUBLISHED].fillna("").to_numpy(),
+            "Code": rows[S.CODE_URL].to_numpy(),
+        },
+        index=rows[S.PAPER_ID].to_numpy(),
+    )
+
+
+@dataclass(frozen=True)
+class Detail:
+    paper_id: str
+    title: str
+    abstract: str
+    abstract_variants: list[str]
+    themes: list[tuple[str, list[str]]]  # (theme name, matched words)
+    mentions: list[tuple[str, list[str]]]
+    cluster: int
+    cluster_label: str
+    pages: list[str]  # "file:line"
+    listing_dates: list[str]
+    published: str | None
+    arxiv_id: str | None
+    arxiv_url: str | None
+    code_url: str | None
+    datasets: list[str]
+    paper_type: str
+    similar_ids: list[str]
+
+
+def paper_detail(row: pd.Series, theme_names: Mapping[str, str]) -> Detail:
+    try:
+        evidence = json.loads(row[S.THEME_EVIDENCE] or "{}")
+    except (TypeError, ValueError):
+        evidence = {}
+
+    def named(ids) -> list[tuple[str, list[str]]]:
+        return [(theme_names.get(t, t), list(evidence.get(t, []))) for t in ids]
+
+    arxiv_id = row.get(S.ARXIV_ID) or None
+    return Detail(
+        paper_id=row[S.PAPER_ID],
+        title=row[S.TITLE],
+        abstract=row[S.ABSTRACT],
+        abstract_variants=list(row[S.ABSTRACT_VARIANTS]),
+        themes=named(row[S.THEMES]),
+        mentions=named(row[S.THEME_MENTIONS]),
+        cluster=int(row[S.CLUSTER]),
+        cluster_label=row[S.CLUSTER_LABEL],
+        pages=list(row[S.SOURCE_LINES]),
+        listing_dates=[listing_date_label(d) for d in row[S.LISTING_DATES]],
+        published=row.get(S.PUBLISHED) or None,
+        arxiv_id=arxiv_id,
+        arxiv_url=arxiv_abs_url(arxiv_id) if arxiv_id else None,
+        code_url=row.get(S.CODE_URL) or None,
+        datasets=list(row[S.DATASETS]),
+        paper_type=row[S.PAPER_TYPE],
+        similar_ids=list(row[S.SIMILAR_IDS]),
+    )
+
+
+def pages_table(report: dict) -> pd.DataFrame:
+    """Per listing page: entries, lines of each kind, page date."""
+    rows = [
+        {
+            "Page": p["source"], "Listing date": listing_date_label(p["page_date"]) if p.get("page_date") else "—",
+            "Entries": p["papers"], "Boilerplate lines": p["lines"]["boilerplate"],
+            "Date lines": p["lines"]["date"], "Unrecognised lines": p["lines"]["unrecognised"],
+            "Encoding": p.get("encoding", "utf-8"),
+        }
+        for p in report.get("pages", [])
+    ]
+    return pd.DataFrame(rows, columns=["Page", "Listing date", "Entries", "Boilerplate lines", "Date lines",
+                                       "Unrecognised lines", "Encoding"])
+
+
+def merges_table(report: dict) -> pd.DataFrame:
+    """Every paper built from several entries, with where each entry was."""
+    rows = [
+        {"Title": m["title"], "Entries": m["n_records"], "Where": ", ".join(m["where"]),
+         "Title spellings": " | ".join(m["title_variants"]), "Abstract versions": m["n_abstract_versions"]}
+        for m in report.get("merges", [])
+    ]
+    return pd.DataFrame(rows, columns=["Title", "Entries", "Where", "Title spellings", "Abstract versions"])
+
+
+def issues_table(report: dict) -> pd.DataFrame:
+    """Lines and files the parser could not fully use, as file:line, reason and the text."""
+    rows = [{"Where": i["where"], "Problem": i["reason"], "Text": i.get("text", "")} for i in report.get("issues", [])]
+    return pd.DataFrame(rows, columns=["Where", "Problem", "Text"])
+
+
+def taxonomy_table(taxonomy) -> pd.DataFrame:
+    """The theme taxonomy in use: group, id, name, patterns and exclusions."""
+    rows = [
+        {"Group": t.group, "Id": t.id, "Theme": t.name, "Patterns": " | ".join(t.patterns),
+         "Exclusions": " | ".join(t.exclusions)}
+        for t in taxonomy.themes
+    ]
+    return pd.DataFrame(rows, columns=["Group", "Id", "Theme", "Patterns", "Exclusions"])

@@ -1,0 +1,20 @@
+"""Topics: the map of papers coloured by cluster, one card per cluster, and the choice of k."""
+
+import streamlit as st
+
+from lib import charts
+from lib.filters import apply_filters
+from ui import state, topics_parts
+from ui.frame import current_view
+
+view = current_view()
+st.title("Topics")
+topics_parts.k_control(view)
+positions = apply_filters(view.index, state.spec())
+highlight = topics_parts.mask(view, positions)
+st.plotly_chart(
+    charts.cluster_map(view.papers, highlight=None if highlight.all() else highlight),
+    key="map", on_select=topics_parts.pick_from_map, selection_mode=("box", "lasso"), width="stretch",
+)
+topics_parts.picked_notice()
+topics_parts.cluster_cards(view, positions)

@@ -1,0 +1,123 @@
+"""The app's one caching boundary: loading (and on first run, building) the corpus, re-clustering per k,
+and the filter index. Pages get everything through these functions and never cache anything themselves.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+import streamlit as st
+
+from lib import schema as S
+from lib import store
+from lib.build import apply_topics, build_to_disk, cluster_cards
+from lib.filters import PaperIndex
+from lib.themes import Taxonomy, load_taxonomy
+from lib.topics import fit_topics
+
+
+@dataclass(frozen=True)
+class Corpus:
+    """A built collection as loaded: shared read-only across sessions, so never mutate it."""
+
+    key: str
+    papers: pd.DataFrame
+    report: dict
+    taxonomy: Taxonomy
+    data: store.DataDir
+
+
+@dataclass(frozen=True)
+class View:
+    """The corpus under one clustering k: the table pages show, its clusters, and its filter index."""
+
+    corpus: Corpus
+    k: int
+    papers: pd.DataFrame
+    clusters: list[dict]
+    k_reason: str
+    k_scores: dict
+    index: PaperIndex
+
+
+def ensure_built(data: store.DataDir) -> None:
+    """Build the corpus when nothing is built or the inputs changed since, showing progress."""
+    if not data.is_stale():
+        return
+    with st.status("Building the paper collection…", expanded=True) as status:
+        bar = st.progress(0.0, text="Starting")
+
+        def progress(stage: str, fraction: float) -> None:
+            bar.progress(min(max(fraction, 0.0), 1.0), text=stage)
+
+        result = build_to_disk(
+            data.raw_files(), data.processed, data.taxonomy, fingerprint=data.fingerprint(), progress=progress
+        )
+        status.update(label=f"Built {result.report['n_papers']} papers", state="complete", expanded=False)
+
+
+@st.cache_resource(max_entries=4, show_spinner="Loading papers…")
+def _load(root: str, fingerprint: str) -> Corpus:
+    data = store.data_dir(root)
+    papers = store.read_papers(data.papers_path)
+    report = store.read_report(data.report_path) or {}
+    key = f"{fingerprint}:{store.file_digest(data.papers_path)[:16]}"
+    return Corpus(key, papers, report, load_taxonomy(data.taxonomy), data)
+
+
+def load_corpus() -> Corpus:
+    data = store.data_dir()
+    ensure_built(data)
+    return _load(str(data.root), data.fingerprint())
+
+
+@st.cache_data(max_entries=16, show_spinner="Re-clustering…")
+def _recluster(corpus_key: str, k: int, _corpus: Corpus) -> dict:
+    papers = _corpus.papers
+    topics = fit_topics((papers[S.TITLE] + ". " + papers[S.ABSTRACT]).tolist(), k=k, random_state=0)
+    columns = apply_topics(papers[[S.PAPER_ID]], topics)
+    return {
+        "columns": {c: columns[c].to_numpy() for c in (S.CLUSTER, S.CLUSTER_LABEL, S.X, S.Y)},
+        "clusters": cluster_cards(topics, papers[S.PAPER_ID].tolist()),
+        "reason": f"k={k}, set by you",
+    }
+
+
+@st.cache_resource(max_entries=8, show_spinner=False)
+def _view(corpus_key: str, k: int | None, _corpus: Corpus) -> View:
+    topics = _corpus.report.get("topics", {})
+    built_k = int(topics.get("k", 0))
+    papers, clusters, reason = _corpus.papers, topics.get("clusters", []), topics.get("reason", "")
+    if k is not None and k != built_k:
+        again = _recluster(corpus_key, k, _corpus)
+        papers = papers.assign(**again["columns"])
+        clusters, reason = again["clusters"], again["reason"]
+    index = PaperIndex.from_papers(papers, theme_order=list(_corpus.taxonomy.ids()))
+    return View(_corpus, k or built_k, papers, clusters, reason, topics.get("scores", {}), index)
+
+
+def load_view(k: int | None = None) -> View:
+    corpus = load_corpus()
+    return _view(corpus.key, k, corpus)
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def export_bytes(corpus_key: str, k: int, ids: tuple[str, ...], fmt: str, _papers: pd.DataFrame) -> bytes:
+    from lib.export import FORMATS
+
+    rows = _papers.set_index(S.PAPER_ID).loc[list(ids)].reset_index()
+    return FORMATS[fmt].write(rows)
+
+
+def evidence(row: pd.Series) -> dict[str, list[str]]:
+    try:
+        return json.loads(row[S.THEME_EVIDENCE] or "{}")
+    except (TypeError, json.JSONDecodeError):
+        return {}
+
+
+def rows(view: View, positions: np.ndarray) -> pd.DataFrame:
+    return view.papers.iloc[positions]

@@ -1,0 +1,106 @@
+"""Session and URL state: the one FilterSpec of a session, the clustering k and the open paper, kept in
+`st.session_state` and mirrored into the URL so every view can be shared. Names every session key.
+
+Widgets whose labels carry live counts cannot hold their own value (a label change would orphan it),
+so each widget is re-seeded from the canonical state before it is drawn, and writes back on change.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import Callable
+
+import streamlit as st
+
+from lib.filters import FilterSpec, PaperIndex, from_query, to_query
+
+SPEC = "_spec"
+K = "_k"
+PAPER = "_paper"
+SEEDED = "_seeded_from_url"
+VIEW = "_view"
+MIN_K, MAX_K = 2, 40
+
+
+def _url_params() -> dict[str, list[str]]:
+    return {key: st.query_params.get_all(key) for key in st.query_params}
+
+
+def seed_k_from_url() -> None:
+    """On a session's first run, take the clustering k from the URL (it decides which clusters exist)."""
+    if not st.session_state.get(SEEDED):
+        st.session_state[K] = parse_k((_url_params().get("k") or [""])[0])
+
+
+def seed_from_url(index: PaperIndex) -> None:
+    """On a session's first run, take filters and the open paper from the URL (invalid parts dropped)."""
+    if st.session_state.get(SEEDED):
+        return
+    params = _url_params()
+    st.session_state[SPEC] = from_query(params, index)
+    paper = (params.get("paper") or [""])[0]
+    st.session_state[PAPER] = paper if paper in index.position else None
+    st.session_state[SEEDED] = True
+
+
+def parse_k(text: str) -> int | None:
+    return int(text) if text.isdigit() and MIN_K <= int(text) <= MAX_K else None
+
+
+def spec() -> FilterSpec:
+    return st.session_state.get(SPEC, FilterSpec())
+
+
+def set_spec(new: FilterSpec) -> None:
+    st.session_state[SPEC] = new
+
+
+def update_spec(**changes) -> None:
+    set_spec(replace(spec(), **changes))
+
+
+def clear_filters() -> None:
+    """Drop every filter and the search, keep how the user likes to search and sort."""
+    current = spec()
+    set_spec(FilterSpec(search=current.search, sort=current.sort))
+
+
+def k() -> int | None:
+    return st.session_state.get(K)
+
+
+def set_k(value: int | None) -> None:
+    st.session_state[K] = value
+
+
+def open_paper() -> str | None:
+    return st.session_state.get(PAPER)
+
+
+def set_open_paper(paper_id: str | None) -> None:
+    st.session_state[PAPER] = paper_id
+
+
+def sync_url() -> None:
+    """Write the canonical state into the URL, touching it only when something changed."""
+    params: dict[str, str | list[str]] = to_query(spec())
+    if k() is not None:
+        params["k"] = str(k())
+    if open_paper():
+        params["paper"] = open_paper()
+    current = _url_params()
+    wanted = {key: [v] if isinstance(v, str) else list(v) for key, v in params.items()}
+    if current != wanted:
+        st.query_params.from_dict(params)
+
+
+def bound(widget: Callable, key: str, attr: str, *, to_widget=None, from_widget=None, **kwargs):
+    """Draw `widget` with its value taken from FilterSpec field `attr`, writing changes back to it."""
+    to_widget = to_widget or (lambda v: list(v) if isinstance(v, tuple) else v)
+    from_widget = from_widget or (lambda v: tuple(v) if isinstance(v, list) else v)
+    st.session_state[key] = to_widget(getattr(spec(), attr))
+
+    def write_back() -> None:
+        update_spec(**{attr: from_widget(st.session_state[key])})
+
+    return widget(key=key, on_change=write_back, **kwargs)

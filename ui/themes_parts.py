@@ -1,0 +1,49 @@
+"""Parts of the Themes & trends page: the trend controls and the honest notes about the time axis."""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from lib import charts
+from lib import schema as S
+from ui.data import View
+from ui.labels import cluster_name
+
+
+def names(view: View) -> tuple[dict, dict, dict]:
+    themes = view.corpus.taxonomy.themes
+    return ({t.id: t.name for t in themes}, {t.id: t.group for t in themes},
+            {c["cluster"]: cluster_name(c["cluster"], c["label"]) for c in view.clusters})
+
+
+def _show(result) -> None:
+    if isinstance(result, str):
+        st.info(result, icon=":material/info:")
+    else:
+        st.plotly_chart(result, width="stretch")
+
+
+def trends(rows: pd.DataFrame, theme_names: dict, cluster_names: dict) -> None:
+    st.header("Trends")
+    axis = charts.time_axis(rows)
+    st.caption(axis.note)
+    present = rows[S.THEMES].explode().dropna().value_counts()
+    options = [t for t in theme_names if t in present.index]
+    st.session_state.setdefault("trend_themes", options[:5])
+    left, right = st.columns([4, 1], vertical_alignment="bottom")
+    # Names only: a live count in an option label would orphan the choice when the count changes.
+    st.session_state["trend_themes"] = [t for t in st.session_state["trend_themes"] if t in options]
+    chosen = left.multiselect("Themes to plot", options, key="trend_themes", format_func=theme_names.get)
+    measure = right.segmented_control("Measure", ["share", "count"], key="trend_measure", default="share",
+                                      format_func={"share": "Share", "count": "Count"}.get) or "share"
+    if chosen:
+        _show(charts.theme_trend(rows, chosen, theme_names, measure=measure))
+    _show(charts.papers_per_period(rows))
+    _show(charts.cluster_share_over_time(rows, cluster_names))
+    emerging = charts.emerging_themes(rows, theme_names)
+    st.subheader("Emerging themes")
+    if emerging.empty:
+        st.info("Emerging themes need publication years; none of these papers has one yet.", icon=":material/info:")
+    else:
+        st.dataframe(emerging, hide_index=True, width="stretch")

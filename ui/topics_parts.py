@@ -1,0 +1,75 @@
+"""Parts of the Topics page: the k control, map selection as a filter, and the cluster cards."""
+
+from __future__ import annotations
+
+import numpy as np
+import streamlit as st
+
+from lib import schema as S
+from lib.display import escape_markdown
+from ui import state
+from ui.data import View
+from ui.labels import cluster_name
+
+
+def k_control(view: View) -> None:
+    auto = view.corpus.report.get("topics", {})
+    left, right = st.columns([1, 3], vertical_alignment="bottom")
+    st.session_state["k_input"] = view.k
+    left.number_input("Number of clusters (k)", min_value=state.MIN_K, max_value=state.MAX_K, step=1,
+                      key="k_input", on_change=_k_changed)
+    chosen = "automatic" if state.k() is None else "set by you"
+    right.markdown(
+        f"**k = {view.k}** ({chosen}). Automatic choice: {escape_markdown(auto.get('reason', 'not recorded'))}"
+    )
+    if state.k() is not None:
+        right.button(f"Back to automatic k ({auto.get('k')})", key="k_auto", on_click=_set_k, args=(None,))
+
+
+def _k_changed() -> None:
+    _set_k(int(st.session_state["k_input"]))
+
+
+def _set_k(value: int | None) -> None:
+    state.set_k(value)
+    # Cluster numbers mean other clusters under another k, so a cluster filter would silently change.
+    state.update_spec(clusters=())
+
+
+def mask(view: View, positions: np.ndarray) -> np.ndarray:
+    out = np.zeros(len(view.index), dtype=bool)
+    out[positions] = True
+    return out
+
+
+def pick_from_map() -> None:
+    selection = st.session_state["map"].selection
+    ids = tuple(dict.fromkeys(p["customdata"] for p in selection.get("points", []) if p.get("customdata")))
+    state.update_spec(ids=ids)
+
+
+def picked_notice() -> None:
+    picked = state.spec().ids
+    if picked:
+        left, right = st.columns([4, 1], vertical_alignment="center")
+        left.info(f"{len(picked)} papers picked on the map filter every page. Explore lists them.",
+                  icon=":material/gesture_select:")
+        right.button("Clear map pick", key="clear_pick", on_click=state.update_spec, kwargs={"ids": ()})
+
+
+def cluster_cards(view: View, positions: np.ndarray) -> None:
+    st.subheader(f"{len(view.clusters)} clusters")
+    in_filter = np.bincount(view.index.clusters[positions], minlength=len(view.clusters))
+    columns = st.columns(3)
+    for card in view.clusters:
+        c = card["cluster"]
+        with columns[c % 3].container(border=True):
+            st.markdown(f"**{escape_markdown(cluster_name(c, card['label']))}**")
+            shown = int(in_filter[c]) if c < len(in_filter) else 0
+            st.caption(f"{card['size']} papers · {shown} under the current filters")
+            st.markdown("Top terms: " + escape_markdown(", ".join(card["top_terms"])))
+            for pid in card["representatives"]:
+                if pid in view.index.position:
+                    st.markdown("- " + escape_markdown(view.papers[S.TITLE].iat[view.index.position[pid]]))
+            st.button("Show only this topic", key=f"only_cluster_{c}", on_click=state.update_spec,
+                      kwargs={"clusters": (c,)})
