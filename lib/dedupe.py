@@ -7,7 +7,7 @@ The rule, in order:
    too little (token-set similarity below `abstract_threshold`): then they are different papers that
    happen to share a title, and each keeps its own row and id.
 2. Records whose normalised titles are near-identical (rapidfuzz ratio >= `title_threshold`: a typo,
-   a dropped hyphen) merge on the same abstract condition. Candidates come from blocking keys (the two
+   a dropped hyphen) and carry the same numbers (YOLOv3 is not YOLOv4) merge on the same abstract condition. Candidates come from blocking keys (the two
    rarest title words, the title's first and last 16 characters), so cost grows with n, not n^2.
 3. A merged paper shows the title spelling seen most often and the abstract seen most often; on a tie the
    longer abstract wins (two versions of one work: the fuller text is kept), the other versions are kept
@@ -30,6 +30,7 @@ from lib import schema as S
 from lib.ingest import Record
 
 _NON_WORD = re.compile(r"[\W_]+")
+_NUMBER = re.compile(r"\d+")
 TITLE_THRESHOLD = 95.0
 ABSTRACT_THRESHOLD = 60.0
 _ABSTRACT_PROBE = 800  # characters compared; versions of one work agree well before this
@@ -89,7 +90,7 @@ def dedupe(
         gi, gj = groups[i], groups[j]
         if gi.key == gj.key:
             continue  # split on purpose in step 1
-        if fuzz.ratio(gi.key, gj.key) >= title_threshold and abstracts_compatible(
+        if _numbers_agree(gi.key, gj.key) and fuzz.ratio(gi.key, gj.key) >= title_threshold and abstracts_compatible(
             gi.abstract(), gj.abstract(), abstract_threshold
         ):
             ri, rj = find(i), find(j)
@@ -109,6 +110,11 @@ def dedupe(
     )
     frame[S.N_SOURCES] = frame[S.N_SOURCES].astype("int64")
     return DedupeResult(frame, merges, splits)
+
+
+def _numbers_agree(a: str, b: str) -> bool:
+    # "YOLOv3" and "YOLOv4", "Llama 2" and "Llama 3": a different number is a different paper, not a typo.
+    return _NUMBER.findall(a) == _NUMBER.findall(b)
 
 
 def _exact_groups(ordered: Iterable[Record], abstract_threshold: float) -> list[_Group]:

@@ -54,6 +54,11 @@ class Detail:
     similar_ids: list[str]
 
 
+def _present(value) -> str | None:
+    """The text, or None for a missing value (None, NaN from Parquet, or empty)."""
+    return value if isinstance(value, str) and value else None
+
+
 def paper_detail(row: pd.Series, theme_names: Mapping[str, str]) -> Detail:
     try:
         evidence = json.loads(row[S.THEME_EVIDENCE] or "{}")
@@ -63,7 +68,7 @@ def paper_detail(row: pd.Series, theme_names: Mapping[str, str]) -> Detail:
     def named(ids) -> list[tuple[str, list[str]]]:
         return [(theme_names.get(t, t), list(evidence.get(t, []))) for t in ids]
 
-    arxiv_id = row.get(S.ARXIV_ID) or None
+    arxiv_id = _present(row.get(S.ARXIV_ID))
     return Detail(
         paper_id=row[S.PAPER_ID],
         title=row[S.TITLE],
@@ -75,10 +80,10 @@ def paper_detail(row: pd.Series, theme_names: Mapping[str, str]) -> Detail:
         cluster_label=row[S.CLUSTER_LABEL],
         pages=list(row[S.SOURCE_LINES]),
         listing_dates=[listing_date_label(d) for d in row[S.LISTING_DATES]],
-        published=row.get(S.PUBLISHED) or None,
+        published=_present(row.get(S.PUBLISHED)),
         arxiv_id=arxiv_id,
         arxiv_url=arxiv_abs_url(arxiv_id) if arxiv_id else None,
-        code_url=row.get(S.CODE_URL) or None,
+        code_url=_present(row.get(S.CODE_URL)),
         datasets=list(row[S.DATASETS]),
         paper_type=row[S.PAPER_TYPE],
         similar_ids=list(row[S.SIMILAR_IDS]),

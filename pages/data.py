@@ -4,9 +4,9 @@ import streamlit as st
 
 from lib import views
 from lib.display import escape_markdown
-from ui.frame import current_view
+from ui import frame
 
-view = current_view()
+view = frame.prepare()
 report = view.corpus.report
 st.title("Data")
 st.markdown(

@@ -3,10 +3,9 @@
 import streamlit as st
 
 from lib.filters import apply_filters
-from ui import components, state
-from ui.frame import current_view
+from ui import components, frame, state
 
-view = current_view()
+view = frame.prepare()
 st.title("Explore papers")
 components.search_bar()
 positions = apply_filters(view.index, state.spec())

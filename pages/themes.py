@@ -4,10 +4,9 @@ import streamlit as st
 
 from lib import charts
 from lib.filters import apply_filters
-from ui import state, themes_parts
-from ui.frame import current_view
+from ui import frame, state, themes_parts
 
-view = current_view()
+view = frame.prepare()
 st.title("Themes & trends")
 rows = view.papers.iloc[apply_filters(view.index, state.spec())]
 names, groups, clusters = themes_parts.names(view)

@@ -4,10 +4,9 @@ import streamlit as st
 
 from lib import charts
 from lib.filters import apply_filters
-from ui import state, topics_parts
-from ui.frame import current_view
+from ui import frame, state, topics_parts
 
-view = current_view()
+view = frame.prepare()
 st.title("Topics")
 topics_parts.k_control(view)
 positions = apply_filters(view.index, state.spec())

@@ -62,6 +62,8 @@ def test_same_paper_variants_merge_into_one_row(variant):
         ("Deep Residual Learning for Image Recognition", "Deep Recurrent Learning for Image Recognition"),
         ("YOLOv3: An Incremental Improvement", "YOLOv4: Optimal Speed and Accuracy"),
         ("Network Pruning Spaces", "Network Pruning Scales"),
+        ("Llama 2: Open Foundation and Fine-Tuned Chat Models", "Llama 3: Open Foundation and Fine-Tuned Chat Models"),
+        ("Paper Number 1", "Paper Number 12"),
     ],
 )
 def test_different_titles_stay_apart(a, b):

@@ -18,7 +18,6 @@ SPEC = "_spec"
 K = "_k"
 PAPER = "_paper"
 SEEDED = "_seeded_from_url"
-VIEW = "_view"
 MIN_K, MAX_K = 2, 40
 
 

@@ -1,0 +1,244 @@
+"""Every page through Streamlit's AppTest: smoke runs and the interactions a reader makes, by widget key."""
+
+from __future__ import annotations
+
+import csv
+import io
+import shutil
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from streamlit.runtime.media_file_manager import MediaFileManager
+from streamlit.testing.v1 import AppTest
+
+from lib import schema as S
+from lib import store
+from lib.build import build_to_disk
+
+ROOT = Path(__file__).resolve().parent.parent
+APP = str(ROOT / "app.py")
+HOSTILE = "Hostile $x$ *a* [a](b) <script>alert(1)</script> :red[x] Title"
+ABSTRACT = (
+    "This abstract is long enough to read as prose on a listing page, and it talks about low-rank "
+    "adaptation (LoRA) of large language models. We propose a new LoRA variant that trains faster. "
+    "Code is at https://github.com/example/hostile."
+)
+
+
+def _copy_data(target: Path, extra: str | None = None) -> Path:
+    shutil.copytree(ROOT / "data" / "raw", target / "raw")
+    shutil.copy(ROOT / "data" / "themes.toml", target / "themes.toml")
+    if extra:
+        (target / "raw" / "zz_hostile.txt").write_text(extra, encoding="utf-8")
+    return target
+
+
+@pytest.fixture(scope="session")
+def data_dir(tmp_path_factory) -> Path:
+    """The bundled pages plus one page with a hostile title, built once."""
+    root = _copy_data(tmp_path_factory.mktemp("pages-data"), f"{HOSTILE}\n{ABSTRACT}\n")
+    data = store.data_dir(root)
+    build_to_disk(data.raw_files(), data.processed, data.taxonomy, fingerprint=data.fingerprint())
+    return root
+
+
+@pytest.fixture(scope="session")
+def papers(data_dir) -> pd.DataFrame:
+    return store.read_papers(store.data_dir(data_dir).papers_path)
+
+
+@pytest.fixture
+def app(data_dir, monkeypatch):
+    monkeypatch.setenv(store.ENV_VAR, str(data_dir))
+
+    def make(**params) -> AppTest:
+        at = AppTest.from_file(APP, default_timeout=90)
+        for key, value in params.items():
+            at.query_params[key] = value
+        return at.run()
+
+    return make
+
+
+def no_errors(at: AppTest) -> None:
+    assert not at.exception, [e.message for e in at.exception]
+    assert not at.error, [e.value for e in at.error]
+
+
+def shown_titles(at: AppTest) -> list[str]:
+    return at.dataframe[0].value["Title"].tolist()
+
+
+def shown_count(at: AppTest) -> int:
+    line = next(m.value for m in at.markdown if m.value.startswith("Showing"))
+    return int(line.split("**")[1].replace(",", ""))
+
+
+# --- smoke: every page renders what a reader needs ---------------------------------------------------
+
+
+def test_explore_page(app, papers):
+    at = app()
+    no_errors(at)
+    assert shown_count(at) == len(papers) == len(shown_titles(at))
+    assert {b.label for b in at.get("download_button")} == {"CSV", "JSON", "BibTeX", "Markdown"}
+    assert any("Select a row" in i.value for i in at.info)
+
+
+def test_topics_page(app, data_dir):
+    at = app()
+    at.switch_page("pages/topics.py").run()
+    no_errors(at)
+    report = store.read_report(store.data_dir(data_dir).report_path)
+    k = report["topics"]["k"]
+    assert at.subheader[0].value == f"{k} clusters"
+    assert len(at.get("plotly_chart")) == 1
+    assert at.number_input(key="k_input").value == k
+
+
+def test_themes_page(app):
+    at = app()
+    at.switch_page("pages/themes.py").run()
+    no_errors(at)
+    assert len(at.get("plotly_chart")) >= 3
+    assert at.multiselect(key="trend_themes").value  # a default choice of themes to plot
+
+
+def test_data_page(app, data_dir):
+    at = app()
+    at.switch_page("pages/data.py").run()
+    no_errors(at)
+    report = store.read_report(store.data_dir(data_dir).report_path)
+    assert any(h.value == f"Duplicates merged: {len(report['merges'])} papers seen more than once" for h in at.subheader)
+    pages = at.dataframe[0].value
+    assert pages["Entries"].tolist()[:5] == [117, 81, 242, 233, 72]
+
+
+# --- interactions --------------------------------------------------------------------------------------
+
+
+def test_choosing_lora_leaves_only_lora_papers(app, papers):
+    at = app()
+    at.multiselect(key="f_themes").select("lora").run()
+    no_errors(at)
+    expected = papers[papers[S.THEMES].map(lambda t: "lora" in t)]
+    assert 0 < shown_count(at) == len(expected) < len(papers)
+    assert sorted(shown_titles(at)) == sorted(expected[S.TITLE])
+    assert all("LoRA and low-rank adapters" in themes for themes in at.dataframe[0].value["Themes"])
+    assert at.query_params["theme"] == "lora"
+
+
+def test_search_narrows_the_table(app, papers):
+    at = app()
+    at.text_input(key="q").input("knowledge distillation").run()
+    no_errors(at)
+    text = (papers[S.TITLE] + " " + papers[S.ABSTRACT]).str.lower()
+    assert shown_count(at) == int(text.str.contains("knowledge distillation", regex=False).sum())
+    assert 0 < shown_count(at) < len(papers)
+    assert "knowledge distillation" in shown_titles(at)[0].lower()  # title hits rank first
+
+
+def test_typo_tolerant_search(app):
+    at = app()
+    at.segmented_control(key="search_mode").set_value("fuzzy").run()
+    at.text_input(key="q").input("knowlege distilation").run()
+    no_errors(at)
+    titles = shown_titles(at)
+    assert titles and all("knowledge distillation" in t.lower() for t in titles)
+
+
+def test_changing_k_changes_the_cluster_count(app):
+    at = app()
+    at.switch_page("pages/topics.py").run()
+    at.number_input(key="k_input").set_value(6).run()
+    no_errors(at)
+    assert at.subheader[0].value == "6 clusters"
+    assert len(at.multiselect(key="f_clusters").options) == 6
+    assert at.query_params["k"] == "6"
+
+
+def test_clear_all_drops_every_filter(app, papers):
+    at = app(theme="lora", code="yes")
+    assert shown_count(at) < len(papers)
+    at.button(key="clear_main").click().run()
+    assert shown_count(at) == len(papers)
+    assert "theme" not in at.query_params
+
+
+@pytest.fixture
+def deferred(monkeypatch) -> dict:
+    """Capture the callables the app hands to download buttons, so a test can produce the file bytes."""
+    captured: dict = {}
+    original = MediaFileManager.add_deferred
+
+    def spy(self, data_callable, mimetype, coordinates, file_name=None, **kwargs):
+        captured[file_name] = data_callable
+        return original(self, data_callable, mimetype, coordinates, file_name, **kwargs)
+
+    monkeypatch.setattr(MediaFileManager, "add_deferred", spy)
+    return captured
+
+
+def test_csv_download_is_exactly_the_shown_rows(app, deferred):
+    at = app(theme="pruning", sort="title")
+    no_errors(at)
+    csv_call = next(fn for name, fn in deferred.items() if str(name).endswith(".csv"))
+    rows = list(csv.DictReader(io.StringIO(csv_call().decode("utf-8-sig"))))
+    assert [r["title"] for r in rows] == shown_titles(at)
+    assert all("pruning" in r["themes"].split("; ") for r in rows)
+
+
+# --- URL state and display safety ----------------------------------------------------------------------
+
+
+def test_url_reproduces_the_view(app, papers):
+    at = app(theme=["lora", "pruning"], match="any", q="efficient", sort="title")
+    no_errors(at)
+    assert at.multiselect(key="f_themes").value == ["lora", "pruning"]
+    assert at.text_input(key="q").value == "efficient"
+    titles = shown_titles(at)
+    assert titles == sorted(titles, key=str.casefold)
+
+
+def test_invalid_url_values_are_ignored(app, papers):
+    at = app(theme=["bogus", "lora"], cluster="999", k="1000", sort="sideways", years="x-y", paper="nope")
+    no_errors(at)
+    assert at.multiselect(key="f_themes").value == ["lora"]
+    assert at.multiselect(key="f_clusters").value == []
+
+
+def test_open_paper_from_url_and_follow_a_similar_paper(app, papers):
+    first = papers.iloc[0]
+    at = app(paper=first[S.PAPER_ID])
+    no_errors(at)
+    assert any(first[S.ABSTRACT][:40] in m.value.replace("\\", "") for m in at.markdown)
+    target = first[S.SIMILAR_IDS][0]
+    at.button(key=f"similar_{target}").click().run()
+    target_row = papers.set_index(S.PAPER_ID).loc[target]
+    assert any(target_row[S.ABSTRACT][:40] in m.value.replace("\\", "") for m in at.markdown)
+    assert at.query_params["paper"] == target
+
+
+def test_hostile_title_is_escaped_everywhere(app, papers):
+    hostile = papers[papers[S.TITLE] == HOSTILE].iloc[0]
+    at = app(paper=hostile[S.PAPER_ID])
+    no_errors(at)
+    heading = next(m.value for m in at.markdown if m.value.startswith("####"))
+    for raw in ("$x$", "*a*", "[a](b)", "<script>", ":red[x]"):
+        assert raw not in heading
+    assert heading.replace("\\", "") == "#### " + HOSTILE
+    assert HOSTILE in shown_titles(at)  # the table shows it as plain text
+
+
+def test_first_run_builds_with_progress(tmp_path, monkeypatch):
+    root = tmp_path / "fresh"
+    (root / "raw").mkdir(parents=True)
+    shutil.copy(ROOT / "data" / "themes.toml", root / "themes.toml")
+    (root / "raw" / "one.txt").write_text("\n".join(f"Paper Number {i}\n{ABSTRACT} Variant {i}." for i in range(30)))
+    monkeypatch.setenv(store.ENV_VAR, str(root))
+    at = AppTest.from_file(APP, default_timeout=90).run()
+    no_errors(at)
+    assert at.status and at.status[0].label == "Built 30 papers"
+    assert (root / "processed" / "papers.parquet").exists()
+    assert shown_count(at) == 30
