@@ -28,3 +28,8 @@ def highlight_markdown(text: str, terms: tuple[str, ...], *, style: str = "orang
         safe = escape_markdown(piece)
         out.append(f":{style}[{safe}]" if hit and safe.strip() else safe)
     return "".join(out)
+
+
+def plural(n: int, noun: str) -> str:
+    """'1 paper', '2 papers', '1,234 papers'."""
+    return f"{n:,} {noun}" + ("" if n == 1 else "s")

@@ -10,9 +10,7 @@ st.title("Explore papers")
 components.search_bar()
 positions = apply_filters(view.index, state.spec())
 components.summary_line(view, positions)
-table, reader = st.columns([3, 2], gap="large")
-with table:
-    selected = components.results(view, positions)
-    components.downloads(view, positions, selected)
-with reader:
-    components.detail(view, state.open_paper())
+selected = components.results(view, positions)
+components.downloads(view, positions, selected)
+st.divider()
+components.detail(view, state.open_paper())

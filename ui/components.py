@@ -51,7 +51,7 @@ def results(view: View, positions: np.ndarray) -> list[int]:
     key = "results_" + hashlib.sha1("\n".join(ids).encode()).hexdigest()[:12]
     event = st.dataframe(
         table, key=key, on_select=lambda: _open_selected(key), selection_mode="multi-row", hide_index=True,
-        width="stretch", height=min(38 + 35 * max(len(table), 1), 560),
+        width="stretch", height=min(38 + 35 * max(len(table), 1), 460),
         column_config={
             "Title": st.column_config.TextColumn("Title", width="large"),
             "Themes": st.column_config.ListColumn("Themes"),
@@ -77,7 +77,7 @@ def downloads(view: View, positions: np.ndarray, selected: list[int]) -> None:
     what = f"{len(chosen)} selected" if selected else f"all {len(chosen)} shown"
     st.caption(f"Download {what} papers")
     rows = view.papers.iloc[chosen]
-    cols = st.columns(len(FORMATS))
+    cols = st.columns(len(FORMATS) + 2)
     for col, (name, fmt) in zip(cols, FORMATS.items()):
         col.download_button(
             fmt.label, data=lambda fmt=fmt: fmt.write(rows), file_name=f"paper-atlas.{fmt.extension}",

@@ -5,6 +5,7 @@ and the filter index. Pages get everything through these functions and never cac
 from __future__ import annotations
 
 import json
+import threading
 from dataclasses import dataclass
 
 import numpy as np
@@ -13,6 +14,7 @@ import streamlit as st
 
 from lib import schema as S
 from lib import store
+from lib.display import plural
 from lib.build import apply_topics, build_to_disk, cluster_cards
 from lib.filters import PaperIndex
 from lib.themes import Taxonomy, load_taxonomy
@@ -43,10 +45,24 @@ class View:
     index: PaperIndex
 
 
+@st.cache_resource
+def _build_lock() -> threading.Lock:
+    return threading.Lock()
+
+
 def ensure_built(data: store.DataDir) -> None:
-    """Build the corpus when nothing is built or the inputs changed since, showing progress."""
+    """Build the corpus when nothing is built or the inputs changed since, showing progress.
+
+    Sessions share one lock, so a second visitor waits for the running build instead of starting another.
+    """
     if not data.is_stale():
         return
+    with _build_lock():
+        if data.is_stale():
+            _build_with_progress(data)
+
+
+def _build_with_progress(data: store.DataDir) -> None:
     with st.status("Building the paper collection…", expanded=True) as status:
         bar = st.progress(0.0, text="Starting")
 
@@ -56,7 +72,7 @@ def ensure_built(data: store.DataDir) -> None:
         result = build_to_disk(
             data.raw_files(), data.processed, data.taxonomy, fingerprint=data.fingerprint(), progress=progress
         )
-        status.update(label=f"Built {result.report['n_papers']} papers", state="complete", expanded=False)
+        status.update(label=f"Built {plural(result.report['n_papers'], 'paper')}", state="complete", expanded=False)
 
 
 @st.cache_resource(max_entries=4, show_spinner="Loading papers…")

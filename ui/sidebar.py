@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from lib.display import plural
 from lib.filters import facet_counts
 from ui import state
 from ui.data import View
@@ -56,5 +57,5 @@ def _year_filter(view: View, year_counts: dict[int, int]) -> None:
     )
     chosen = state.spec().years or (lo, hi)
     dated = sum(c for y, c in year_counts.items() if y and chosen[0] <= y <= chosen[1])
-    st.sidebar.caption(f"{dated} papers published in {chosen[0]}–{chosen[1]}; "
+    st.sidebar.caption(f"{plural(dated, 'paper')} published in {chosen[0]}–{chosen[1]}; "
                        f"{year_counts.get(0, 0)} undated" + (" (left out while a year range is set)" if state.spec().years else ""))

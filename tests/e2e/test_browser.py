@@ -1,0 +1,96 @@
+"""Real-browser tests: Debian Chromium driven by Playwright against `streamlit run` on loopback."""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+
+import pytest
+
+pytestmark = pytest.mark.browser
+
+PAGES = {"explore": "", "topics": "topics", "themes": "themes", "data": "data"}
+
+
+TITLES = {"explore": "Explore papers", "topics": "Topics", "themes": "Themes & trends", "data": "Data"}
+# What each page shows once it is fully drawn: (CSS selector, how many at least).
+READY = {
+    "explore": ('[data-testid="stDataFrame"]', 1),
+    "topics": (".js-plotly-plot", 1),
+    "themes": (".js-plotly-plot", 3),
+    "data": ('[data-testid="stDataFrame"]', 3),
+}
+
+
+def wait_for_app(page, name: str = "explore") -> None:
+    """Wait until the page's heading and its main content (tables or charts) are drawn."""
+    page.get_by_role("heading", name=TITLES[name], exact=True).wait_for(timeout=120_000)
+    selector, count = READY[name]
+    page.wait_for_function(
+        "([sel, n]) => document.querySelectorAll('[data-testid=\"stMain\"] ' + sel).length >= n",
+        arg=[selector, count], timeout=60_000,
+    )
+    page.wait_for_timeout(1000)  # let charts finish their first layout
+
+
+def shown_count(page) -> int:
+    text = page.get_by_text(re.compile(r"^Showing [\d,]+ of [\d,]+ papers")).first.inner_text()
+    return int(re.search(r"Showing ([\d,]+)", text).group(1).replace(",", ""))
+
+
+def assert_no_errors(page) -> None:
+    assert page.locator('[data-testid="stException"]').count() == 0
+    assert page.locator('[data-testid="stAlertContentError"]').count() == 0
+
+
+@pytest.mark.parametrize("name", list(PAGES))
+def test_every_page_renders_without_errors(page, server, shots, name):
+    page.goto(f"{server}/{PAGES[name]}")
+    wait_for_app(page, name)
+    assert_no_errors(page)
+    page.screenshot(path=str(shots / f"{name}.png"), full_page=True)
+    selector, count = READY[name]
+    assert page.locator(f'[data-testid="stMain"] {selector}').count() >= count
+
+
+def test_pick_a_theme_and_download_exactly_the_shown_rows(page, server, shots):
+    page.goto(server)
+    wait_for_app(page)
+    total = shown_count(page)
+    themes = page.locator('[data-testid="stSidebar"] [data-testid="stMultiSelect"]').first
+    themes.click()
+    page.keyboard.type("LoRA and low")
+    page.keyboard.press("Enter")
+    page.keyboard.press("Escape")
+    page.wait_for_url(re.compile(r"theme=lora"))
+    page.wait_for_function(
+        f"() => !/^Showing {total} of/.test(document.querySelector('[data-testid=\"stMain\"]').innerText.split('\\n').find(l => l.startsWith('Showing')) || '')"
+    )
+    wait_for_app(page)
+    shown = shown_count(page)
+    assert 0 < shown < total
+    page.screenshot(path=str(shots / "explore-lora.png"), full_page=True)
+    with page.expect_download() as info:
+        page.get_by_role("button", name=re.compile("^CSV")).click()
+    data = open(info.value.path(), encoding="utf-8-sig").read()
+    rows = list(csv.DictReader(io.StringIO(data)))
+    assert len(rows) == shown
+    assert all("lora" in r["themes"].split("; ") for r in rows)
+
+
+def test_a_copied_url_reproduces_the_view(browser, server):
+    first = browser.new_context(viewport={"width": 1400, "height": 900})
+    page = first.new_page()
+    page.goto(f"{server}/?theme=pruning&code=yes&q=network")
+    wait_for_app(page)
+    count = shown_count(page)
+    url = page.url
+    first.close()
+    second = browser.new_context(viewport={"width": 1400, "height": 900})
+    again = second.new_page()
+    again.goto(url)
+    wait_for_app(again)
+    assert shown_count(again) == count
+    assert "theme=pruning" in again.url and "q=network" in again.url
+    second.close()
