@@ -44,6 +44,7 @@ def trends(rows: pd.DataFrame, theme_names: dict, cluster_names: dict) -> None:
     emerging = charts.emerging_themes(rows, theme_names)
     st.subheader("Emerging themes")
     if emerging.empty:
-        st.info("Emerging themes need publication years; none of these papers has one yet.", icon=":material/info:")
+        st.info("Emerging themes compare the last two publication years with the three before; these papers "
+                "do not have publication years covering both windows.", icon=":material/info:")
     else:
         st.dataframe(emerging, hide_index=True, width="stretch")

@@ -1,0 +1,235 @@
+"""Downloads of a papers table (CSV, JSON, BibTeX, a Markdown reading list) holding exactly the rows
+given, in their order. Owns each format's escaping; returns bytes and never touches the file system.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import math
+import re
+import unicodedata
+from dataclasses import dataclass
+from typing import Callable
+from urllib.parse import quote
+
+import numpy as np
+import pandas as pd
+
+from lib import schema as S
+from lib.arxiv import arxiv_abs_url, arxiv_month
+from lib.display import escape_markdown
+
+EXPORT_COLUMNS = (
+    S.PAPER_ID, S.TITLE, S.ABSTRACT, S.THEMES, S.THEME_MENTIONS, S.CLUSTER, S.CLUSTER_LABEL, S.SOURCES,
+    S.N_SOURCES, S.LISTING_DATES, S.CODE_URL, S.ARXIV_ID, S.PUBLISHED, S.DATASETS, S.PAPER_TYPE,
+)
+LIST_SEPARATOR = "; "
+# OWASP CSV injection: a spreadsheet runs a cell starting with these as a formula (tab and CR too,
+# since some programs strip them before looking).
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_LATEX = {
+    "\\": r"\textbackslash{}", "{": r"\{", "}": r"\}", "&": r"\&", "%": r"\%", "$": r"\$", "#": r"\#",
+    "_": r"\_", "~": r"\textasciitilde{}", "^": r"\textasciicircum{}",
+}
+_LATEX_CHARS = re.compile(r"[\\{}&%$#_~^]")
+_MONTHS = "jan feb mar apr may jun jul aug sep oct nov dec".split()
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9\"'(\[])")
+MAX_SENTENCE = 300
+
+
+@dataclass(frozen=True)
+class ExportFormat:
+    """One download choice: button label, file extension, MIME type and the writer."""
+
+    label: str
+    extension: str
+    mime: str
+    write: Callable[[pd.DataFrame], bytes]
+
+
+def records(papers: pd.DataFrame) -> list[dict]:
+    """The export columns of each row as plain Python values: lists as lists, missing as None."""
+    missing = [c for c in EXPORT_COLUMNS if c not in papers.columns]
+    if missing:
+        raise ValueError(f"cannot export without the columns {', '.join(missing)}")
+    columns = {c: [_plain(v, c in S.LIST_COLUMNS) for v in papers[c].tolist()] for c in EXPORT_COLUMNS}
+    return [dict(zip(EXPORT_COLUMNS, row)) for row in zip(*columns.values())]
+
+
+def _plain(value, is_list: bool):
+    if is_list:
+        return [str(v) for v in value] if isinstance(value, (list, tuple, np.ndarray)) else []
+    if value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NA:
+        return None
+    if isinstance(value, np.generic):
+        return value.item()
+    return value
+
+
+# ------------------------------------------------------------------------------------------ CSV
+
+
+def to_csv(papers: pd.DataFrame) -> bytes:
+    """UTF-8 CSV with a byte-order mark, since Excel otherwise reads UTF-8 as the local code page.
+
+    Lists are joined with "; ". Text cells that a spreadsheet would run as a formula get a leading "'".
+    """
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(EXPORT_COLUMNS)
+    for row in records(papers):
+        writer.writerow([_csv_cell(row[c]) for c in EXPORT_COLUMNS])
+    return ("\ufeff" + out.getvalue()).encode("utf-8")
+
+
+def _csv_cell(value) -> str | int | float:
+    if value is None:
+        return ""
+    if isinstance(value, (int, float)):
+        return value
+    text = LIST_SEPARATOR.join(value) if isinstance(value, list) else str(value)
+    return "'" + text if text.startswith(FORMULA_START) else text
+
+
+# ----------------------------------------------------------------------------------------- JSON
+
+
+def to_json(papers: pd.DataFrame) -> bytes:
+    """A JSON array of one object per paper, one per line; lists stay lists, missing values are null."""
+    # Line per object rather than indent=: json's C encoder only runs without indent (10x faster).
+    lines = [json.dumps(row, ensure_ascii=False, allow_nan=False) for row in records(papers)]
+    return ("[\n" + ",\n".join(lines) + "\n]\n" if lines else "[]\n").encode("utf-8")
+
+
+# --------------------------------------------------------------------------------------- BibTeX
+
+
+def to_bibtex(papers: pd.DataFrame) -> bytes:
+    """One @misc entry per paper; keys are the first title word plus the year (else the id's tail)."""
+    used: set[str] = set()
+    next_suffix: dict[str, int] = {}
+    entries = []
+    for row in records(papers):
+        key = _unique_key(_base_key(row), used, next_suffix)
+        body = ",\n".join(f"  {name} = {value}" for name, value in _bib_fields(row))
+        entries.append(f"@misc{{{key},\n{body}\n}}\n")
+    return "\n".join(entries).encode("utf-8")
+
+
+def _bib_fields(row: dict) -> list[tuple[str, str]]:
+    # The doubled braces around the title keep bibliography styles from lower-casing it.
+    fields = [("title", "{{" + latex_escape(row[S.TITLE] or "") + "}}")]
+    if row[S.ABSTRACT]:
+        fields.append(("abstract", "{" + latex_escape(row[S.ABSTRACT]) + "}"))
+    if link := _link(row):
+        fields.append(("url", "{" + re.sub(r"[{}\\\s]", lambda m: quote(m.group()), link[1]) + "}"))
+    if row[S.ARXIV_ID]:
+        fields += [("eprint", "{" + latex_escape(row[S.ARXIV_ID]) + "}"), ("archivePrefix", "{arXiv}")]
+    published = _year_month(row[S.PUBLISHED])
+    if published:
+        # BibTeX's month macros (jan, feb ...) go unbraced so styles can print them in their language.
+        fields += [("year", "{" + published[0] + "}"), ("month", _MONTHS[int(published[1]) - 1])]
+    if row[S.THEMES]:
+        fields.append(("note", "{Themes: " + latex_escape(LIST_SEPARATOR.join(row[S.THEMES])) + "}"))
+    return fields
+
+
+def latex_escape(text: str) -> str:
+    """`text` on one line with LaTeX's special characters made literal (one pass, so no double escapes)."""
+    return _LATEX_CHARS.sub(lambda m: _LATEX[m.group()], " ".join(str(text).split()))
+
+
+def _year_month(published) -> tuple[str, str] | None:
+    m = re.fullmatch(r"(\d{4})-(0[1-9]|1[0-2])", published or "")
+    return (m[1], m[2]) if m else None
+
+
+def _base_key(row: dict) -> str:
+    ascii_title = unicodedata.normalize("NFKD", row[S.TITLE] or "").encode("ascii", "ignore").decode()
+    words = [w.lower() for w in re.findall(r"[A-Za-z0-9]+", ascii_title)]
+    if len(words) > 1 and words[0] in ("a", "an", "the"):
+        words = words[1:]
+    month = (arxiv_month(row[S.ARXIV_ID]) if row[S.ARXIV_ID] else None) or row[S.PUBLISHED]
+    year = _year_month(month)
+    tail = re.sub(r"[^A-Za-z0-9]", "", str(row[S.PAPER_ID] or ""))[-6:]
+    return (words[0] if words else "paper") + (year[0] if year else tail)
+
+
+def _unique_key(base: str, used: set[str], next_suffix: dict[str, int]) -> str:
+    # Remembering each base's next suffix keeps thousands of "model2024" papers linear, not quadratic.
+    key, n = base, next_suffix.get(base, 0)
+    while key in used:
+        key, n = base + _suffix(n), n + 1
+    next_suffix[base] = n
+    used.add(key)
+    return key
+
+
+def _suffix(n: int) -> str:
+    # a, b, ..., z, aa, ab, ... as in "smith2020a"
+    letters = ""
+    n += 1
+    while n:
+        n, r = divmod(n - 1, 26)
+        letters = chr(97 + r) + letters
+    return letters
+
+
+def _link(row: dict) -> tuple[str, str] | None:
+    """(label, URL) of the paper's arXiv page, else of its code; None when it has neither."""
+    if row[S.ARXIV_ID]:
+        try:
+            return f"arXiv:{row[S.ARXIV_ID]}", arxiv_abs_url(row[S.ARXIV_ID])
+        except ValueError:
+            pass
+    code = row[S.CODE_URL]
+    # Only web links: a "javascript:" URL in a reading list is a trap, not a link.
+    return ("Code", code) if isinstance(code, str) and re.match(r"https?://", code, re.IGNORECASE) else None
+
+
+# ------------------------------------------------------------------------------------- Markdown
+
+
+def to_markdown(papers: pd.DataFrame, *, title: str = "Reading list") -> bytes:
+    """A numbered reading list; every piece of paper text is escaped so it shows as written."""
+    rows = records(papers)
+    items = []
+    for i, row in enumerate(rows, 1):
+        marker = f"{i}. "
+        # Sub-items must start at the item's content column, which moves right from item 10 on.
+        indent = " " * len(marker)
+        items.append(f"{marker}**{escape_markdown(row[S.TITLE] or '')}**")
+        items += [f"{indent}- {detail}" for detail in _markdown_details(row)]
+    head = [f"# {escape_markdown(title)}", "", f"{len(rows)} paper{'' if len(rows) == 1 else 's'}"]
+    return ("\n".join(head + ([""] + items if items else [])) + "\n").encode("utf-8")
+
+
+def _markdown_details(row: dict) -> list[str]:
+    details = []
+    if link := _link(row):
+        details.append(f"[{escape_markdown(link[0])}]({quote(link[1], safe=':/?#[]@!$&*+,;=%~')})")
+    if row[S.THEMES]:
+        details.append("Themes: " + escape_markdown(", ".join(row[S.THEMES])))
+    if row[S.CLUSTER_LABEL]:
+        details.append("Topic: " + escape_markdown(str(row[S.CLUSTER_LABEL])))
+    if sentence := first_sentence(row[S.ABSTRACT] or ""):
+        details.append(escape_markdown(sentence))
+    return details
+
+
+def first_sentence(text: str) -> str:
+    """The abstract's first sentence, cut at a word near MAX_SENTENCE characters when it runs on."""
+    sentence = _SENTENCE_END.split(" ".join(text.split()), maxsplit=1)[0]
+    if len(sentence) <= MAX_SENTENCE:
+        return sentence
+    return sentence[:MAX_SENTENCE].rsplit(" ", 1)[0] + " …"
+
+
+FORMATS: dict[str, ExportFormat] = {
+    "csv": ExportFormat("CSV", "csv", "text/csv", to_csv),
+    "json": ExportFormat("JSON", "json", "application/json", to_json),
+    "bibtex": ExportFormat("BibTeX", "bib", "application/x-bibtex", to_bibtex),
+    "markdown": ExportFormat("Markdown", "md", "text/markdown", to_markdown),
+}

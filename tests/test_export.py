@@ -1,0 +1,253 @@
+"""Exports: each format parses back to exactly the rows given, in order, with hostile text made harmless."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from lib import export
+from lib import schema as S
+
+HOSTILE = "<script>alert(1)</script> *a* [a](b) $x$ & 100% #1 {b} ~ ^ \\ _"
+
+
+def paper(pid: str, title: str, extra: dict | None = None) -> dict:
+    row = {
+        S.PAPER_ID: pid, S.TITLE: title, S.ABSTRACT: f"We study {title}. Then more.",
+        S.THEMES: ["llm"], S.THEME_MENTIONS: [], S.CLUSTER: 0, S.CLUSTER_LABEL: "language models",
+        S.SOURCES: ["000_a.txt"], S.N_SOURCES: 1, S.LISTING_DATES: ["03-18"], S.CODE_URL: None,
+        S.ARXIV_ID: None, S.PUBLISHED: None, S.DATASETS: [], S.PAPER_TYPE: "method",
+        S.X: 0.0, S.Y: 0.0,
+    }
+    return row | (extra or {})
+
+
+@pytest.fixture
+def papers() -> pd.DataFrame:
+    rows = [
+        paper("p3c1", "Scaling Language Models", {
+            S.ARXIV_ID: "2001.08361", S.PUBLISHED: "2020-01", S.THEMES: ["llm", "scaling_laws"],
+            S.DATASETS: ["C4", "The Pile"]}),
+        paper("p0a2", "ε-greedy exploration for γ-discounted control", {
+            S.THEMES: ["rl"], S.CLUSTER: 2, S.CLUSTER_LABEL: "control",
+            S.CODE_URL: "https://github.com/x/eps greedy", S.PUBLISHED: "2021-07"}),
+        paper("p9f3", HOSTILE, {
+            S.THEMES: [], S.ABSTRACT: "", S.SOURCES: ["a.txt", "b.txt"], S.N_SOURCES: 2,
+            S.LISTING_DATES: [], S.CODE_URL: "javascript:alert(1)"}),
+        paper("p111", "Scaling Vision Models", {S.ARXIV_ID: "2001.00001", S.PUBLISHED: "2020-01"}),
+        paper("p222", "Scaling Graph Models", {
+            S.ARXIV_ID: "2001.00002", S.PUBLISHED: "2020-01",
+            S.ABSTRACT: "Graphs, e.g. molecules, are everywhere! " + "x " * 400}),
+    ]
+    frame = pd.DataFrame(rows)
+    return frame.assign(**{S.CLUSTER: frame[S.CLUSTER].astype("int64")})
+
+
+@pytest.fixture
+def reordered(papers) -> pd.DataFrame:
+    """Rows in a different order than built, to show exports keep the order given."""
+    return papers.iloc[[4, 2, 0, 3, 1]]
+
+
+def parse_csv(data: bytes) -> list[dict]:
+    assert data.startswith("\ufeff".encode("utf-8"))
+    return list(csv.DictReader(io.StringIO(data.decode("utf-8-sig"), newline="")))
+
+
+def bib_entries(data: bytes) -> list[tuple[str, dict[str, str]]]:
+    text = data.decode("utf-8")
+    out = []
+    for key, body in re.findall(r"@misc\{([^,\n]+),\n(.*?)\n\}\n", text, flags=re.S):
+        out.append((key, dict(re.findall(r"^  (\w+) = (.*?),?$", body, flags=re.M))))
+    assert text.count("@misc{") == len(out)
+    return out
+
+
+# ------------------------------------------------------------------------------------------- CSV
+
+
+def test_csv_round_trips_rows_in_order(reordered):
+    rows = parse_csv(export.to_csv(reordered))
+    assert list(rows[0]) == list(export.EXPORT_COLUMNS)
+    assert [r[S.PAPER_ID] for r in rows] == reordered[S.PAPER_ID].tolist()
+    first = next(r for r in rows if r[S.PAPER_ID] == "p3c1")
+    assert first[S.THEMES] == "llm; scaling_laws"
+    assert first[S.DATASETS] == "C4; The Pile"
+    assert first[S.CLUSTER] == "0" and first[S.N_SOURCES] == "1"
+    assert first[S.CODE_URL] == ""  # None is an empty cell
+    assert next(r for r in rows if r[S.PAPER_ID] == "p0a2")[S.TITLE].startswith("ε-greedy exploration for γ")
+
+
+@pytest.mark.parametrize(
+    "text, cell",
+    [
+        ("=1+1", "'=1+1"),
+        ("+cmd", "'+cmd"),
+        ("-2+3", "'-2+3"),
+        ("@SUM(A1:A2)", "'@SUM(A1:A2)"),
+        ("\tx", "'\tx"),
+        ("\rx", "'\rx"),
+        ("Self-supervised learning", "Self-supervised learning"),
+    ],
+)
+def test_csv_defuses_formulas(papers, text, cell):
+    hostile = papers.head(1).assign(**{S.TITLE: text, S.THEMES: [[text]]})
+    (row,) = parse_csv(export.to_csv(hostile))
+    assert row[S.TITLE] == cell
+    assert row[S.THEMES] == cell
+
+
+def test_csv_leaves_numbers_alone(papers):
+    negative = papers.head(1).assign(**{S.CLUSTER: -1})
+    (row,) = parse_csv(export.to_csv(negative))
+    assert row[S.CLUSTER] == "-1"
+
+
+# ------------------------------------------------------------------------------------------ JSON
+
+
+def test_json_round_trips_rows_in_order(reordered):
+    rows = json.loads(export.to_json(reordered).decode("utf-8"))
+    assert [r[S.PAPER_ID] for r in rows] == reordered[S.PAPER_ID].tolist()
+    assert all(list(r) == list(export.EXPORT_COLUMNS) for r in rows)
+    by_id = {r[S.PAPER_ID]: r for r in rows}
+    assert by_id["p3c1"][S.THEMES] == ["llm", "scaling_laws"]
+    assert by_id["p3c1"][S.CODE_URL] is None
+    assert by_id["p0a2"][S.CLUSTER] == 2
+    assert by_id["p9f3"][S.TITLE] == HOSTILE
+
+
+def test_json_keeps_unicode_unescaped(papers):
+    assert "ε-greedy exploration for γ" in export.to_json(papers).decode("utf-8")
+
+
+def test_json_accepts_arrays_and_pandas_missing_values(papers):
+    # Parquet hands list columns back as arrays and pandas 3 str columns hold NaN for missing.
+    odd = papers.assign(**{
+        S.THEMES: [np.array(t, dtype=object) for t in papers[S.THEMES]],
+        S.PUBLISHED: papers[S.PUBLISHED].astype("str"),
+    })
+    rows = json.loads(export.to_json(odd))
+    assert rows[0][S.THEMES] == ["llm", "scaling_laws"]
+    assert rows[2][S.PUBLISHED] is None
+
+
+# ---------------------------------------------------------------------------------------- BibTeX
+
+
+def test_bibtex_one_entry_per_row_with_unique_keys(reordered):
+    entries = bib_entries(export.to_bibtex(reordered))
+    assert len(entries) == len(reordered)
+    keys = [k for k, _ in entries]
+    assert keys == ["scaling2020", "scriptp9f3", "scaling2020a", "scaling2020b", "greedy2021"]
+    titles = [f["title"] for _, f in entries]
+    assert titles[0] == "{{Scaling Graph Models}}"
+    assert titles[4] == "{{ε-greedy exploration for γ-discounted control}}"
+
+
+def test_bibtex_fields(papers):
+    fields = dict(bib_entries(export.to_bibtex(papers)))
+    arxiv = fields["scaling2020"]
+    assert arxiv["url"] == "{https://arxiv.org/abs/2001.08361}"
+    assert (arxiv["eprint"], arxiv["archivePrefix"]) == ("{2001.08361}", "{arXiv}")
+    assert (arxiv["year"], arxiv["month"]) == ("{2020}", "jan")
+    assert arxiv["note"] == r"{Themes: llm; scaling\_laws}"
+    code = fields["greedy2021"]
+    assert code["url"] == "{https://github.com/x/eps%20greedy}"
+    assert "eprint" not in code and code["month"] == "jul"
+    hostile = fields["scriptp9f3"]
+    assert "url" not in hostile and "year" not in hostile and "note" not in hostile
+    assert hostile["title"] == (
+        r"{{<script>alert(1)</script> *a* [a](b) \$x\$ \& 100\% \#1 \{b\} \textasciitilde{} "
+        r"\textasciicircum{} \textbackslash{} \_}}"
+    )
+
+
+def test_bibtex_braces_balance(papers):
+    text = export.to_bibtex(papers).decode("utf-8")
+    unescaped = re.sub(r"\\[{}]", "", text)
+    assert unescaped.count("{") == unescaped.count("}")
+
+
+# -------------------------------------------------------------------------------------- Markdown
+
+
+def test_markdown_lists_rows_in_order(reordered):
+    text = export.to_markdown(reordered, title="My list").decode("utf-8")
+    lines = text.splitlines()
+    assert lines[:3] == ["# My list", "", "5 papers"]
+    items = [line for line in lines if re.match(r"^\d+\. ", line)]
+    assert len(items) == 5
+    assert [int(line.split(".")[0]) for line in items] == [1, 2, 3, 4, 5]
+    assert items[0] == "1. **Scaling Graph Models**"
+    assert items[2] == "3. **Scaling Language Models**"
+
+
+def test_markdown_escapes_hostile_titles(papers):
+    text = export.to_markdown(papers).decode("utf-8")
+    line = next(line for line in text.splitlines() if "script" in line)
+    assert "<script>" not in line and "*a*" not in line and "[a](b)" not in line and "$x$" not in line
+    assert r"\<script\>" in line and r"\*a\*" in line and r"\[a\]\(b\)" in line and r"\$x\$" in line
+    assert "javascript" not in text  # a non-web link is not offered
+
+
+def test_markdown_item_details(papers):
+    lines = export.to_markdown(papers).decode("utf-8").splitlines()
+    start = lines.index("1. **Scaling Language Models**")
+    assert lines[start + 1:start + 5] == [
+        "   - [arXiv\\:2001\\.08361](https://arxiv.org/abs/2001.08361)",
+        "   - Themes: llm\\, scaling\\_laws",
+        "   - Topic: language models",
+        "   - We study Scaling Language Models\\.",
+    ]
+    assert "   - [Code](https://github.com/x/eps%20greedy)" in lines
+
+
+def test_markdown_cuts_long_first_sentences(papers):
+    text = export.to_markdown(papers).decode("utf-8")
+    line = next(line for line in text.splitlines() if "molecules" in line)
+    assert line.endswith("…") and len(line) < export.MAX_SENTENCE + 60
+
+
+def test_markdown_sub_items_follow_the_item_number():
+    many = pd.DataFrame([paper(f"p{i}", f"Paper {i}") for i in range(10)])
+    lines = export.to_markdown(many).decode("utf-8").splitlines()
+    assert lines[lines.index("10. **Paper 9**") + 1].startswith("    - ")
+
+
+# ------------------------------------------------------------------------------------ edge cases
+
+
+def test_empty_frame_gives_valid_empty_output():
+    empty = S.empty_papers()
+    assert parse_csv(export.to_csv(empty)) == []
+    assert export.to_csv(empty).decode("utf-8-sig").splitlines() == [",".join(export.EXPORT_COLUMNS)]
+    assert json.loads(export.to_json(empty)) == []
+    assert export.to_bibtex(empty) == b""
+    assert export.to_markdown(empty).decode("utf-8").splitlines() == ["# Reading list", "", "0 papers"]
+
+
+def test_missing_columns_are_named(papers):
+    with pytest.raises(ValueError, match="abstract"):
+        export.to_csv(papers.drop(columns=[S.ABSTRACT]))
+
+
+def test_formats_cover_every_writer(papers):
+    assert set(export.FORMATS) == {"csv", "json", "bibtex", "markdown"}
+    for name, fmt in export.FORMATS.items():
+        assert fmt.extension and fmt.mime and fmt.label
+        data = fmt.write(papers)
+        assert isinstance(data, bytes) and data
+
+
+def test_exports_leave_the_input_alone(papers):
+    before = papers.copy(deep=True)
+    for fmt in export.FORMATS.values():
+        fmt.write(papers)
+    pd.testing.assert_frame_equal(papers, before)
