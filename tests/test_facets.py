@@ -1,0 +1,329 @@
+"""Facets from paper text: code links, datasets, paper type, the facets table, and the seeds."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from lib import schema
+from lib.facets import (
+    DATASETS,
+    classify_paper_type,
+    extract_facets,
+    find_code_url,
+    find_datasets,
+)
+
+# ---------------------------------------------------------------- code links
+
+
+@pytest.mark.parametrize(
+    ("text", "url"),
+    [
+        # Real seed sentences.
+        ("Codes are available at https://github.com/OPTML-Group/DeepZero.",
+         "https://github.com/OPTML-Group/DeepZero"),
+        ("Our code is available at https://github.com/AngusDujw/Diversity-Driven-Synthesis."
+         "https://github.com/AngusDujw/Diversity-Driven-Synthesis.",
+         "https://github.com/AngusDujw/Diversity-Driven-Synthesis"),
+        ("We have open-sourced the ZeroQ frameworkhttps://github.com/amirgholami/ZeroQ.",
+         "https://github.com/amirgholami/ZeroQ"),
+        ("available at the link: blue{https://github.com/RUCAIBox/FMLP-Rec}.",
+         "https://github.com/RUCAIBox/FMLP-Rec"),
+        ("accessed at https://github.com/SKDDJ/LoLDU{https://github.com/SKDDJ/LoLDU}",
+         "https://github.com/SKDDJ/LoLDU"),
+        ("publicly available at~https://github.com/microsoft/Swin-Transformer.",
+         "https://github.com/microsoft/Swin-Transformer"),
+        ("We release the dataset (https://github.com/ibm-aur-nlp/PubLayNet) to support",
+         "https://github.com/ibm-aur-nlp/PubLayNet"),
+        ("Code for our experiments can be found at github.com/edwardjhu/TP4.", "github.com/edwardjhu/TP4"),
+        ("a benchmark suite with baselines at velo-code.github.io.", "velo-code.github.io"),
+        ("Project page: https://dreambooth.github.io/", "https://dreambooth.github.io/"),
+        ("see our project page at https://dave.ml/layoutlearning/", "https://dave.ml/layoutlearning/"),
+        ("Our code is available at https://aka.ms/MInference.", "https://aka.ms/MInference"),
+        ("Code and weights are available at www.verlab.dcc.ufmg.br/descriptors/xfeat_cvpr24.",
+         "www.verlab.dcc.ufmg.br/descriptors/xfeat_cvpr24"),
+        ("We will open-source the model at: https://huggingface.co/nvidia/NV-Embed-v1.",
+         "https://huggingface.co/nvidia/NV-Embed-v1"),
+        ("Code is available at: https://git.io/AdelaiDet", "https://git.io/AdelaiDet"),
+        # Other hosts and shapes.
+        ("Demo: https://sites.google.com/view/my-project, enjoy", "https://sites.google.com/view/my-project"),
+        ("Mirror at https://gitlab.com/group/repo; see also", "https://gitlab.com/group/repo"),
+        ("Code (https://bitbucket.org/team/tool) is public", "https://bitbucket.org/team/tool"),
+        ("(our code: https://github.com/x/y)", "https://github.com/x/y"),
+        ("see https://github.com/x/tool_(v2).", "https://github.com/x/tool_(v2)"),
+        # A paper link first, the code link after it: the code link wins.
+        ("See https://arxiv.org/abs/1704.02685 for details. Code: https://github.com/kundajelab/deeplift",
+         "https://github.com/kundajelab/deeplift"),
+    ],
+)
+def test_find_code_url_positive(text, url):
+    assert find_code_url(text) == url
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # Real seed sentences without a code link.
+        "This paper describes an older version of DeepLIFT. See https://arxiv.org/abs/1704.02685 for the newer one.",
+        "along with their open-source implementations on our GitHub repository.",
+        "compared to Hugging Face FP16 inference",
+        # Paper links are never code links.
+        "Published as https://doi.org/10.1109/CVPR.2016.90.",
+        "Reviews at https://openreview.net/forum?id=abc123.",
+        "This paper is listed at https://huggingface.co/papers/2502.12524.",
+        # A link on an unknown host, with nothing said about code or a project.
+        "We crawl posts from https://www.reddit.com/r/MachineLearning and label them.",
+        "",
+        "No links here at all.",
+    ],
+)
+def test_find_code_url_negative(text):
+    assert find_code_url(text) is None
+
+
+# ---------------------------------------------------------------- datasets
+
+
+@pytest.mark.parametrize(
+    ("text", "names"),
+    [
+        ("Experiments on CIFAR-10/100 show", ["CIFAR-10", "CIFAR-100"]),
+        ("including CIFAR10/100, ImageNet-100", ["CIFAR-10", "CIFAR-100", "ImageNet"]),
+        ("on CIFAR10 and CIFAR100", ["CIFAR-10", "CIFAR-100"]),
+        ("accuracy on CIFAR-100 only", ["CIFAR-100"]),
+        ("on CIFAR-10 itself", ["CIFAR-10"]),
+        ("on Tiny-ImageNet", ["Tiny ImageNet"]),
+        ("on TinyImageNet and Tiny ImageNet", ["Tiny ImageNet"]),
+        ("CIFAR, Tiny-ImageNet, and ImageNet-1K", ["Tiny ImageNet", "ImageNet"]),
+        ("few-shot on miniImageNet and mini-ImageNet", ["miniImageNet"]),
+        ("pretrained on ImageNet-22K, then ImageNet-1k", ["ImageNet"]),
+        ("the ILSVRC2012 validation set", ["ImageNet"]),
+        ("Imagenet with Reassessed labels and Imagenet-V2", ["ImageNet"]),
+        ("on MS-COCO, MSCOCO, MS COCO and MS~COCO", ["COCO"]),
+        ("38.2% mAP on the COCOval split", ["COCO"]),
+        ("COCO-Stuff and LVIS", ["COCO", "LVIS"]),
+        ("a coconut and cocoa plantation", []),
+        ("grounding on refCOCO", []),
+        ("results on MNIST", ["MNIST"]),
+        ("on Fashion-MNIST", ["Fashion-MNIST"]),
+        ("MNIST and Fashion-MNIST benchmarks", ["MNIST", "Fashion-MNIST"]),
+        ("such as FASHIONMNIST", ["Fashion-MNIST"]),
+        ("handwritten EMNIST and MultiColorMNIST", []),
+        ("RoBERTa on the GLUE benchmark", ["GLUE"]),
+        ("we glue the two modules together", []),
+        ("on GLUE and SuperGLUE tasks", ["GLUE", "SuperGLUE"]),
+        ("QA (SQuAD) and SQuAD2.0", ["SQuAD"]),
+        ("PASCAL VOC 2012 and Cityscapes", ["Pascal VOC", "Cityscapes"]),
+        ("76.8 mAP on VOC 2007 and VOC~2007", ["Pascal VOC"]),
+        ("NYUDv2, NYUv2, NYUD-v2 and NYU depth prediction", ["NYU Depth V2"]),
+        ("researchers at NYU and CMU", []),
+        ("3D ShapeNets: A Deep Representation", []),
+        ("ModelNet40 and ShapeNet parts", ["ShapeNet", "ModelNet"]),
+        ("driving data from nuScenes and KITTI", ["KITTI", "nuScenes"]),
+        ("Kinetics-400 and UCF101", ["Kinetics", "UCF101"]),
+        ("the chemical kinetics of the reaction", []),
+        ("places in the dataset and Places365", ["Places365"]),
+        ("Llama models on C4 data", ["C4"]),
+        ("C4.5 decision trees", []),
+        ("MMLU, GSM8K and HumanEval", ["MMLU", "GSM8K", "HumanEval"]),
+        ("LAION-5B and DataComp-1B", ["LAION", "DataComp"]),
+        ("the ADE20K val set and ADE-20k", ["ADE20K"]),
+        ("the MTEB benchmark (also known as BEIR)", ["BEIR", "MTEB"]),
+        ("", []),
+    ],
+)
+def test_find_datasets(text, names):
+    assert find_datasets(text) == names
+
+
+def test_datasets_come_out_in_canonical_order_whatever_the_text_order():
+    found = find_datasets("COCO, then SVHN, then ImageNet, then MNIST")
+    assert found == ["MNIST", "SVHN", "ImageNet", "COCO"]
+    assert found == sorted(found, key=DATASETS.index)
+
+
+def test_dataset_names_are_unique_and_include_the_required_ones():
+    assert len(DATASETS) == len(set(DATASETS))
+    required = {
+        "ImageNet", "CIFAR-10", "CIFAR-100", "MNIST", "Fashion-MNIST", "COCO", "Pascal VOC",
+        "Cityscapes", "ADE20K", "KITTI", "nuScenes", "SVHN", "CelebA", "LibriSpeech", "GLUE",
+        "SuperGLUE", "SQuAD", "WikiText", "Penn Treebank", "LAION", "Kinetics", "UCF101",
+        "ShapeNet", "Places365", "Tiny ImageNet", "CUB-200", "Omniglot", "MMLU", "GSM8K",
+        "HumanEval",
+    }  # fmt: skip
+    assert required <= set(DATASETS)
+
+
+# ---------------------------------------------------------------- paper type
+
+
+@pytest.mark.parametrize(
+    ("title", "abstract", "kind"),
+    [
+        # Titles that name the kind.
+        ("A Survey of Mamba", "Mamba is a model. We propose nothing.", "survey"),
+        ("Skin disease diagnosis with deep learning: a review", "", "survey"),
+        ("A Brief Review of Hypernetworks in Deep Learning", "", "survey"),
+        ("Recent Advances in Zero-shot Recognition", "", "survey"),
+        ("Inference Optimization: A Tutorial", "", "survey"),
+        ("YOLOBench: Benchmarking Efficient Object Detectors on Embedded Systems", "", "benchmark"),
+        ("ChessVision -- A Dataset for Logically Coherent Multi-label Classification", "", "benchmark"),
+        ("An Empirical Study of Pre-Trained Model Reuse in the Hugging Face Registry", "", "benchmark"),
+        ("Deep Encoder, Shallow Decoder: Reevaluating Non-autoregressive MT", "", "benchmark"),
+        ("Remote Sensing Image Scene Classification: Benchmark and State of the Art",
+         "This paper first provides a comprehensive review of the recent progress.", "benchmark"),
+        # Abstracts that say what the paper is.
+        ("Compute-Efficient Deep Learning: Algorithmic Trends and Opportunities",
+         "In this paper, we present a structured and comprehensive overview of the research in this field.",
+         "survey"),
+        ("A Deep Look into Neural Ranking Models", "In contrast to existing reviews, in this survey, we take a deep look.",
+         "survey"),
+        ("Objaverse: A Universe of Annotated 3D Objects",
+         "Addressing this gap, we present Objaverse 1.0, a large dataset of objects with 800K+ 3D models.",
+         "benchmark"),
+        ("Diffusion Deepfake",
+         "Our paper introduces two extensive deepfake datasets generated by state-of-the-art diffusion models.",
+         "benchmark"),
+        ("A Study of BFLOAT16 for Deep Learning Training",
+         "This paper presents the first comprehensive empirical study demonstrating the efficacy of BFLOAT16.",
+         "benchmark"),
+        # Negatives: a passing survey, a dataset as a side remark, benchmarks as test beds.
+        ("Pruning with Lottery Masks",
+         "We survey the literature on pruning before proposing LotMask, a method that prunes at init.",
+         "method"),
+        ("Automating the Code Review Process with LLMs", "We fine-tune a model for code review.", "method"),
+        ("Learning Faster", "We propose X, which achieves state-of-the-art results on three benchmarks.", "method"),
+        ("Dataset Condensation with Contrastive Signals", "We propose a dataset condensation method.", "method"),
+        ("Dataset Interfaces: Diagnosing Model Failures",
+         "We introduce dataset interfaces: a framework that lets users scalably synthesize images.", "method"),
+        ("Better Detection", "We propose a detector. Additionally, we contribute two datasets, COCO-DE and VOC-DE.",
+         "method"),
+        ("PyramidDrop: Accelerating Your Large Vision-Language Models",
+         "We conduct an empirical study revealing redundancy. To this end, we propose PyramidDrop, "
+         "a visual redundancy reduction strategy for LVLMs.", "method"),
+        ("Domain Adaptive Few-Shot Open-Set Learning",
+         "We propose a novel approach called DA-FSOS. We present three benchmarks for DA-FSOS.", "method"),
+        ("Some Method", "", "method"),
+        ("", "", "method"),
+    ],
+)
+def test_classify_paper_type(title, abstract, kind):
+    assert classify_paper_type(title, abstract) == kind
+
+
+def test_paper_types_are_the_schema_ones():
+    kinds = {classify_paper_type(t, "") for t in ("A Survey", "A Benchmark", "X")}
+    assert kinds == set(schema.PAPER_TYPES)
+
+
+# ---------------------------------------------------------------- the facets table
+
+
+def test_extract_facets_one_row_per_paper_in_order():
+    titles = ["DeepZero", "A Survey of Mamba", None]
+    abstracts = [
+        "On CIFAR-10. Codes are available at https://github.com/OPTML-Group/DeepZero. See arXiv:2310.02025.",
+        "We survey Mamba.",
+        float("nan"),
+    ]
+    out = extract_facets(titles, abstracts)
+    assert list(out.columns) == [schema.CODE_URL, schema.ARXIV_ID, schema.DATASETS, schema.PAPER_TYPE]
+    assert isinstance(out.index, pd.RangeIndex) and len(out) == 3
+    assert out[schema.CODE_URL].tolist() == ["https://github.com/OPTML-Group/DeepZero", None, None]
+    assert out[schema.ARXIV_ID].tolist() == ["2310.02025", None, None]
+    assert out[schema.DATASETS].tolist() == [["CIFAR-10"], [], []]
+    assert out[schema.PAPER_TYPE].tolist() == ["method", "survey", "method"]
+
+
+def test_extract_facets_empty_and_mismatched():
+    empty = extract_facets([], [])
+    assert len(empty) == 0
+    assert list(empty.columns) == [schema.CODE_URL, schema.ARXIV_ID, schema.DATASETS, schema.PAPER_TYPE]
+    with pytest.raises(ValueError):
+        extract_facets(["a", "b"], ["only one"])
+
+
+_TOKENS = st.sampled_from([
+    "we propose ", "we introduce ", "a ", "new ", "dataset", ", ", ". ", "this survey ", "https://",
+    "github.com/", "www.", "arXiv:", "2502.12524", "hep-th/", "9901001", "CIFAR-10/100", "ImageNet",
+    "(", ")", "{", "}", "~", "-", " ", "\n", "é", "—",
+])
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(_TOKENS, max_size=60).map("".join), st.lists(_TOKENS, max_size=200).map("".join))
+def test_extract_facets_holds_its_contract_on_arbitrary_text(title, abstract):
+    row = extract_facets([title], [abstract]).iloc[0]
+    assert row[schema.CODE_URL] is None or (isinstance(row[schema.CODE_URL], str) and row[schema.CODE_URL])
+    assert row[schema.ARXIV_ID] is None or isinstance(row[schema.ARXIV_ID], str)
+    assert all(name in DATASETS for name in row[schema.DATASETS])
+    assert row[schema.PAPER_TYPE] in schema.PAPER_TYPES
+
+
+# ---------------------------------------------------------------- the seeds
+
+
+@pytest.fixture(scope="module")
+def seed_facets(seed_records) -> pd.DataFrame:
+    first = {}
+    for r in seed_records:
+        first.setdefault(r.title, r.abstract)
+    out = extract_facets(list(first), list(first.values()))
+    out.insert(0, "title", list(first))
+    return out
+
+
+def test_seed_counts(seed_facets):
+    # A golden snapshot of the five seed pages: rule changes that move these must be deliberate.
+    assert len(seed_facets) == 634
+    assert seed_facets[schema.CODE_URL].notna().sum() == 167
+    assert seed_facets[schema.ARXIV_ID].notna().sum() == 2
+    assert (seed_facets[schema.DATASETS].str.len() > 0).sum() == 193
+    kinds = seed_facets[schema.PAPER_TYPE].value_counts().to_dict()
+    assert kinds == {"method": 564, "benchmark": 39, "survey": 31}
+    top = Counter(d for names in seed_facets[schema.DATASETS] for d in names).most_common(5)
+    assert top == [
+        ("ImageNet", 111), ("CIFAR-10", 42), ("COCO", 35), ("CIFAR-100", 21), ("Pascal VOC", 16),
+    ]
+
+
+def test_no_seed_code_link_points_at_a_paper(seed_facets):
+    urls = seed_facets[schema.CODE_URL].dropna()
+    assert not urls.str.contains(r"arxiv\.org|doi\.org", regex=True).any()
+    assert not urls.str.endswith((".", ",", ")", ";")).any()
+
+
+@pytest.mark.parametrize(
+    ("title_start", "code_url", "arxiv_id", "datasets", "kind"),
+    [
+        ("DeepZero: Scaling up", "https://github.com/OPTML-Group/DeepZero", None, ["CIFAR-10"], "method"),
+        ("LAION-5B: An open large-scale dataset",
+         "https://laion.ai/laion-5b-a-new-era-of-open-large-scale-multi-modal-datasets/", None, ["LAION"],
+         "benchmark"),
+        ("A Survey of Mamba", None, None, [], "survey"),
+        ("In-Context LoRA for Diffusion", "https://github.com/ali-vilab/In-Context-LoRA", "2410.15027", [],
+         "method"),
+        ("Not Just a Black Box", None, "1704.02685", [], "method"),
+        ("Diversity-Driven Synthesis", "https://github.com/AngusDujw/Diversity-Driven-Synthesis", None,
+         ["Tiny ImageNet", "ImageNet"], "method"),
+        ("CUDA: Convolution-based Unlearnable", None, None,
+         ["CIFAR-10", "CIFAR-100", "Tiny ImageNet", "ImageNet"], "method"),
+        ("ZeroQ: A Novel Zero Shot", "https://github.com/amirgholami/ZeroQ", None, ["ImageNet", "COCO"],
+         "method"),
+        ("YOLO9000: Better, Faster", None, None, ["ImageNet", "Pascal VOC", "COCO"], "method"),
+        ("VeLO: Training Versatile", "velo-code.github.io", None, [], "method"),
+        ("Objaverse: A Universe", None, None, ["LVIS", "Conceptual Captions", "LAION"], "benchmark"),
+        ("Compute-Efficient Deep Learning", None, None, [], "survey"),
+    ],
+)
+def test_specific_seed_papers(seed_facets, title_start, code_url, arxiv_id, datasets, kind):
+    rows = seed_facets[seed_facets["title"].str.startswith(title_start)]
+    assert len(rows) == 1, title_start
+    row = rows.iloc[0]
+    got = (row[schema.CODE_URL], row[schema.ARXIV_ID], row[schema.DATASETS], row[schema.PAPER_TYPE])
+    assert got == (code_url, arxiv_id, datasets, kind)
