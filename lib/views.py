@@ -122,10 +122,10 @@ def issues_table(report: dict) -> pd.DataFrame:
 
 
 def taxonomy_table(taxonomy) -> pd.DataFrame:
-    """The theme taxonomy in use: group, id, name, patterns and exclusions."""
+    """The theme taxonomy in use: group, id, name, patterns, acronyms and exclusions."""
     rows = [
         {"Group": t.group, "Id": t.id, "Theme": t.name, "Patterns": " | ".join(t.patterns),
-         "Exclusions": " | ".join(t.exclusions)}
+         "Acronyms (case-sensitive)": " | ".join(t.acronyms), "Exclusions": " | ".join(t.exclusions)}
         for t in taxonomy.themes
     ]
-    return pd.DataFrame(rows, columns=["Group", "Id", "Theme", "Patterns", "Exclusions"])
+    return pd.DataFrame(rows, columns=["Group", "Id", "Theme", "Patterns", "Acronyms (case-sensitive)", "Exclusions"])
