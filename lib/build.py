@@ -18,7 +18,8 @@ import pandas as pd
 
 from lib import schema as S
 from lib import store
-from lib.arxiv import arxiv_month
+from lib.arxiv import arxiv_abs_url, arxiv_month
+from lib.arxiv_cache import CacheEntry, CacheError, match_titles, read_cache
 from lib.dedupe import dedupe
 from lib.facets import extract_facets
 from lib.ingest import IngestError, ParseResult, parse_listing_file
@@ -40,11 +41,15 @@ def build_papers(
     inputs: Sequence[Path],
     taxonomy: Taxonomy,
     *,
+    arxiv_cache: Sequence[CacheEntry] = (),
     k: int | None = None,
     random_state: int = 0,
     progress: Progress | None = None,
 ) -> BuildResult:
-    """The canonical table and its report for the listing files `inputs` (IngestError on unreadable input)."""
+    """The canonical table and its report for the listing files `inputs` (IngestError on unreadable input).
+
+    `arxiv_cache` rows give arXiv ids (and so publication months) to papers by title; an id found in a
+    paper's own text wins, and a disagreement is listed in the report's `arxiv.conflicts`."""
     say = progress or (lambda stage, fraction: None)
     timings: dict[str, float] = {}
     clock = time.perf_counter()
@@ -68,6 +73,7 @@ def build_papers(
     papers = _with_themes(papers, taxonomy)
     lap("themes")
     papers = _with_facets(papers)
+    papers, arxiv_report = _with_arxiv_ids(papers, arxiv_cache)
     lap("facets")
     say("Clustering topics", 0.55)
     topics = fit_topics(
@@ -80,6 +86,7 @@ def build_papers(
     lap("topics")
     papers = papers[list(S.COLUMNS)].reset_index(drop=True)
     report = _report(parsed, deduped, papers, taxonomy, topics, timings)
+    report["arxiv"] = arxiv_report
     say("Done", 1.0)
     return BuildResult(papers, report, timings)
 
@@ -105,8 +112,37 @@ def _with_facets(papers: pd.DataFrame) -> pd.DataFrame:
             S.PAPER_TYPE: facets["paper_type"].tolist(),
         }
     )
-    out[S.PUBLISHED] = [arxiv_month(a) if a else None for a in out[S.ARXIV_ID]]
     return out
+
+
+def _with_arxiv_ids(papers: pd.DataFrame, cache: Sequence[CacheEntry]) -> tuple[pd.DataFrame, dict]:
+    matches = match_titles(papers[S.TITLE].tolist(), cache) if len(cache) else [None] * len(papers)
+    ids, sources, confidences, conflicts = [], [], [], []
+    for pid, title, found, match in zip(papers[S.PAPER_ID], papers[S.TITLE], papers[S.ARXIV_ID], matches):
+        text_id = found if isinstance(found, str) and found else None  # missing comes back as NaN
+        listed = match.arxiv_id if match else None
+        if text_id and listed and text_id != listed:
+            conflicts.append({"paper_id": pid, "title": title, "text_id": text_id, "list_id": listed,
+                              "kept": text_id})
+        chosen = text_id or listed
+        ids.append(chosen)
+        sources.append("text" if text_id else ("list" if listed else None))
+        confidences.append(match.confidence if (match and listed and not text_id) else None)
+    out = papers.assign(**{
+        S.ARXIV_ID: ids,
+        S.ARXIV_URL: [arxiv_abs_url(a) if a else None for a in ids],
+        S.ARXIV_SOURCE: sources,
+        S.ARXIV_CONFIDENCE: confidences,
+        S.PUBLISHED: [arxiv_month(a) if a else None for a in ids],
+    })
+    report = {
+        "from_text": sources.count("text"),
+        "from_list": sources.count("list"),
+        "low_confidence": confidences.count("low"),
+        "undated": int(out[S.PUBLISHED].isna().sum()),
+        "conflicts": conflicts,
+    }
+    return out, report
 
 
 def apply_topics(papers: pd.DataFrame, topics: TopicResult) -> pd.DataFrame:
@@ -184,13 +220,15 @@ def build_to_disk(
     taxonomy_path: Path,
     *,
     fingerprint: str,
+    arxiv_cache_path: Path | None = None,
     k: int | None = None,
     random_state: int = 0,
     progress: Progress | None = None,
 ) -> BuildResult:
     """Build and write papers.parquet and build_report.json into `out_dir` atomically."""
     taxonomy = load_taxonomy(taxonomy_path)
-    result = build_papers(inputs, taxonomy, k=k, random_state=random_state, progress=progress)
+    cache = read_cache(arxiv_cache_path) if arxiv_cache_path else []
+    result = build_papers(inputs, taxonomy, arxiv_cache=cache, k=k, random_state=random_state, progress=progress)
     result.report["input_fingerprint"] = fingerprint
     result.report["params"] = {"k": k, "random_state": random_state}
     store.write_papers(result.papers, out_dir / store.DataDir(out_dir).papers_path.name)
@@ -209,6 +247,11 @@ def summary(report: dict) -> str:
             + (f", listed {page['page_date']}" if page["page_date"] else "")
         )
     lines.append(f"{len(report['merges'])} papers merged from repeated entries")
+    ax = report.get("arxiv", {})
+    if ax:
+        lines.append(f"arXiv ids: {ax['from_text']} from the text, {ax['from_list']} from the id list "
+                     f"({ax['low_confidence']} low confidence), {ax['undated']} papers undated, "
+                     f"{len(ax['conflicts'])} conflicts")
     top = sorted(report["theme_counts"].items(), key=lambda kv: -kv[1]["about"])[:8]
     lines.append("themes: " + ", ".join(f"{k} {v['about']}" for k, v in top if v["about"]))
     lines.append(f"topics: {report['topics']['reason']}")
@@ -233,6 +276,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("inputs", nargs="*", type=Path, help="listing files or folders (default: data/raw)")
     parser.add_argument("--out", type=Path, help="output folder (default: data/processed)")
     parser.add_argument("--taxonomy", type=Path, help="theme taxonomy TOML (default: data/themes.toml)")
+    parser.add_argument("--arxiv-cache", type=Path, help="arXiv id cache CSV (default: data/arxiv_ids.csv)")
     parser.add_argument("--k", type=int, help="number of topic clusters (default: chosen automatically)")
     parser.add_argument("--seed", type=int, default=0, help="random seed for clustering and the map")
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
@@ -240,15 +284,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     data = store.data_dir()
     inputs = store.list_inputs(args.inputs or [data.raw])
     taxonomy = args.taxonomy or data.taxonomy
-    fingerprint = data.fingerprint() if not args.inputs else store.input_fingerprint(inputs + [taxonomy])
+    cache = args.arxiv_cache or data.arxiv_cache
+    fingerprint = data.fingerprint() if not args.inputs else store.input_fingerprint(inputs + [taxonomy, cache])
     if args.k is not None and args.k < 1:
         parser.error("--k must be at least 1")
     try:
         result = build_to_disk(
-            inputs, args.out or data.processed, taxonomy, fingerprint=fingerprint, k=args.k,
+            inputs, args.out or data.processed, taxonomy, fingerprint=fingerprint, arxiv_cache_path=cache, k=args.k,
             random_state=args.seed, progress=None if args.quiet else _progress_bar,
         )
-    except (IngestError, TaxonomyError) as exc:
+    except (IngestError, TaxonomyError, CacheError) as exc:
         print(f"\nerror: {exc}", file=sys.stderr)
         return 1
     print(summary(result.report))

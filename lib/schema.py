@@ -20,6 +20,9 @@ THEME_MENTIONS = "theme_mentions"
 THEME_EVIDENCE = "theme_evidence"
 CODE_URL = "code_url"
 ARXIV_ID = "arxiv_id"
+ARXIV_URL = "arxiv_url"
+ARXIV_SOURCE = "arxiv_source"
+ARXIV_CONFIDENCE = "arxiv_confidence"
 PUBLISHED = "published"
 DATASETS = "datasets"
 PAPER_TYPE = "paper_type"
@@ -44,6 +47,9 @@ COLUMNS: dict[str, str] = {
     THEME_EVIDENCE: "json",
     CODE_URL: "optstr",
     ARXIV_ID: "optstr",
+    ARXIV_URL: "optstr",
+    ARXIV_SOURCE: "optstr",
+    ARXIV_CONFIDENCE: "optstr",
     PUBLISHED: "optstr",
     DATASETS: "list",
     PAPER_TYPE: "str",
@@ -57,6 +63,7 @@ COLUMNS: dict[str, str] = {
 LIST_COLUMNS = tuple(c for c, kind in COLUMNS.items() if kind == "list")
 
 PAPER_TYPES = ("method", "survey", "benchmark")
+ARXIV_SOURCES = ("text", "list")  # the paper's own text, or the arXiv id cache matched by title
 
 
 def empty_papers() -> pd.DataFrame:

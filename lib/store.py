@@ -37,6 +37,10 @@ class DataDir:
         return self.root / "themes.toml"
 
     @property
+    def arxiv_cache(self) -> Path:
+        return self.root / "arxiv_ids.csv"
+
+    @property
     def processed(self) -> Path:
         return self.root / "processed"
 
@@ -53,7 +57,7 @@ class DataDir:
 
     def fingerprint(self) -> str:
         """Changes whenever a raw file or the taxonomy is added, removed, edited or touched."""
-        return input_fingerprint(self.raw_files() + [self.taxonomy])
+        return input_fingerprint(self.raw_files() + [self.taxonomy, self.arxiv_cache])
 
     def is_stale(self) -> bool:
         """True when nothing is built yet or the build was made from other inputs than those present."""

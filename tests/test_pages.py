@@ -29,6 +29,7 @@ ABSTRACT = (
 def _copy_data(target: Path, extra: str | None = None) -> Path:
     shutil.copytree(ROOT / "data" / "raw", target / "raw")
     shutil.copy(ROOT / "data" / "themes.toml", target / "themes.toml")
+    shutil.copy(ROOT / "data" / "arxiv_ids.csv", target / "arxiv_ids.csv")
     if extra:
         (target / "raw" / "zz_hostile.txt").write_text(extra, encoding="utf-8")
     return target
@@ -39,7 +40,8 @@ def data_dir(tmp_path_factory) -> Path:
     """The bundled pages plus one page with a hostile title, built once."""
     root = _copy_data(tmp_path_factory.mktemp("pages-data"), f"{HOSTILE}\n{ABSTRACT}\n")
     data = store.data_dir(root)
-    build_to_disk(data.raw_files(), data.processed, data.taxonomy, fingerprint=data.fingerprint())
+    build_to_disk(data.raw_files(), data.processed, data.taxonomy, fingerprint=data.fingerprint(),
+                  arxiv_cache_path=data.arxiv_cache)
     return root
 
 
@@ -156,6 +158,28 @@ def test_changing_k_changes_the_cluster_count(app):
     assert at.subheader[0].value == "6 clusters"
     assert len(at.multiselect(key="f_clusters").options) == 6
     assert at.query_params["k"] == "6"
+
+
+def test_year_range_filter(app, papers):
+    at = app()
+    slider = at.slider(key="f_years")
+    assert slider.value == (2011, 2025)
+    slider.set_value((2016, 2018)).run()
+    no_errors(at)
+    years = papers[S.PUBLISHED].str.slice(0, 4).astype("float")
+    expected = papers[(years >= 2016) & (years <= 2018)]
+    assert shown_count(at) == len(expected) > 0
+    assert sorted(shown_titles(at)) == sorted(expected[S.TITLE])
+    assert all(2016 <= int(p[:4]) <= 2018 for p in at.dataframe[0].value["Published"])
+    assert at.query_params["years"] == "2016-2018"
+    caption = next(c.value for c in at.sidebar.caption if "published in 2016–2018" in c.value)
+    assert caption.startswith(f"{len(expected)} papers published in 2016–2018; {int(years.isna().sum())} undated")
+
+
+def test_sort_by_date_puts_newest_first(app):
+    at = app(sort="newest")
+    published = [p for p in at.dataframe[0].value["Published"] if p]
+    assert published == sorted(published, reverse=True)
 
 
 def test_clear_all_drops_every_filter(app, papers):

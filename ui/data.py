@@ -70,7 +70,8 @@ def _build_with_progress(data: store.DataDir) -> None:
             bar.progress(min(max(fraction, 0.0), 1.0), text=stage)
 
         result = build_to_disk(
-            data.raw_files(), data.processed, data.taxonomy, fingerprint=data.fingerprint(), progress=progress
+            data.raw_files(), data.processed, data.taxonomy, fingerprint=data.fingerprint(),
+            arxiv_cache_path=data.arxiv_cache, progress=progress
         )
         status.update(label=f"Built {plural(result.report['n_papers'], 'paper')}", state="complete", expanded=False)
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from lib.arxiv_cache import CacheError
 from lib.ingest import IngestError
 from lib.themes import TaxonomyError
 from ui import sidebar, state
@@ -20,7 +21,7 @@ def prepare() -> View:
     state.seed_k_from_url()
     try:
         view = load_view(state.k())
-    except (IngestError, TaxonomyError) as exc:
+    except (IngestError, TaxonomyError, CacheError) as exc:
         st.error(f"Paper Atlas could not build its collection. {exc}", icon=":material/error:")
         st.stop()
     state.seed_from_url(view.index)

@@ -48,6 +48,7 @@ def data_copy(tmp_path_factory) -> Path:
     target = tmp_path_factory.mktemp("atlas-data")
     shutil.copytree(ROOT / "data" / "raw", target / "raw")
     shutil.copy(ROOT / "data" / "themes.toml", target / "themes.toml")
+    shutil.copy(ROOT / "data" / "arxiv_ids.csv", target / "arxiv_ids.csv")
     return target
 
 

@@ -1,0 +1,99 @@
+"""The arXiv id cache: a CSV of (title, arxiv_id, confidence) rows, and joining it to papers by title.
+
+Owns the cache's format (shared by the bundled `data/arxiv_ids.csv` and anything that later adds to it)
+and the title match; it never fetches anything and never reads paths it is not given.
+"""
+
+from __future__ import annotations
+
+import csv
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Sequence
+
+from rapidfuzz import fuzz, process
+
+from lib.arxiv import normalize_arxiv_id
+from lib.dedupe import normalize_title
+
+COLUMNS = ("title", "arxiv_id", "confidence")
+CONFIDENCES = ("high", "low")
+TITLE_THRESHOLD = 95.0  # rapidfuzz ratio on normalised titles; below it a listed id is not trusted
+
+
+class CacheError(ValueError):
+    """A cache file that cannot be used; the message names the file and line."""
+
+
+@dataclass(frozen=True)
+class CacheEntry:
+    title: str
+    arxiv_id: str | None  # None: looked up, no id known; the paper stays undated
+    confidence: str | None
+
+
+@dataclass(frozen=True)
+class Match:
+    arxiv_id: str | None
+    confidence: str | None
+    score: float  # title similarity of the cache row the paper matched, 100 for an exact match
+
+
+def read_cache(path: Path) -> list[CacheEntry]:
+    """Rows of the cache; a missing file is an empty cache, a malformed one raises CacheError."""
+    try:
+        handle = open(path, encoding="utf-8-sig", newline="")
+    except FileNotFoundError:
+        return []
+    with handle:
+        reader = csv.DictReader(handle)
+        missing = [c for c in COLUMNS if c not in (reader.fieldnames or [])]
+        if missing:
+            raise CacheError(f"{path.name}:1: missing column(s) {', '.join(missing)}")
+        entries = []
+        for line, row in enumerate(reader, start=2):
+            raw_id, confidence = (row["arxiv_id"] or "").strip(), (row["confidence"] or "").strip().lower()
+            arxiv_id = normalize_arxiv_id(raw_id) if raw_id else None
+            if raw_id and arxiv_id is None:
+                raise CacheError(f"{path.name}:{line}: {raw_id!r} is not an arXiv id")
+            if confidence and confidence not in CONFIDENCES:
+                raise CacheError(f"{path.name}:{line}: confidence {confidence!r} is not one of {', '.join(CONFIDENCES)}")
+            entries.append(CacheEntry((row["title"] or "").strip(), arxiv_id, confidence or None))
+    return entries
+
+
+def write_cache(entries: Sequence[CacheEntry], path: Path) -> None:
+    """Write the cache sorted by title (so diffs stay small); the caller makes it atomic (lib.store)."""
+    with open(path, "w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(COLUMNS)
+        for e in sorted(entries, key=lambda e: (e.title.casefold(), e.title)):
+            writer.writerow((e.title, e.arxiv_id or "", e.confidence or ""))
+
+
+def match_titles(titles: Sequence[str], entries: Sequence[CacheEntry], *, threshold: float = TITLE_THRESHOLD) -> list[Match | None]:
+    """For each title, the cache row with the same normalised title, else the closest row sharing its first
+    or last 12 characters and scoring at least `threshold`; None when no row is close enough.
+
+    The prefix/suffix blocks keep the cost linear: a typo cannot touch both ends of a real title.
+    """
+    by_key = {normalize_title(e.title): e for e in entries}
+    blocks: dict[str, list[str]] = {}
+    for key in by_key:
+        for block in _blocks(key):
+            blocks.setdefault(block, []).append(key)
+    out: list[Match | None] = []
+    for title in titles:
+        key = normalize_title(title)
+        if key in by_key:
+            out.append(Match(by_key[key].arxiv_id, by_key[key].confidence, 100.0))
+            continue
+        candidates = sorted({c for block in _blocks(key) for c in blocks.get(block, ())})
+        found = process.extractOne(key, candidates, scorer=fuzz.ratio, score_cutoff=threshold) if candidates else None
+        entry = by_key[found[0]] if found else None
+        out.append(Match(entry.arxiv_id, entry.confidence, float(found[1])) if entry else None)
+    return out
+
+
+def _blocks(key: str) -> tuple[str, str]:
+    return "a:" + key[:12], "z:" + key[-12:]
