@@ -231,9 +231,13 @@ def theme_cluster_heatmap(
     return fig if themes else _empty(fig, "No paper has a theme.")
 
 
-def theme_cooccurrence(papers: pd.DataFrame, theme_names: Mapping[str, str]) -> go.Figure:
-    """Papers sharing each pair of themes; the diagonal holds each theme's own count."""
+def theme_cooccurrence(papers: pd.DataFrame, theme_names: Mapping[str, str], *, max_themes: int = 15) -> go.Figure:
+    """Papers sharing each pair of themes; the diagonal holds each theme's own count. Only the
+    `max_themes` most frequent themes are drawn, so the cells stay readable."""
     ids, matrix = _theme_matrix(papers)
+    if len(ids) > max_themes:
+        keep = sorted(np.argsort(-matrix.sum(axis=0), kind="stable")[:max_themes])
+        ids, matrix = [ids[i] for i in keep], matrix[:, keep]
     themes = _theme_order(ids, theme_names)
     matrix = matrix[:, [ids.index(t) for t in themes]]
     z = _gram(matrix)
@@ -384,12 +388,28 @@ def theme_trend(
             hovertemplate="%{fullData.name}<br>%{x}: %{customdata[0]} of %{customdata[1]} papers "
             "(%{customdata[2]})<br>n=%{customdata[1]}<extra></extra>",
         ))
-    subtitle = axis.note + (f" Hollow markers: under {MIN_PERIOD_PAPERS} papers in the period." if small.any() else "")
+    subtitle = axis.note + (
+        f" Grey bands, hollow markers: under {MIN_PERIOD_PAPERS} papers in the period, so one paper moves the share"
+        f" by 10 points or more." if small.any() else "")
     y_title = "Share of dated papers" if measure == "share" else "Papers"
     fig = _style(go.Figure(traces), "Themes over time", subtitle=subtitle, x_title=axis.title,
                  y_title=y_title, n_legend=len(traces))
     fig.update_yaxes(rangemode="tozero", tickformat=".0%" if measure == "share" else None)
+    _shade_small_periods(fig, small)
     return _period_axis(fig, axis)
+
+
+def _shade_small_periods(fig: go.Figure, small: np.ndarray) -> None:
+    """Grey bands behind runs of small periods (category positions, so x0/x1 are indices)."""
+    start = None
+    for i, flag in enumerate(list(small) + [False]):
+        if flag and start is None:
+            start = i
+        elif not flag and start is not None:
+            fig.add_vrect(x0=start - 0.5, x1=i - 0.5, fillcolor="#9e9e9e", opacity=0.18, line_width=0,
+                          layer="below", annotation_text=f"n < {MIN_PERIOD_PAPERS}",
+                          annotation_position="top left", annotation_font_color="#757575")
+            start = None
 
 
 def papers_per_period(papers: pd.DataFrame) -> go.Figure | str:

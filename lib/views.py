@@ -129,3 +129,13 @@ def taxonomy_table(taxonomy) -> pd.DataFrame:
         for t in taxonomy.themes
     ]
     return pd.DataFrame(rows, columns=["Group", "Id", "Theme", "Patterns", "Acronyms (case-sensitive)", "Exclusions"])
+
+
+def emerging_table(emerging: pd.DataFrame) -> pd.DataFrame:
+    """The emerging-themes table for reading: counts beside shares, growth as "x2.4" or "new"."""
+    growth = ["new" if g == float("inf") else f"×{g:.1f}" for g in emerging["growth"]]
+    return pd.DataFrame({
+        "Theme": emerging["name"].to_numpy(), "Growth": growth,
+        "Recent papers": emerging["recent_count"].to_numpy(), "Recent share": emerging["recent_share"].to_numpy(),
+        "Baseline papers": emerging["baseline_count"].to_numpy(), "Baseline share": emerging["baseline_share"].to_numpy(),
+    })

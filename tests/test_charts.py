@@ -291,7 +291,9 @@ def test_theme_trend_share_per_year(papers):
         assert trace["marker"]["symbol"] == ["circle-open"] * 5
         assert "n=%{customdata[1]}" in trace["hovertemplate"]
     assert d["layout"]["xaxis"]["categoryarray"] == [str(y) for y in years]
-    assert "Hollow markers" in d["layout"]["title"]["subtitle"]["text"]
+    assert "Grey bands, hollow markers: under 10 papers" in d["layout"]["title"]["subtitle"]["text"]
+    # one grey band spans the five small years: category positions -0.5 to 4.5
+    assert [(b["x0"], b["x1"]) for b in d["layout"]["shapes"]] == [(-0.5, 4.5)]
     check_style(d, "Publication year", "Share of dated papers")
 
 

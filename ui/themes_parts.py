@@ -7,14 +7,19 @@ import streamlit as st
 
 from lib import charts
 from lib import schema as S
+from lib import views
 from ui.data import View
-from ui.labels import cluster_name
+
+
+MIN_SUPPORT = 5
+DEFAULT_TREND_THEMES = ("yolo", "lora", "pruning", "diffusion", "nas")
 
 
 def names(view: View) -> tuple[dict, dict, dict]:
     themes = view.corpus.taxonomy.themes
+    # Charts number the clusters themselves ("C3 · ..."), so they get the bare labels.
     return ({t.id: t.name for t in themes}, {t.id: t.group for t in themes},
-            {c["cluster"]: cluster_name(c["cluster"], c["label"]) for c in view.clusters})
+            {c["cluster"]: c["label"] for c in view.clusters})
 
 
 def _show(result) -> None:
@@ -30,7 +35,8 @@ def trends(rows: pd.DataFrame, theme_names: dict, cluster_names: dict) -> None:
     st.caption(axis.note)
     present = rows[S.THEMES].explode().dropna().value_counts()
     options = [t for t in theme_names if t in present.index]
-    st.session_state.setdefault("trend_themes", options[:5])
+    featured = [t for t in DEFAULT_TREND_THEMES if t in options]
+    st.session_state.setdefault("trend_themes", featured or list(present.index[:5]))
     left, right = st.columns([4, 1], vertical_alignment="bottom")
     # Names only: a live count in an option label would orphan the choice when the count changes.
     st.session_state["trend_themes"] = [t for t in st.session_state["trend_themes"] if t in options]
@@ -41,10 +47,17 @@ def trends(rows: pd.DataFrame, theme_names: dict, cluster_names: dict) -> None:
         _show(charts.theme_trend(rows, chosen, theme_names, measure=measure))
     _show(charts.papers_per_period(rows))
     _show(charts.cluster_share_over_time(rows, cluster_names))
-    emerging = charts.emerging_themes(rows, theme_names)
+    emerging = charts.emerging_themes(rows, theme_names, min_support=MIN_SUPPORT)
     st.subheader("Emerging themes")
     if emerging.empty:
         st.info("Emerging themes compare the last two publication years with the three before; these papers "
                 "do not have publication years covering both windows.", icon=":material/info:")
-    else:
-        st.dataframe(emerging, hide_index=True, width="stretch")
+        return
+    st.caption(
+        f"Share of papers with each theme in the recent years ({emerging.attrs['recent']}) against the "
+        f"baseline years ({emerging.attrs['baseline']}). Listed only with at least {MIN_SUPPORT} papers in the "
+        "recent years; growth is the recent share divided by the baseline share, \"new\" when the baseline had none."
+    )
+    st.dataframe(views.emerging_table(emerging), hide_index=True, width="stretch",
+                 column_config={"Recent share": st.column_config.NumberColumn(format="percent"),
+                                "Baseline share": st.column_config.NumberColumn(format="percent")})
