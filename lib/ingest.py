@@ -58,13 +58,22 @@ class IngestError(ValueError):
 
 @dataclass(frozen=True)
 class Record:
-    """One paper entry as it appears on one page."""
+    """One paper entry as it appears in one input: a listing page, or a row of a structured file.
+
+    Listing pages fill only the first five fields; structured formats fill what they carry.
+    """
 
     title: str
     abstract: str
     source: str
-    line: int
+    line: int  # line of the title (listing pages) or of the record (structured files); 0 when unknown
     listing_date: str | None = None
+    authors: tuple[str, ...] = ()
+    published: str | None = None  # "YYYY-MM" or "YYYY"
+    url: str | None = None
+    arxiv_id: str | None = None  # normalised, no version
+    doi: str | None = None  # lower-cased, no "https://doi.org/" prefix
+    extra: tuple[tuple[str, str], ...] = ()  # columns the format has that the schema does not, kept as text
 
 
 @dataclass(frozen=True)
