@@ -116,26 +116,31 @@ def _with_facets(papers: pd.DataFrame) -> pd.DataFrame:
 
 
 def _with_arxiv_ids(papers: pd.DataFrame, cache: Sequence[CacheEntry]) -> tuple[pd.DataFrame, dict]:
+    """arXiv id by precedence: the input's own field, an id in the text, the cache matched by title.
+    Publication date: the input's own date, else the id's submission month."""
     matches = match_titles(papers[S.TITLE].tolist(), cache) if len(cache) else [None] * len(papers)
     ids, sources, confidences, conflicts = [], [], [], []
-    for pid, title, found, match in zip(papers[S.PAPER_ID], papers[S.TITLE], papers[S.ARXIV_ID], matches):
-        text_id = found if isinstance(found, str) and found else None  # missing comes back as NaN
+    columns = zip(papers[S.PAPER_ID], papers[S.TITLE], papers[S.RECORD_ARXIV_ID], papers[S.ARXIV_ID], matches)
+    for pid, title, given, found, match in columns:
+        own = {"record": _text(given), "text": _text(found)}
         listed = match.arxiv_id if match else None
-        if text_id and listed and text_id != listed:
-            conflicts.append({"paper_id": pid, "title": title, "text_id": text_id, "list_id": listed,
-                              "kept": text_id})
-        chosen = text_id or listed
+        source = next((k for k, v in own.items() if v), None)
+        chosen = own[source] if source else listed
+        if source and listed and chosen != listed:
+            conflicts.append({"paper_id": pid, "title": title, f"{source}_id": chosen, "list_id": listed, "kept": chosen})
         ids.append(chosen)
-        sources.append("text" if text_id else ("list" if listed else None))
-        confidences.append(match.confidence if (match and listed and not text_id) else None)
+        sources.append(source or ("list" if listed else None))
+        confidences.append(match.confidence if (listed and not source) else None)
+    months = [arxiv_month(a) if a else None for a in ids]
     out = papers.assign(**{
         S.ARXIV_ID: ids,
         S.ARXIV_URL: [arxiv_abs_url(a) if a else None for a in ids],
         S.ARXIV_SOURCE: sources,
         S.ARXIV_CONFIDENCE: confidences,
-        S.PUBLISHED: [arxiv_month(a) if a else None for a in ids],
+        S.PUBLISHED: [_text(p) or m for p, m in zip(papers[S.RECORD_PUBLISHED], months)],
     })
     report = {
+        "from_record": sources.count("record"),
         "from_text": sources.count("text"),
         "from_list": sources.count("list"),
         "low_confidence": confidences.count("low"),
@@ -143,6 +148,11 @@ def _with_arxiv_ids(papers: pd.DataFrame, cache: Sequence[CacheEntry]) -> tuple[
         "conflicts": conflicts,
     }
     return out, report
+
+
+def _text(value) -> str | None:
+    """The string, or None for missing values (None, NaN) and empty text."""
+    return value if isinstance(value, str) and value else None
 
 
 def apply_topics(papers: pd.DataFrame, topics: TopicResult) -> pd.DataFrame:

@@ -3,6 +3,8 @@
 Owns title normalisation, the merge rule and stable paper ids. It does not parse, tag or cluster.
 
 The rule, in order:
+0. Records carrying the same arXiv id (version ignored) or DOI are the same paper; records carrying two
+   different ones are never merged, whatever their titles.
 1. Records whose normalised titles are equal are the same paper, unless both carry abstracts that share
    too little (token-set similarity below `abstract_threshold`): then they are different papers that
    happen to share a title, and each keeps its own row and id.
@@ -17,6 +19,7 @@ The rule, in order:
 from __future__ import annotations
 
 import hashlib
+import json
 import re
 import unicodedata
 from collections import Counter, defaultdict
@@ -55,6 +58,9 @@ class _Group:
     def abstract(self) -> str:
         return next((r.abstract for r in self.members if r.abstract), "")
 
+    def ids(self, kind: str) -> set[str]:
+        return {getattr(r, kind) for r in self.members if getattr(r, kind)}
+
 
 @dataclass
 class DedupeResult:
@@ -76,40 +82,73 @@ def dedupe(
     abstract_threshold: float = ABSTRACT_THRESHOLD,
 ) -> DedupeResult:
     """One row per paper, in order of first appearance (by source name, then line), whatever the input order."""
-    ordered = sorted(records, key=lambda r: (r.source, r.line, r.title, r.abstract))
+    ordered = sorted(records, key=lambda r: (r.source, r.line, r.title, r.abstract, r.arxiv_id or "", r.doi or ""))
     groups = _exact_groups(ordered, abstract_threshold)
-    parent = list(range(len(groups)))
-
-    def find(i: int) -> int:
-        while parent[i] != i:
-            parent[i] = parent[parent[i]]
-            i = parent[i]
-        return i
-
-    for i, j in _candidate_pairs([g.key for g in groups]):
+    sets = _UnionFind(groups)
+    for members in _shared_ids(groups).values():  # the same arXiv id or DOI is the same paper, whatever its title
+        for j in members[1:]:
+            sets.union(members[0], j)
+    for i, j in sorted(_candidate_pairs([g.key for g in groups])):
         gi, gj = groups[i], groups[j]
         if gi.key == gj.key:
             continue  # split on purpose in step 1
         if _numbers_agree(gi.key, gj.key) and fuzz.ratio(gi.key, gj.key) >= title_threshold and abstracts_compatible(
             gi.abstract(), gj.abstract(), abstract_threshold
         ):
-            ri, rj = find(i), find(j)
-            parent[max(ri, rj)] = min(ri, rj)
-    merged: dict[int, list[Record]] = defaultdict(list)
-    for i, g in enumerate(groups):
-        merged[find(i)].extend(g.members)
-    rows = [_paper_row(sorted(m, key=lambda r: (r.source, r.line))) for m in merged.values()]
+            sets.union(i, j)
+    rows = [_paper_row(sorted(m, key=lambda r: (r.source, r.line))) for m in sets.members().values()]
     _assign_ids(rows)
     rows.sort(key=lambda row: row["_first"])
     merges = [_merge_entry(row) for row in rows if len(row[S.SOURCE_LINES]) > 1]
-    splits = _splits(rows)
-    frame = pd.DataFrame(
-        [{k: v for k, v in row.items() if not k.startswith("_")} for row in rows],
-        columns=[S.PAPER_ID, S.TITLE, S.ABSTRACT, S.ABSTRACT_VARIANTS, S.SOURCES, S.N_SOURCES,
-                 S.SOURCE_LINES, S.LISTING_DATES],
-    )
+    frame = pd.DataFrame([{k: v for k, v in row.items() if not k.startswith("_")} for row in rows], columns=ROW_COLUMNS)
     frame[S.N_SOURCES] = frame[S.N_SOURCES].astype("int64")
-    return DedupeResult(frame, merges, splits)
+    return DedupeResult(frame, merges, _splits(rows))
+
+
+ROW_COLUMNS = [S.PAPER_ID, S.TITLE, S.ABSTRACT, S.ABSTRACT_VARIANTS, S.SOURCES, S.N_SOURCES, S.SOURCE_LINES,
+               S.LISTING_DATES, S.AUTHORS, S.RECORD_PUBLISHED, S.URL, S.RECORD_ARXIV_ID, S.DOI, S.EXTRA]
+
+
+class _UnionFind:
+    """Groups joined into papers; a union is refused when the two sides carry different arXiv ids or DOIs."""
+
+    def __init__(self, groups: list[_Group]):
+        self.groups = groups
+        self.parent = list(range(len(groups)))
+        self.ids = [(g.ids("arxiv_id"), g.ids("doi")) for g in groups]
+
+    def find(self, i: int) -> int:
+        while self.parent[i] != i:
+            self.parent[i] = self.parent[self.parent[i]]
+            i = self.parent[i]
+        return i
+
+    def union(self, i: int, j: int) -> None:
+        ri, rj = sorted((self.find(i), self.find(j)))
+        if ri == rj or _conflict(self.ids[ri], self.ids[rj]):
+            return
+        self.parent[rj] = ri
+        self.ids[ri] = (self.ids[ri][0] | self.ids[rj][0], self.ids[ri][1] | self.ids[rj][1])
+
+    def members(self) -> dict[int, list[Record]]:
+        merged: dict[int, list[Record]] = defaultdict(list)
+        for i, g in enumerate(self.groups):
+            merged[self.find(i)].extend(g.members)
+        return merged
+
+
+def _conflict(a: tuple[set, set], b: tuple[set, set]) -> bool:
+    # Two different arXiv ids (or DOIs) are two papers, however alike their titles.
+    return bool(a[0] and b[0] and not a[0] & b[0]) or bool(a[1] and b[1] and not a[1] & b[1])
+
+
+def _shared_ids(groups: list[_Group]) -> dict[str, list[int]]:
+    by_id: dict[str, list[int]] = defaultdict(list)
+    for i, g in enumerate(groups):
+        for kind in ("arxiv_id", "doi"):
+            for value in sorted(g.ids(kind)):
+                by_id[f"{kind}:{value}"].append(i)
+    return {k: v for k, v in by_id.items() if len(v) > 1}
 
 
 def _numbers_agree(a: str, b: str) -> bool:
@@ -122,8 +161,10 @@ def _exact_groups(ordered: Iterable[Record], abstract_threshold: float) -> list[
     groups: list[_Group] = []
     for record in ordered:
         key = normalize_title(record.title)
+        mine = ({record.arxiv_id} - {None}, {record.doi} - {None})
         for group in by_key[key]:
-            if abstracts_compatible(group.abstract(), record.abstract, abstract_threshold):
+            theirs = (group.ids("arxiv_id"), group.ids("doi"))
+            if not _conflict(mine, theirs) and abstracts_compatible(group.abstract(), record.abstract, abstract_threshold):
                 group.members.append(record)
                 break
         else:
@@ -166,6 +207,14 @@ def _paper_row(members: list[Record]) -> dict:
         S.N_SOURCES: len(sources),
         S.SOURCE_LINES: [f"{r.source}:{r.line}" for r in members],
         S.LISTING_DATES: sorted({r.listing_date for r in members if r.listing_date}),
+        S.AUTHORS: list(max((r.authors for r in members), key=len)),
+        # The earliest year, and within it the most precise date ("2023-05" over "2023").
+        S.RECORD_PUBLISHED: min((r.published for r in members if r.published), key=lambda p: (p[:4], -len(p), p),
+                                default=None),
+        S.URL: next((r.url for r in members if r.url), None),
+        S.RECORD_ARXIV_ID: next((r.arxiv_id for r in members if r.arxiv_id), None),
+        S.DOI: next((r.doi for r in members if r.doi), None),
+        S.EXTRA: json.dumps(dict(pair for r in members for pair in r.extra), ensure_ascii=False, sort_keys=True),
         "_key": min(keys, key=lambda k: (-keys[k], k)),
         "_first": (members[0].source, members[0].line),
         "_titles": sorted({r.title for r in members}),

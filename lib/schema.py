@@ -18,6 +18,10 @@ LISTING_DATES = "listing_dates"
 THEMES = "themes"
 THEME_MENTIONS = "theme_mentions"
 THEME_EVIDENCE = "theme_evidence"
+AUTHORS = "authors"
+DOI = "doi"
+URL = "url"
+EXTRA = "extra"
 CODE_URL = "code_url"
 ARXIV_ID = "arxiv_id"
 ARXIV_URL = "arxiv_url"
@@ -45,6 +49,10 @@ COLUMNS: dict[str, str] = {
     THEMES: "list",
     THEME_MENTIONS: "list",
     THEME_EVIDENCE: "json",
+    AUTHORS: "list",
+    DOI: "optstr",
+    URL: "optstr",
+    EXTRA: "json",
     CODE_URL: "optstr",
     ARXIV_ID: "optstr",
     ARXIV_URL: "optstr",
@@ -60,10 +68,14 @@ COLUMNS: dict[str, str] = {
     SIMILAR_IDS: "list",
 }
 
+# Intermediate columns of the dedupe stage: what the inputs themselves said, before the build decides.
+RECORD_PUBLISHED = "record_published"
+RECORD_ARXIV_ID = "record_arxiv_id"
+
 LIST_COLUMNS = tuple(c for c, kind in COLUMNS.items() if kind == "list")
 
 PAPER_TYPES = ("method", "survey", "benchmark")
-ARXIV_SOURCES = ("text", "list")  # the paper's own text, or the arXiv id cache matched by title
+ARXIV_SOURCES = ("record", "text", "list")  # the input's own id field, an id in the text, the id cache
 
 
 def empty_papers() -> pd.DataFrame:

@@ -128,3 +128,39 @@ TITLES = ["Alpha Nets", "Beta Nets", "Gamma Nets", "alpha nets", "Delta Pruning"
 def test_any_input_order_gives_the_same_table(records):
     reference = dedupe(sorted(records, key=lambda r: r.line)).papers
     assert dedupe(records).papers.equals(reference)
+
+
+def test_the_same_arxiv_id_or_doi_is_one_paper_whatever_the_title():
+    records = [
+        Record("Attention Is All You Need", A, "a.bib", 1, arxiv_id="1706.03762"),
+        Record("The Transformer (NeurIPS version)", A, "b.csv", 2, arxiv_id="1706.03762"),
+        Record("Deep Residual Learning", B, "a.bib", 5, doi="10.1109/cvpr.2016.90"),
+        Record("ResNet", B, "c.ris", 1, doi="10.1109/cvpr.2016.90"),
+    ]
+    result = dedupe(records)
+    assert len(result.papers) == 2
+    assert sorted(len(s) for s in result.papers.source_lines) == [2, 2]
+
+
+def test_different_arxiv_ids_are_never_merged_even_with_the_same_title():
+    records = [
+        Record("Deep Learning", A, "a.csv", 1, arxiv_id="1506.02640"),
+        Record("Deep Learning", A, "b.csv", 1, arxiv_id="1612.08242"),
+        Record("Deep  learning", A, "c.csv", 1),  # no id: joins the first it meets
+    ]
+    papers = dedupe(records).papers
+    assert len(papers) == 2
+    assert sorted(papers.record_arxiv_id) == ["1506.02640", "1612.08242"]
+
+
+def test_merged_rows_keep_what_structured_inputs_carry():
+    records = [
+        Record("Paper X", A, "a.bib", 1, authors=("Ada Lovelace",), published="2023-05", doi="10.1/x",
+               extra=(("venue", "ICML"),)),
+        Record("Paper X", A, "b.csv", 3, authors=("Ada Lovelace", "Alan Turing"), published="2023",
+               url="https://example.org/x", extra=(("pages", "1-9"),)),
+    ]
+    row = dedupe(records).papers.iloc[0]
+    assert row.authors == ["Ada Lovelace", "Alan Turing"]
+    assert row.record_published == "2023-05" and row.doi == "10.1/x" and row.url == "https://example.org/x"
+    assert row.extra == '{"pages": "1-9", "venue": "ICML"}'
