@@ -1,19 +1,13 @@
 """Paper Atlas: explore a collection of research papers. The router; pages live in pages/.
 
-Each page draws the shared frame itself (`ui.frame.prepare()`): Streamlit still runs a script in pages/
-directly for a deep link on a freshly started server, so a frame drawn only here could be skipped.
+Each page draws the shared frame itself (`ui.frame.prepare()`): on a freshly started server Streamlit runs
+a deep link's script in pages/ directly, without this file, and the frame then registers the navigation.
 """
 
 import streamlit as st
 
-from ui.frame import PAGE_CONFIG
+from ui import frame
 
-st.set_page_config(**PAGE_CONFIG)
-st.navigation(
-    [
-        st.Page("pages/explore.py", title="Explore", icon=":material/search:", default=True),
-        st.Page("pages/topics.py", title="Topics", icon=":material/bubble_chart:"),
-        st.Page("pages/themes.py", title="Themes & trends", icon=":material/trending_up:"),
-        st.Page("pages/data.py", title="Data", icon=":material/dataset:"),
-    ]
-).run()
+st.set_page_config(**frame.PAGE_CONFIG)
+frame.mark_routed()
+st.navigation(frame.pages()).run()

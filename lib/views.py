@@ -48,6 +48,9 @@ class Detail:
     published: str | None
     arxiv_id: str | None
     arxiv_url: str | None
+    arxiv_note: str | None  # how far to trust the id, when it came from the id cache with low confidence
+    authors: list[str]
+    doi: str | None
     code_url: str | None
     datasets: list[str]
     paper_type: str
@@ -83,6 +86,9 @@ def paper_detail(row: pd.Series, theme_names: Mapping[str, str]) -> Detail:
         published=_present(row.get(S.PUBLISHED)),
         arxiv_id=arxiv_id,
         arxiv_url=arxiv_abs_url(arxiv_id) if arxiv_id else None,
+        arxiv_note=("matched by title with low confidence" if row.get(S.ARXIV_CONFIDENCE) == "low" else None),
+        authors=list(row[S.AUTHORS]) if S.AUTHORS in row and isinstance(row[S.AUTHORS], list) else [],
+        doi=_present(row.get(S.DOI)),
         code_url=_present(row.get(S.CODE_URL)),
         datasets=list(row[S.DATASETS]),
         paper_type=row[S.PAPER_TYPE],

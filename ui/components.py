@@ -102,12 +102,19 @@ def detail(view: View, paper_id: str | None) -> None:
         facts.append(f"published {d.published}")
     if d.listing_dates:
         facts.append("listed " + ", ".join(d.listing_dates))
+    if d.authors:
+        st.markdown(escape_markdown(", ".join(d.authors)))
     st.caption(escape_markdown(" · ".join(facts)))
-    links = st.columns(3)
+    links = st.columns(4)
     if d.arxiv_url:
-        links[0].link_button(f"arXiv {d.arxiv_id}", d.arxiv_url, icon=":material/open_in_new:")
+        links[0].link_button(f"arXiv {d.arxiv_id}", d.arxiv_url, icon=":material/open_in_new:",
+                             help=f"arXiv id {d.arxiv_note}" if d.arxiv_note else None)
     if d.code_url:
         links[1].link_button("Code", d.code_url, icon=":material/code:")
+    if d.doi:
+        links[2].link_button("DOI", f"https://doi.org/{d.doi}", icon=":material/link:")
+    if d.arxiv_note:
+        st.caption(f"The arXiv id was {d.arxiv_note}.")
     st.markdown(highlight_markdown(d.abstract, terms) or "_No abstract on the listing page._")
     if d.abstract_variants:
         with st.expander(f"{len(d.abstract_variants)} other version(s) of the abstract"):

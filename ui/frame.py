@@ -3,6 +3,8 @@ sidebar, and mirror the state back into the URL. Every page calls `prepare()` fi
 
 from __future__ import annotations
 
+import threading
+
 import streamlit as st
 
 from lib.arxiv_cache import CacheError
@@ -13,11 +15,31 @@ from ui.data import View, load_view
 
 
 PAGE_CONFIG = dict(page_title="Paper Atlas", page_icon=":material/travel_explore:", layout="wide")
+# Set by app.py in the script thread for the run it routes; a page run without it was started directly.
+_run = threading.local()
+
+
+def pages() -> list:
+    return [
+        st.Page("pages/explore.py", title="Explore", icon=":material/search:", default=True),
+        st.Page("pages/topics.py", title="Topics", icon=":material/bubble_chart:"),
+        st.Page("pages/themes.py", title="Themes & trends", icon=":material/trending_up:"),
+        st.Page("pages/data.py", title="Data", icon=":material/dataset:"),
+    ]
+
+
+def mark_routed() -> None:
+    _run.routed = True
 
 
 def prepare() -> View:
     """The view for this run; on unusable bundled data, a clear message and a stop instead of a trace."""
     st.set_page_config(**PAGE_CONFIG)
+    if not getattr(_run, "routed", False):
+        # Started directly (a deep link on a fresh server): register the app's own navigation, which also
+        # stops Streamlit from treating pages/ as auto-discovered pages for every later run.
+        st.navigation(pages())
+    _run.routed = False
     state.seed_k_from_url()
     try:
         view = load_view(state.k())

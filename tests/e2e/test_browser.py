@@ -94,3 +94,31 @@ def test_a_copied_url_reproduces_the_view(browser, server):
     assert shown_count(again) == count
     assert "theme=pruning" in again.url and "q=network" in again.url
     second.close()
+
+
+def test_trends_page_with_ten_themes(page, server, shots):
+    page.goto(f"{server}/themes")
+    wait_for_app(page, "themes")
+    picker = page.locator('[data-testid="stMultiSelect"]').filter(has_text="Themes to plot")
+    for name in ["Quantization", "Knowledge distillation", "Mixture of experts", "Vision transformers",
+                 "Large language models"]:
+        picker.locator("input").click()
+        page.keyboard.type(name)
+        page.keyboard.press("Enter")
+        page.keyboard.press("Escape")
+        page.wait_for_timeout(700)
+    trends = page.locator(".js-plotly-plot").filter(has_text="Themes over time")
+    page.wait_for_function(  # the rerun has replaced the old chart and drawn all ten lines
+        "() => [...document.querySelectorAll('.js-plotly-plot')].filter(e => e.innerText.includes('Themes over time'))"
+        ".some(e => e.querySelectorAll('.legend .traces').length === 10)", timeout=60_000)
+    trend = trends.filter(has=page.locator(".legend .traces").nth(9)).first
+    legend = trend.locator(".legend .traces")
+    assert legend.count() == 10
+    ticks = [t.text_content() for t in trend.locator(".xtick text").all()]
+    assert ticks == sorted(ticks) and len(ticks) >= 10 and ticks[0].isdigit()
+    text = trend.text_content()
+    assert "Publication year" in text and "Share of dated papers" in text
+    assert_no_errors(page)
+    trend.scroll_into_view_if_needed()
+    trend.screenshot(path=str(shots / "trends-ten-themes.png"))
+    page.screenshot(path=str(shots / "themes-full.png"), full_page=True)
