@@ -1,10 +1,11 @@
-"""Theme tagging: word boundaries, about versus mention, evidence, taxonomy validation, and quality on the
-hand-labelled seed papers against the plain keyword baseline."""
+"""Theme tagging: word boundaries, about versus mention, evidence, taxonomy validation, the literal anchors of
+patterns, and quality on hand-labelled seed papers (dev and held-out) against the plain keyword baseline."""
 
 from __future__ import annotations
 
 import pytest
 
+from lib.theme_match import FOLD, Anchor, literal_anchor
 from lib.themes import Taxonomy, TaxonomyError, ThemeTags, load_taxonomy, tag_themes
 
 REQUIRED = ("yolo", "lora", "pruning", "quantization", "distillation", "nas", "moe", "diffusion")
@@ -81,6 +82,11 @@ def test_dataset_distillation_has_its_own_theme(taxonomy):
         ("A New Detector", "Our quantized model runs fast. We study the 4-bit weights in depth.", "quantization"),
         ("Survey", "We survey techniques such as pruning, quantization and distillation. " + FILLER, "pruning"),
         ("A Study", "Diffusion models generate images. Diffusion models are slow. Diffusion helps.", "diffusion"),
+        ("A Study", "Images matter. Here we guide a text-to-image diffusion model with a new loss.", "diffusion"),
+        ("A Study", "Our contributions include: (1) a new loss. (2) Hybrid knowledge distillation from a teacher.",
+         "distillation"),
+        ("A Study", "We propose a fast LVLM. Specifically, we prune half of the image tokens per stage.", "pruning"),
+        ("ELITE: Encoding Concepts for Customized Text-to-Image Generation", FILLER, "diffusion"),
     ],
 )
 def test_about(taxonomy, title, abstract, theme):
@@ -97,12 +103,21 @@ def test_about(taxonomy, title, abstract, theme):
         ("Our compression beats pruning, distillation, and quantization baselines. " + FILLER, "quantization"),
         ("Deep networks have many uses, including diffusion models. " + FILLER, "diffusion"),
         ("A single neutral sentence about mixture of experts routing. " + FILLER, "moe"),
+        ("We propose a new optimizer whose memory cost is as low as LoRA. " + FILLER, "lora"),
+        ("We propose a merging rule. Extensive experiments on CLIP-ViT models confirm it. " + FILLER, "vit"),
+        ("We propose a kernel. Our kernel speeds up sparsified networks on CPUs. " + FILLER, "pruning"),
     ],
 )
 def test_passing_mentions(taxonomy, abstract, theme):
     tags = tag("A Method for Something Else", abstract, taxonomy)
     assert theme in tags.mentions and theme not in tags.themes
     assert tags.evidence[theme]  # why it matched is kept for mentions too
+
+
+def test_a_title_in_an_excluded_sense_sets_the_sense_of_the_abstract(taxonomy):
+    abstract = "We prune away redundant samples. We propose a rule for the pruning rate. " + FILLER
+    assert "pruning" in tag("Effective Dataset Pruning at Web Scale", abstract, taxonomy).mentions
+    assert "pruning" in tag("Effective Pruning at Web Scale", abstract, taxonomy).themes
 
 
 def test_output_shape(taxonomy):
@@ -125,6 +140,42 @@ def test_seed_corpus(taxonomy, seed_records):
     assert all(not set(t.themes) & set(t.mentions) and set(t.evidence) == {*t.themes, *t.mentions} for t in tags)
     about = {theme: sum(theme in t.themes for t in tags) for theme in REQUIRED}
     assert all(about.values()), about  # every labelled theme is the subject of some seed paper
+
+
+# ---------------------------------------------------------------- literal anchors of patterns
+
+
+@pytest.mark.parametrize(
+    "pattern, anchor",
+    [
+        ("prun\\w*", Anchor(b"prun", "prun", 0, True)),
+        ("\\w*yolo\\w*", Anchor(b"yolo", "yolo", -1, False)),  # anywhere in a word, searched apart
+        ("mixtures?[- ]of[- ]experts?", Anchor(b"mixture", "mixture", 0, True)),
+        ("(?:1|2|4|1\\.58)[- ]bits?", Anchor(b"bit", "bit", 5, True)),  # up to 5 characters before it
+        ("(?:structured|weight)[- ]sparsity", Anchor(b"sparsity", "sparsity", 11, True)),
+        ("key-value (?:\\(kv\\) )?cache", Anchor(b"key\x01value\x01", "key-value ", 0, True)),
+        ("NAS(?:Net\\w*)?", Anchor(b"nas", "NAS", 0, True)),
+        # after an optional part a literal is not sure to start a word, so it is also searched inside words
+        ("(?:large )?language models?", Anchor(b"language\x01model", "language model", 6, False)),
+        ("a(?=bc)defg", Anchor(b"defg", "defg", 1, False)),  # look-arounds take no characters
+        ("(?:tokens|token)", Anchor(b"token", "token", 0, True)),  # the start that all branches share
+        ("[0-9]+x", None), ("ab|cd", None), ("(?:ab|cd)", None), ("\\w+ (?:of )?pruning", None), ("(a)\\1bcd", None),
+    ],
+)
+def test_literal_anchor(pattern, anchor):
+    assert literal_anchor(pattern) == anchor
+
+
+def test_every_taxonomy_pattern_has_an_anchor_its_matches_contain(taxonomy, seed_records):
+    for theme in taxonomy.themes:
+        for pattern in theme.patterns + theme.acronyms + theme.exclusions:
+            assert literal_anchor(pattern), pattern
+    tags = tag_themes([r.title for r in seed_records], [r.abstract for r in seed_records], taxonomy)
+    for t in tags:  # the scan finds hits by their anchors, so every word of evidence holds one
+        for theme_id, words in t.evidence.items():
+            anchors = {literal_anchor(p).folded for p in taxonomy.by_id(theme_id).patterns
+                       + taxonomy.by_id(theme_id).acronyms}
+            assert all(any(a in w.lower().encode("ascii", "replace").translate(FOLD) for a in anchors) for w in words)
 
 
 # ---------------------------------------------------------------- the taxonomy file
@@ -188,24 +239,42 @@ def test_small_valid_taxonomy(tmp_path):
 
 @pytest.fixture(scope="session")
 def quality(taxonomy):
-    from bench.theme_quality import evaluate, labelled_papers, macro_f1
+    from bench.theme_quality import HOLDOUT, confusion, labelled_papers, macro_f1, scores
 
-    papers = labelled_papers()
-    result = evaluate(papers, taxonomy)
-    return papers, {name: macro_f1(per_theme) for name, per_theme in result.items()}, result
+    sets = {"dev": labelled_papers(), "held-out": labelled_papers(HOLDOUT)}
+    counts = {name: confusion(papers, taxonomy) for name, papers in sets.items()}
+    macro = {name: {m: macro_f1({t: scores(*c) for t, c in per.items()}) for m, per in by_method.items()}
+             for name, by_method in counts.items()}
+    return sets, macro, counts
 
 
 def test_labels_cover_every_theme(quality):
-    papers, _, _ = quality
-    assert len(papers) >= 100 and len({p["title"] for p in papers}) == len(papers)
+    sets, _, _ = quality
+    dev, held_out = sets["dev"], sets["held-out"]
+    assert len(dev) >= 100 and len({p["title"] for p in dev}) == len(dev)
     for theme in REQUIRED:
-        assert sum(p[theme] == "1" for p in papers) >= 8, theme
-        assert sum(p[theme] == "0" for p in papers) >= 100, theme
+        assert sum(p[theme] == "1" for p in dev) >= 8, theme
+        assert sum(p[theme] == "0" for p in dev) >= 100, theme
+    assert len(held_out) >= 80 and len({p["title"] for p in held_out}) == len(held_out)
+    assert not {p["title"] for p in held_out} & {p["title"] for p in dev}  # no paper in both
 
 
 def test_tagger_beats_keyword_baseline(quality):
-    _, macro, per_theme = quality
-    # The honest bar on these labels; the rules were tuned on them, so held-out quality may be lower.
-    assert macro["tagger"] >= 0.85, macro
-    assert macro["tagger"] - macro["keyword"] >= 0.10, macro
-    assert all(per_theme["tagger"][t][2] >= 0.75 for t in REQUIRED), per_theme["tagger"]
+    _, macro, counts = quality
+    # Dev: the rules were tuned on these labels; 0.909 measured, a little margin for harmless rule edits.
+    assert macro["dev"]["tagger"] >= 0.89, macro
+    assert macro["dev"]["tagger"] - macro["dev"]["keyword"] >= 0.15, macro
+    assert all(f1 >= 0.78 for f1 in (scores_f1(c) for c in counts["dev"]["tagger"].values())), counts["dev"]
+    # Held-out: labelled before the rules changed and never tuned on; 0.750 measured. Nearly every seed paper
+    # that names a labelled theme is in the dev set, so the held-out set has 5 positives (borderline ones that
+    # neither method finds) and 95 hard negatives: it guards against false positives more than it measures
+    # recall, and the tagger can only tie the baseline there.
+    assert macro["held-out"]["tagger"] >= 0.72, macro
+    assert macro["held-out"]["tagger"] >= macro["held-out"]["keyword"], macro
+    assert sum(fp for _, fp, _ in counts["held-out"]["tagger"].values()) <= 1, counts["held-out"]
+
+
+def scores_f1(counts: tuple[int, int, int]) -> float:
+    from bench.theme_quality import scores
+
+    return scores(*counts)[2]
