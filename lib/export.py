@@ -1,5 +1,5 @@
-"""Downloads of a papers table (CSV, JSON, BibTeX, a Markdown reading list) holding exactly the rows
-given, in their order. Owns each format's escaping; returns bytes and never touches the file system.
+"""Downloads of a papers table (CSV, JSON, BibTeX, RIS, Markdown reading list, Parquet) holding exactly the
+rows given, in their order. Owns each format's escaping; returns bytes and never touches the file system.
 """
 
 from __future__ import annotations
@@ -16,6 +16,9 @@ from urllib.parse import quote
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+import rispy
 
 from lib import schema as S
 from lib.arxiv import arxiv_abs_url, arxiv_month
@@ -25,6 +28,8 @@ EXPORT_COLUMNS = (
     S.PAPER_ID, S.TITLE, S.ABSTRACT, S.THEMES, S.THEME_MENTIONS, S.CLUSTER, S.CLUSTER_LABEL, S.SOURCES,
     S.N_SOURCES, S.LISTING_DATES, S.CODE_URL, S.ARXIV_ID, S.PUBLISHED, S.DATASETS, S.PAPER_TYPE,
 )
+# Tables built before these columns existed lack them; absent reads as no authors and no DOI.
+OPTIONAL_COLUMNS = (S.AUTHORS, S.DOI)
 LIST_SEPARATOR = "; "
 # OWASP CSV injection: a spreadsheet runs a cell starting with these as a formula (tab and CR too,
 # since some programs strip them before looking).
@@ -34,6 +39,8 @@ _LATEX = {
     "_": r"\_", "~": r"\textasciitilde{}", "^": r"\textasciicircum{}",
 }
 _LATEX_CHARS = re.compile(r"[\\{}&%$#_~^]")
+_BIB_UNSAFE = r"[{}\\\s]"  # in a url or doi field these would end the field or break the link
+_DOI = re.compile(r"\s*(?:doi:\s*|https?://(?:dx\.)?doi\.org/)?(10\.\d{4,9}/\S+)\s*", re.IGNORECASE)
 _MONTHS = "jan feb mar apr may jun jul aug sep oct nov dec".split()
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9\"'(\[])")
 MAX_SENTENCE = 300
@@ -49,13 +56,21 @@ class ExportFormat:
     write: Callable[[pd.DataFrame], bytes]
 
 
-def records(papers: pd.DataFrame) -> list[dict]:
-    """The export columns of each row as plain Python values: lists as lists, missing as None."""
+def records(papers: pd.DataFrame, *, optional: bool = False) -> list[dict]:
+    """The export columns of each row as plain Python values: lists as lists, missing as None.
+
+    With `optional`, also `authors` (a list) and `doi`, empty when the table lacks the column.
+    """
     missing = [c for c in EXPORT_COLUMNS if c not in papers.columns]
     if missing:
         raise ValueError(f"cannot export without the columns {', '.join(missing)}")
-    columns = {c: [_plain(v, c in S.LIST_COLUMNS) for v in papers[c].tolist()] for c in EXPORT_COLUMNS}
-    return [dict(zip(EXPORT_COLUMNS, row)) for row in zip(*columns.values())]
+    names = EXPORT_COLUMNS + (OPTIONAL_COLUMNS if optional else ())
+    columns = {
+        c: [_plain(v, c in S.LIST_COLUMNS) for v in papers[c].tolist()]
+        if c in papers.columns else [[] if c in S.LIST_COLUMNS else None] * len(papers)
+        for c in names
+    }
+    return [dict(zip(names, row)) for row in zip(*columns.values())]
 
 
 def _plain(value, is_list: bool):
@@ -111,7 +126,7 @@ def to_bibtex(papers: pd.DataFrame) -> bytes:
     used: set[str] = set()
     next_suffix: dict[str, int] = {}
     entries = []
-    for row in records(papers):
+    for row in records(papers, optional=True):
         key = _unique_key(_base_key(row), used, next_suffix)
         body = ",\n".join(f"  {name} = {value}" for name, value in _bib_fields(row))
         entries.append(f"@misc{{{key},\n{body}\n}}\n")
@@ -121,19 +136,41 @@ def to_bibtex(papers: pd.DataFrame) -> bytes:
 def _bib_fields(row: dict) -> list[tuple[str, str]]:
     # The doubled braces around the title keep bibliography styles from lower-casing it.
     fields = [("title", "{{" + latex_escape(row[S.TITLE] or "") + "}}")]
+    if row[S.AUTHORS]:
+        fields.append(("author", "{" + " and ".join(_bib_name(a) for a in row[S.AUTHORS]) + "}"))
     if row[S.ABSTRACT]:
         fields.append(("abstract", "{" + latex_escape(row[S.ABSTRACT]) + "}"))
     if link := _link(row):
-        fields.append(("url", "{" + re.sub(r"[{}\\\s]", lambda m: quote(m.group()), link[1]) + "}"))
+        fields.append(("url", "{" + _verbatim(link[1], _BIB_UNSAFE) + "}"))
+    if doi := _doi(row[S.DOI]):
+        fields.append(("doi", "{" + _verbatim(doi, _BIB_UNSAFE) + "}"))
     if row[S.ARXIV_ID]:
         fields += [("eprint", "{" + latex_escape(row[S.ARXIV_ID]) + "}"), ("archivePrefix", "{arXiv}")]
-    published = _year_month(row[S.PUBLISHED])
-    if published:
-        # BibTeX's month macros (jan, feb ...) go unbraced so styles can print them in their language.
-        fields += [("year", "{" + published[0] + "}"), ("month", _MONTHS[int(published[1]) - 1])]
+    if published := _year_month(row[S.PUBLISHED]):
+        fields.append(("year", "{" + published[0] + "}"))
+        if published[1]:
+            # BibTeX's month macros (jan, feb ...) go unbraced so styles can print them in their language.
+            fields.append(("month", _MONTHS[int(published[1]) - 1]))
     if row[S.THEMES]:
         fields.append(("note", "{Themes: " + latex_escape(LIST_SEPARATOR.join(row[S.THEMES])) + "}"))
     return fields
+
+
+def _bib_name(name: str) -> str:
+    # BibTeX splits author lists on the word "and": a name holding it ("Google and DeepMind") is braced whole.
+    text = latex_escape(name)
+    return "{" + text + "}" if re.search(r"\band\b", text, re.IGNORECASE) else text
+
+
+def _verbatim(text: str, unsafe: str) -> str:
+    """`text` (a URL or DOI, kept unescaped so it stays a working link) with `unsafe` characters %-encoded."""
+    return re.sub(unsafe, lambda m: quote(m.group()), text)
+
+
+def _doi(value) -> str | None:
+    """A bare DOI ("10.1234/x") from a DOI, "doi:" form or doi.org URL; None for anything else."""
+    m = _DOI.fullmatch(str(value or ""))
+    return m[1] if m else None
 
 
 def latex_escape(text: str) -> str:
@@ -141,8 +178,9 @@ def latex_escape(text: str) -> str:
     return _LATEX_CHARS.sub(lambda m: _LATEX[m.group()], " ".join(str(text).split()))
 
 
-def _year_month(published) -> tuple[str, str] | None:
-    m = re.fullmatch(r"(\d{4})-(0[1-9]|1[0-2])", published or "")
+def _year_month(published) -> tuple[str, str | None] | None:
+    """(year, month) of a "YYYY-MM" date, (year, None) of a year alone (inputs that give no month)."""
+    m = re.fullmatch(r"(\d{4})(?:-(0[1-9]|1[0-2]))?", published or "")
     return (m[1], m[2]) if m else None
 
 
@@ -189,6 +227,46 @@ def _link(row: dict) -> tuple[str, str] | None:
     return ("Code", code) if isinstance(code, str) and re.match(r"https?://", code, re.IGNORECASE) else None
 
 
+# ------------------------------------------------------------------------------------------ RIS
+
+
+class _RisWriter(rispy.RisWriter):
+    def set_header(self, count: int) -> str:
+        return ""  # rispy numbers each reference ("1."); other readers expect a file to open with TY
+
+
+def to_ris(papers: pd.DataFrame) -> bytes:
+    """One RIS reference per paper, for Zotero, EndNote and Mendeley; every value is kept to one line."""
+    refs = [_ris_fields(row) for row in records(papers, optional=True)]
+    return rispy.dumps(refs, implementation=_RisWriter).encode("utf-8") if refs else b""
+
+
+def _ris_fields(row: dict) -> dict:
+    doi = _doi(row[S.DOI])
+    # JOUR only for a DOI that is not arXiv's own (10.48550): a preprint is a generic work.
+    ref = {"type_of_reference": "JOUR" if doi and not doi.startswith("10.48550/") else "GEN",
+           "title": _one_line(row[S.TITLE] or "")}
+    if row[S.AUTHORS]:
+        ref["authors"] = [_one_line(a) for a in row[S.AUTHORS]]
+    if row[S.ABSTRACT]:
+        ref["abstract"] = _one_line(row[S.ABSTRACT])
+    if published := _year_month(row[S.PUBLISHED]):
+        ref["year"], ref["date"] = published[0], f"{published[0]}/{published[1] or ''}//"  # YYYY/MM/DD/other
+    if link := _link(row):
+        ref["urls"] = [_verbatim(link[1], r"[;\s]")]  # readers split UR on ";"
+    if doi:
+        ref["doi"] = doi
+    if row[S.THEMES]:
+        ref["notes"] = ["Themes: " + _one_line(LIST_SEPARATOR.join(row[S.THEMES]))]
+    ref["id"] = str(row[S.PAPER_ID])
+    return ref
+
+
+def _one_line(text: str) -> str:
+    # A line break inside a value would start a new tag line, and "ER  -" there would end the reference.
+    return " ".join(str(text).split())
+
+
 # ------------------------------------------------------------------------------------- Markdown
 
 
@@ -227,9 +305,27 @@ def first_sentence(text: str) -> str:
     return sentence[:MAX_SENTENCE].rsplit(" ", 1)[0] + " …"
 
 
+# ---------------------------------------------------------------------------------------- Parquet
+
+_ARROW_TYPES = {"list": pa.list_(pa.string()), "int": pa.int64(), "float": pa.float64()}  # others: strings
+
+
+def to_parquet(papers: pd.DataFrame) -> bytes:
+    """The export columns, plus authors and doi when the table has them, as Parquet with lists kept as lists."""
+    names = EXPORT_COLUMNS + tuple(c for c in OPTIONAL_COLUMNS if c in papers.columns)
+    rows = records(papers, optional=True)
+    # Types come from the schema, not the values, so an empty or all-missing column keeps its type.
+    table = pa.table({c: pa.array([r[c] for r in rows], _ARROW_TYPES.get(S.COLUMNS[c], pa.string())) for c in names})
+    out = io.BytesIO()
+    pq.write_table(table, out)
+    return out.getvalue()
+
+
 FORMATS: dict[str, ExportFormat] = {
     "csv": ExportFormat("CSV", "csv", "text/csv", to_csv),
     "json": ExportFormat("JSON", "json", "application/json", to_json),
     "bibtex": ExportFormat("BibTeX", "bib", "application/x-bibtex", to_bibtex),
     "markdown": ExportFormat("Markdown", "md", "text/markdown", to_markdown),
+    "ris": ExportFormat("RIS", "ris", "application/x-research-info-systems", to_ris),
+    "parquet": ExportFormat("Parquet", "parquet", "application/vnd.apache.parquet", to_parquet),
 }

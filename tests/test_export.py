@@ -10,6 +10,7 @@ import re
 import numpy as np
 import pandas as pd
 import pytest
+import rispy
 
 from lib import export
 from lib import schema as S
@@ -231,6 +232,9 @@ def test_empty_frame_gives_valid_empty_output():
     assert json.loads(export.to_json(empty)) == []
     assert export.to_bibtex(empty) == b""
     assert export.to_markdown(empty).decode("utf-8").splitlines() == ["# Reading list", "", "0 papers"]
+    assert export.to_ris(empty) == b""
+    back = pd.read_parquet(io.BytesIO(export.to_parquet(empty)))
+    assert back.empty and list(back.columns) == [*export.EXPORT_COLUMNS, S.AUTHORS, S.DOI]
 
 
 def test_missing_columns_are_named(papers):
@@ -239,7 +243,7 @@ def test_missing_columns_are_named(papers):
 
 
 def test_formats_cover_every_writer(papers):
-    assert set(export.FORMATS) == {"csv", "json", "bibtex", "markdown"}
+    assert list(export.FORMATS) == ["csv", "json", "bibtex", "markdown", "ris", "parquet"]
     for name, fmt in export.FORMATS.items():
         assert fmt.extension and fmt.mime and fmt.label
         data = fmt.write(papers)
@@ -251,3 +255,116 @@ def test_exports_leave_the_input_alone(papers):
     for fmt in export.FORMATS.values():
         fmt.write(papers)
     pd.testing.assert_frame_equal(papers, before)
+
+
+# ------------------------------------------------------------------- authors, DOI, RIS, Parquet
+
+AUTHORS = {
+    "p3c1": ["Jared Kaplan", "Sam McCandlish"], "p0a2": ["Émile Ñandú"], "p9f3": [],
+    "p111": ["Google and DeepMind"], "p222": ["A. B. Čech", "Dana O'Neil", "Li_Wei"],
+}
+DOIS = {"p3c1": "https://doi.org/10.48550/arXiv.2001.08361", "p0a2": "doi:10.1109/TPAMI.2021.1_2{3}"}
+
+
+@pytest.fixture
+def with_authors(reordered) -> pd.DataFrame:
+    ids = reordered[S.PAPER_ID]
+    return reordered.assign(authors=[AUTHORS[i] for i in ids], doi=[DOIS.get(i) for i in ids])
+
+
+def test_bibtex_authors_and_doi(with_authors):
+    fields = dict(bib_entries(export.to_bibtex(with_authors)))  # keys as in test_bibtex_one_entry_per_row...
+    assert fields["scaling2020a"]["author"] == "{Jared Kaplan and Sam McCandlish}"
+    assert fields["scaling2020a"]["doi"] == "{10.48550/arXiv.2001.08361}"
+    assert fields["scaling2020b"]["author"] == "{{Google and DeepMind}}"  # one corporate author, not two
+    assert fields["scaling2020"]["author"] == r"{A. B. Čech and Dana O'Neil and Li\_Wei}"
+    assert fields["greedy2021"]["doi"] == "{10.1109/TPAMI.2021.1_2%7B3%7D}"  # a link, so not LaTeX-escaped
+    assert "author" not in fields["scriptp9f3"] and "doi" not in fields["scriptp9f3"]
+
+
+def test_bibtex_without_optional_columns_has_no_authors(papers):
+    text = export.to_bibtex(papers.drop(columns=[S.AUTHORS, S.DOI], errors="ignore")).decode("utf-8")
+    assert "author =" not in text and "doi =" not in text
+
+
+def test_a_year_without_a_month(papers):
+    year_only = papers.head(1).assign(**{S.ARXIV_ID: None, S.PUBLISHED: "2019"})
+    ((key, fields),) = bib_entries(export.to_bibtex(year_only))
+    assert key == "scaling2019" and fields["year"] == "{2019}" and "month" not in fields
+    (ref,) = rispy.loads(export.to_ris(year_only).decode("utf-8"))
+    assert (ref["year"], ref["date"]) == ("2019", "2019///")
+
+
+def ris_published(ref: dict) -> str | None:
+    if "date" not in ref:
+        return None
+    year, month = ref["date"].split("/")[:2]
+    assert ref["year"] == year
+    return f"{year}-{month}" if month else year
+
+
+def plain(values) -> list:
+    """Cells as Python values, missing as None (pandas may hold NaN for it)."""
+    return [None if v is None or (isinstance(v, float) and np.isnan(v)) else v for v in values]
+
+
+def test_ris_round_trips_rows_in_order(with_authors):
+    refs = rispy.loads(export.to_ris(with_authors).decode("utf-8"))
+    assert [r["id"] for r in refs] == with_authors[S.PAPER_ID].tolist()
+    assert [r["title"] for r in refs] == [" ".join(t.split()) for t in with_authors[S.TITLE]]
+    assert [r.get("abstract", "") for r in refs] == [" ".join(a.split()) for a in with_authors[S.ABSTRACT]]
+    assert [r.get("authors", []) for r in refs] == with_authors["authors"].tolist()
+    assert [ris_published(r) for r in refs] == plain(with_authors[S.PUBLISHED])
+
+
+def test_ris_fields(with_authors):
+    refs = {r["id"]: r for r in rispy.loads(export.to_ris(with_authors).decode("utf-8"))}
+    arxiv, code, hostile = refs["p3c1"], refs["p0a2"], refs["p9f3"]
+    assert arxiv["type_of_reference"] == "GEN"  # an arXiv DOI is still a preprint
+    assert (arxiv["doi"], arxiv["urls"]) == ("10.48550/arXiv.2001.08361", ["https://arxiv.org/abs/2001.08361"])
+    assert arxiv["notes"] == ["Themes: llm; scaling_laws"] and arxiv["date"] == "2020/01//"
+    assert code["type_of_reference"] == "JOUR" and code["doi"] == "10.1109/TPAMI.2021.1_2{3}"
+    assert code["urls"] == ["https://github.com/x/eps%20greedy"]
+    assert hostile["title"] == HOSTILE and not {"urls", "notes", "authors", "doi", "date"} & set(hostile)
+
+
+def test_ris_keeps_each_value_on_one_line(papers):
+    sneaky = papers.head(2).assign(**{
+        S.TITLE: ["Two\nER  - \nTY  - JOUR", "Semi;colon"], S.CODE_URL: [None, "https://x.org/a;b"]})
+    text = export.to_ris(sneaky).decode("utf-8")
+    assert [line for line in text.splitlines() if line.startswith("ER  -")] == ["ER  - "] * 2
+    refs = rispy.loads(text)
+    assert refs[0]["title"] == "Two ER - TY - JOUR"
+    assert refs[1]["urls"] == ["https://x.org/a%3Bb"]  # RIS readers split UR on ";"
+
+
+def test_ris_and_bibtex_accept_arrays_and_missing_authors(papers):
+    odd = papers.assign(authors=[np.array(["A One", "B Two"], dtype=object), None, [], np.nan, ["C"]])
+    refs = rispy.loads(export.to_ris(odd).decode("utf-8"))
+    assert [r.get("authors", []) for r in refs] == [["A One", "B Two"], [], [], [], ["C"]]
+    entries = bib_entries(export.to_bibtex(odd))
+    assert [f.get("author") for _, f in entries] == ["{A One and B Two}", None, None, None, "{C}"]
+
+
+def test_parquet_round_trips_rows_in_order(with_authors):
+    back = pd.read_parquet(io.BytesIO(export.to_parquet(with_authors)))
+    assert list(back.columns) == [*export.EXPORT_COLUMNS, "authors", "doi"]
+    for column in (S.PAPER_ID, S.TITLE, S.ABSTRACT, S.PUBLISHED, S.CLUSTER, "doi"):
+        assert plain(back[column]) == plain(with_authors[column]), column
+    for column in ("authors", S.THEMES, S.DATASETS, S.SOURCES):
+        assert [list(v) for v in back[column]] == with_authors[column].tolist(), column
+
+
+def test_parquet_without_optional_columns(papers):
+    back = pd.read_parquet(io.BytesIO(export.to_parquet(papers.drop(columns=[S.AUTHORS, S.DOI], errors="ignore"))))
+    assert list(back.columns) == list(export.EXPORT_COLUMNS)
+    assert [list(v) for v in back[S.THEMES]] == papers[S.THEMES].tolist()
+
+
+def test_ris_and_parquet_carry_the_whole_seed_table(seed_papers):
+    refs = rispy.loads(export.to_ris(seed_papers).decode("utf-8"))
+    assert [r["id"] for r in refs] == seed_papers[S.PAPER_ID].tolist()
+    assert [r["title"] for r in refs] == [" ".join(t.split()) for t in seed_papers[S.TITLE]]
+    back = pd.read_parquet(io.BytesIO(export.to_parquet(seed_papers)))
+    assert back[S.TITLE].tolist() == seed_papers[S.TITLE].tolist()
+    assert plain(back[S.PUBLISHED]) == plain(seed_papers[S.PUBLISHED])
