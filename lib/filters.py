@@ -59,6 +59,11 @@ class PaperIndex:
     title_rank: np.ndarray
     search: SearchIndex
     position: dict[str, int] = field(default_factory=dict)
+    totals: dict[str, np.ndarray] = field(default_factory=dict)  # column sums of each facet matrix
+
+    def __post_init__(self) -> None:
+        for name in ("themes", "sources", "dates", "types", "datasets"):
+            self.totals[name] = getattr(self, name)[1].sum(axis=0)
 
     @classmethod
     def from_papers(cls, papers: pd.DataFrame, theme_order: list[str] | None = None) -> "PaperIndex":
@@ -88,14 +93,25 @@ class PaperIndex:
 
 def _membership(column: pd.Series, order: list[str] | None = None) -> tuple[list[str], np.ndarray]:
     """Distinct values (in `order`, else sorted) and an (n, values) boolean matrix of who has which."""
-    seen = sorted({v for values in column for v in values})
+    lengths = np.fromiter((len(v) for v in column), dtype=np.int64, count=len(column))
+    flat = pd.Series([v for values in column for v in values], dtype=object)
+    seen = sorted(set(flat))
     values = [v for v in order if v in set(seen)] + [v for v in seen if v not in set(order)] if order else seen
-    col = {v: j for j, v in enumerate(values)}
     matrix = np.zeros((len(column), len(values)), dtype=bool)
-    for i, row in enumerate(column):
-        for v in row:
-            matrix[i, col[v]] = True
+    if len(flat):
+        rows = np.repeat(np.arange(len(column)), lengths)
+        matrix[rows, pd.Categorical(flat, categories=values).codes] = True
     return values, matrix
+
+
+def _column_counts(matrix: np.ndarray, keep: np.ndarray, totals: np.ndarray) -> np.ndarray:
+    """Per-column counts of the rows in `keep`, copying only the smaller side of the mask."""
+    n_keep = int(keep.sum())
+    if n_keep == len(keep):
+        return totals
+    if n_keep * 2 <= len(keep):
+        return matrix[keep].sum(axis=0)
+    return totals - matrix[~keep].sum(axis=0)
 
 
 def _any_of(facet: tuple[list[str], np.ndarray], chosen: tuple[str, ...], *, all_of: bool = False) -> np.ndarray | None:
@@ -112,7 +128,7 @@ def _any_of(facet: tuple[list[str], np.ndarray], chosen: tuple[str, ...], *, all
 def search_hits(index: PaperIndex, spec: FilterSpec) -> Hits | None:
     if not spec.query.strip():
         return None
-    return index.search.fuzzy(spec.query) if spec.search == "fuzzy" else index.search.exact(spec.query)
+    return index.search.search(spec.query, spec.search)
 
 
 def _masks(index: PaperIndex, spec: FilterSpec, hits: Hits | None) -> dict[str, np.ndarray]:
@@ -176,7 +192,7 @@ def facet_counts(index: PaperIndex, spec: FilterSpec) -> dict[str, dict]:
         skip = None if (name == "themes" and spec.theme_mode == "all") else name
         base = _combine(masks, n, skip=skip)
         values, matrix = getattr(index, name)
-        out[name] = dict(zip(values, matrix[base].sum(axis=0).tolist()))
+        out[name] = dict(zip(values, _column_counts(matrix, base, index.totals[name]).tolist()))
     base = _combine(masks, n, skip="clusters")
     labels, counts = np.unique(index.clusters[base], return_counts=True)
     out["clusters"] = {int(c): 0 for c in np.unique(index.clusters)} | dict(zip(labels.tolist(), counts.tolist()))

@@ -7,19 +7,19 @@ from __future__ import annotations
 
 import bisect
 import re
-from collections import defaultdict
+import threading
+from collections import OrderedDict, defaultdict
 from dataclasses import dataclass
 
 import numpy as np
 from rapidfuzz import fuzz, process
 
 _WORD = re.compile(r"\w+")
-_SPACE = re.compile(r"\s+")
 FUZZY_CUTOFF = 80.0  # rapidfuzz ratio a query word needs against a title word
 
 
 def _fold(text: str) -> str:
-    return _SPACE.sub(" ", text.casefold()).strip()
+    return " ".join(text.casefold().split())  # split() folds every run of white space, faster than a regex
 
 
 @dataclass(frozen=True)
@@ -32,20 +32,43 @@ class Hits:
 
 
 class SearchIndex:
-    """Lower-cased titles and abstracts, and a title-word index for fuzzy lookups."""
+    """Lower-cased titles and abstracts joined into one string each (so a phrase is found at C speed),
+    a title-word index for fuzzy lookups, and a small memo of recent answers shared by all sessions."""
+
+    MEMO_SIZE = 64
 
     def __init__(self, titles: list[str], abstracts: list[str]):
         self.titles = [_fold(t) for t in titles]
-        self.abstracts = [_fold(a) for a in abstracts]
+        self._title_blob, self._title_starts = _blob(self.titles)
+        self._abstract_blob, self._abstract_starts = _blob(_fold(a) for a in abstracts)
         postings: dict[str, list[int]] = defaultdict(list)
         for i, title in enumerate(self.titles):
             for word in set(_WORD.findall(title)):
                 postings[word].append(i)
         self.vocabulary = sorted(postings)
         self.postings = {w: np.asarray(p, dtype=np.int64) for w, p in postings.items()}
+        self._memo: OrderedDict[tuple[str, str], Hits] = OrderedDict()
+        self._lock = threading.Lock()
 
     def __len__(self) -> int:
         return len(self.titles)
+
+    def abstract(self, i: int) -> str:
+        return self._abstract_blob[self._abstract_starts[i] : self._abstract_starts[i + 1] - 1]
+
+    def search(self, query: str, mode: str) -> Hits:
+        """`exact` or `fuzzy` hits for `query`, from the memo when the same search ran recently."""
+        key = (mode, query)
+        with self._lock:
+            if key in self._memo:
+                self._memo.move_to_end(key)
+                return self._memo[key]
+        hits = self.fuzzy(query) if mode == "fuzzy" else self.exact(query)
+        with self._lock:
+            self._memo[key] = hits
+            while len(self._memo) > self.MEMO_SIZE:
+                self._memo.popitem(last=False)
+        return hits
 
     def exact(self, query: str) -> Hits:
         """Rows whose title or abstract contains the phrase; title hits rank above abstract-only hits,
@@ -53,14 +76,11 @@ class SearchIndex:
         phrase = _fold(query)
         if not phrase:
             return Hits(np.arange(len(self)), np.zeros(len(self)), ())
-        positions, scores = [], []
-        for i, (title, abstract) in enumerate(zip(self.titles, self.abstracts)):
-            in_title = title.count(phrase)
-            in_abstract = abstract.count(phrase) if phrase in abstract else 0
-            if in_title or in_abstract:
-                positions.append(i)
-                scores.append(10.0 * in_title + in_abstract)
-        return _ranked(positions, scores, (phrase,))
+        in_title = _occurrences(self._title_blob, self._title_starts, phrase)
+        in_abstract = _occurrences(self._abstract_blob, self._abstract_starts, phrase)
+        score = 10.0 * in_title + in_abstract
+        rows = np.flatnonzero(score)
+        return _ranked(rows.tolist(), score[rows].tolist(), (phrase,))
 
     def fuzzy(self, query: str, *, cutoff: float = FUZZY_CUTOFF) -> Hits:
         """Rows whose title holds close spellings of the query words, best-covered first.
@@ -86,7 +106,7 @@ class SearchIndex:
             return _ranked([], [], ())
         hit = np.flatnonzero(covered == covered.max())
         in_abstract = np.array(
-            [sum(any(c in self.abstracts[i] for c, _ in found) for found in spellings) for i in hit]
+            [sum(any(c in self.abstract(i) for c, _ in found) for found in spellings) for i in hit]
         )
         score = similarity[hit] + 50.0 * in_abstract
         read_as = tuple(dict.fromkeys(c for found in spellings for c, _ in found))
@@ -103,6 +123,28 @@ class SearchIndex:
                     break
                 found.setdefault(c, 90.0)
         return sorted(found.items(), key=lambda kv: (-kv[1], kv[0]))
+
+
+def _blob(texts) -> tuple[str, np.ndarray]:
+    """One string of all texts, each followed by a NUL (which folded text never holds), and the start
+    offset of each text plus one past the end."""
+    parts = list(texts)
+    lengths = np.fromiter((len(t) + 1 for t in parts), dtype=np.int64, count=len(parts))
+    starts = np.concatenate([[0], np.cumsum(lengths)])
+    return "\x00".join(parts) + "\x00", starts
+
+
+def _occurrences(blob: str, starts: np.ndarray, phrase: str) -> np.ndarray:
+    """Occurrences of `phrase` per text; the scan itself runs in C (str.find)."""
+    found = []
+    at = blob.find(phrase)
+    while at >= 0:
+        found.append(at)
+        at = blob.find(phrase, at + len(phrase))
+    counts = np.zeros(len(starts) - 1, dtype=np.float64)
+    if found:
+        np.add.at(counts, np.searchsorted(starts, found, side="right") - 1, 1)
+    return counts
 
 
 def _ranked(positions: list[int], scores: list[float], terms: tuple[str, ...]) -> Hits:

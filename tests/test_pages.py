@@ -84,7 +84,7 @@ def test_explore_page(app, papers):
     at = app()
     no_errors(at)
     assert shown_count(at) == len(papers) == len(shown_titles(at))
-    assert {b.label for b in at.get("download_button")} >= {"CSV", "JSON", "BibTeX", "Markdown"}
+    assert [b.label for b in at.get("download_button")] == ["CSV", "JSON", "BibTeX", "Markdown", "RIS", "Parquet"]
     assert any("Select a row" in i.value for i in at.info)
 
 
