@@ -1,0 +1,140 @@
+"""Deciding which format a file is in from its first bytes, with the file name's extension as a tie-breaker.
+
+Owns the sniffing rules only; it never parses beyond the head of the file.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import re
+from pathlib import PurePath
+
+from lib.formats.fields import FIELD_ALIASES, header_key
+from lib.ingest import IngestError
+
+FORMATS = ("listing", "csv", "tsv", "json", "jsonl", "parquet", "bibtex", "ris", "atom")
+FORMAT_NAMES = {
+    "listing": "listing text", "csv": "CSV", "tsv": "TSV", "json": "JSON", "jsonl": "JSON lines",
+    "parquet": "Parquet", "bibtex": "BibTeX", "ris": "RIS", "atom": "Atom XML",
+}
+EXTENSIONS = {
+    "csv": "csv", "tsv": "tsv", "tab": "tsv", "json": "json", "jsonl": "jsonl", "ndjson": "jsonl",
+    "parquet": "parquet", "pq": "parquet", "bib": "bibtex", "bibtex": "bibtex", "ris": "ris",
+    "xml": "atom", "atom": "atom",
+}
+# Files people drop by mistake; named so the message says what the file seems to be.
+_MAGIC = (
+    (b"PK\x03\x04", "a ZIP archive"), (b"PK\x05\x06", "a ZIP archive"), (b"\x89PNG", "a PNG image"),
+    (b"%PDF", "a PDF document"), (b"\xff\xd8\xff", "a JPEG image"), (b"GIF8", "a GIF image"),
+    (b"\x1f\x8b", "a gzip archive"), (b"\xd0\xcf\x11\xe0", "an old Microsoft Office file"),
+)
+_HEAD_BYTES = 65536
+_BIBTEX_ENTRY = re.compile(r"^[ \t]*@[ \t]*[a-zA-Z]+[ \t]*[{(]", re.MULTILINE)
+_RIS_START = re.compile(r"^TY  - ", re.MULTILINE)
+_TITLE_KEYS = frozenset(FIELD_ALIASES["title"])
+
+
+def extension_format(name: str) -> str | None:
+    """The format a file name's extension promises, or None (".txt" and no extension promise nothing)."""
+    return EXTENSIONS.get(PurePath(name).suffix.lower().lstrip("."))
+
+
+def detect_format(data: bytes, name: str) -> str:
+    """One of FORMATS for `data`. Content decides; the extension only settles content that could be
+    either (a delimited line with no title column, an entry past the first line). Text matching no
+    format is listing text. Images, archives, PDFs and HTML pages raise IngestError."""
+    for magic, what in _MAGIC:
+        if data.startswith(magic):
+            raise IngestError(name, f"not a paper list: looks like {what}")
+    if data.startswith(b"PAR1"):
+        return "parquet"
+    head = _head_text(data).lstrip()
+    by_ext = extension_format(name)
+    if head.startswith("<") and re.match(r"<!doctype\s+html|<html", head, re.IGNORECASE):
+        raise IngestError(name, "not a paper list: looks like an HTML page (copy the page's text instead)")
+    sniffed = _sniff_text(head, by_ext, data)
+    if sniffed:
+        return sniffed
+    # A bare JSON value ("42", "null") is still JSON when the name says so: the reader names its shape.
+    if by_ext in ("json", "jsonl") and len(data) <= _HEAD_BYTES and _is_json(head):
+        return "json"
+    return "listing"
+
+
+def _head_text(data: bytes) -> str:
+    # Only ASCII signatures are looked for, so undecodable bytes in the head can be dropped.
+    head = data[:_HEAD_BYTES]
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return head[: len(head) & ~1].decode("utf-16", errors="ignore")
+    return head.decode("utf-8", errors="ignore").removeprefix("\ufeff")
+
+
+def _sniff_text(head: str, by_ext: str | None, data: bytes) -> str | None:
+    if head.startswith("<"):
+        return "atom"
+    first = _first_line(head)
+    if _BIBTEX_ENTRY.match(first) or (by_ext == "bibtex" and _BIBTEX_ENTRY.search(head)):
+        return "bibtex"
+    if first.startswith("TY  - ") or (by_ext == "ris" and _RIS_START.search(head)):
+        return "ris"
+    if head.startswith(("[", "{")):
+        json_kind = _sniff_json(head, data, by_ext)
+        if json_kind:
+            return json_kind
+    return _sniff_table(first, by_ext)
+
+
+def _first_line(head: str) -> str:
+    # BibTeX files often open with "%" comment lines before the first entry.
+    for line in head.splitlines():
+        if line.strip() and not line.lstrip().startswith("%"):
+            return line
+    return ""
+
+
+def _sniff_json(head: str, data: bytes, by_ext: str | None) -> str | None:
+    # "[" and "{" also open ordinary text ("[RE] Title"); a JSON document goes on with a value,
+    # unless the name already says JSON and a malformed document deserves JSON's error message.
+    named_json, after = by_ext in ("json", "jsonl"), head[1:].lstrip()[:1]
+    if head.startswith("[") and (named_json or after in ("{", "[", '"', "]")):
+        return "json"
+    if head.startswith("{") and (named_json or after in ('"', "}")):
+        one_line = "\n" not in head.rstrip() and len(data) <= _HEAD_BYTES
+        return "jsonl" if _next_line_opens_object(head, data) or (one_line and by_ext == "jsonl") else "json"
+    return None
+
+
+def _next_line_opens_object(head: str, data: bytes) -> bool:
+    # JSON lines put "{" at the start of line two; a pretty-printed object puts a key there.
+    newline = head.find("\n")
+    rest = head[newline + 1 :].lstrip() if newline >= 0 else ""
+    if rest:
+        return rest.startswith("{")
+    newline = data.find(b"\n")  # the first line is longer than the head
+    return newline >= 0 and data[newline + 1 : newline + 4097].lstrip().startswith(b"{")
+
+
+def _is_json(text: str) -> bool:
+    try:
+        json.loads(text)
+        return True
+    except (ValueError, RecursionError):
+        return False
+
+
+def _sniff_table(first: str, by_ext: str | None) -> str | None:
+    if len(first) >= _HEAD_BYTES - 1:  # a line longer than the head is no header
+        return None
+    if "\t" in first and _has_title(first.split("\t")):
+        return "tsv"
+    for delimiter in (",", ";"):
+        if delimiter in first and _has_title(next(csv.reader([first], delimiter=delimiter), [])):
+            return "csv"
+    if by_ext in ("csv", "tsv") and (any(d in first for d in ",;\t") or _has_title([first])):
+        return "tsv" if "\t" in first or (by_ext == "tsv" and "," not in first) else "csv"
+    return None
+
+
+def _has_title(cells: list[str]) -> bool:
+    return any(header_key(c) in _TITLE_KEYS for c in cells)

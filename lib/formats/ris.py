@@ -1,0 +1,90 @@
+"""RIS references as Records, via rispy. Records are split on their "TY" lines first, so each keeps its
+starting line and a broken one cannot take its neighbours down with it.
+"""
+
+from __future__ import annotations
+
+import re
+
+import rispy
+
+from lib.arxiv import find_arxiv_ids
+from lib.formats.fields import build_record
+from lib.ingest import Issue, ParseResult, Record
+
+_TAG = re.compile(r"^([A-Z][A-Z0-9])  -(?: |$)")
+# rispy's names for the tags that feed Record fields; everything else is kept as extra.
+_USED = {
+    "title", "primary_title", "abstract", "notes_abstract", "authors", "first_authors", "year",
+    "date", "publication_year", "doi", "urls", "end_of_reference", "unknown_tag",
+}
+
+
+def read_ris(text: str, source: str) -> ParseResult:
+    """Every TY..ER record with a title becomes a Record whose line is its TY line."""
+    lines = text.splitlines()
+    result = ParseResult(source=source, n_lines=len(lines))
+    for start, chunk, closed in _records(lines):
+        if not closed:
+            result.issues.append(Issue(source, start, "RIS record has no closing ER line (file cut short?)"))
+        try:
+            parsed = rispy.loads("\n".join(chunk + ["ER  - "]), skip_unknown_tags=False)
+        except Exception as exc:  # rispy trips over some malformed continuation lines
+            reason = f"RIS record could not be read ({type(exc).__name__}); skipped"
+            result.issues.append(Issue(source, start, reason))
+            continue
+        for ref in parsed[:1]:
+            record, issues = _ref_record(ref, source, start)
+            result.issues.extend(issues)
+            if record is not None:
+                result.records.append(record)
+    if not result.records:
+        result.issues.append(Issue(source, None, "no papers found"))
+    return result
+
+
+def _records(lines: list[str]):
+    """(TY line number, lines up to but not including ER, whether an ER line closed it)."""
+    start, chunk = None, []
+    for lineno, line in enumerate(lines, start=1):
+        m = _TAG.match(line)
+        tag = m.group(1) if m else None
+        if tag == "TY":
+            if start is not None:
+                yield start, chunk, False
+            start, chunk = lineno, [line]
+        elif tag == "ER":
+            if start is not None:
+                yield start, chunk, True
+            start, chunk = None, []
+        elif start is not None:
+            chunk.append(line)
+    if start is not None:
+        yield start, chunk, False
+
+
+def _ref_record(ref: dict, source: str, line: int) -> tuple[Record | None, list[Issue]]:
+    notes = _as_list(ref.get("notes"))
+    urls = _as_list(ref.get("urls"))
+    values: dict[str, object] = {
+        "title": ref.get("title") or ref.get("primary_title"),
+        "abstract": ref.get("abstract") or ref.get("notes_abstract"),
+        "authors": _as_list(ref.get("authors")) or _as_list(ref.get("first_authors")),
+        "date": ref.get("date") or ref.get("year") or ref.get("publication_year"),
+        "url": urls[0] if urls else None,
+        "doi": ref.get("doi"),
+        "extra": [(k, v) for k, v in ref.items() if k not in _USED]
+        + [(f"tag {tag}", v) for tag, v in (ref.get("unknown_tag") or {}).items()],
+    }
+    ids = [i for text in urls + notes for i in find_arxiv_ids(str(text))]
+    values["arxiv"] = ids[0] if ids else None
+    record, issues = build_record(values, source, line)
+    if record is None:
+        issues = [Issue(source, line, "RIS record has no title (TI or T1); skipped")]
+    return record, issues
+
+
+def _as_list(value: object) -> list:
+    if value is None:
+        return []
+    return list(value) if isinstance(value, (list, tuple)) else [value]

@@ -1,0 +1,217 @@
+"""Readers for table-shaped inputs: CSV, TSV, JSON (array or object holding one), JSON lines and Parquet.
+
+Each maps rows through lib.formats.fields; a bad row becomes an Issue, never an exception. Cells are
+data: a CSV cell starting with "=" is kept as text (escaping formulas is the exporter's job).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from lib.formats.fields import (
+    FIELD_ALIASES, Columns, build_record, header_key, match_columns, row_fields, unique_names,
+)
+from lib.ingest import IngestError, Issue, ParseResult
+
+# Parquet compresses well; a small file could still unpack into more than the app should hold.
+MAX_PARQUET_UNPACKED = 400 * 1024 * 1024
+# Keys of a JSON object under which a list of papers is looked for first.
+_CONTAINER_KEYS = ("papers", "records", "items", "entries", "data", "results")
+
+
+def read_delimited(text: str, source: str, delimiter: str) -> ParseResult:
+    """CSV (delimiter "," or, for a ";"-separated header, ";") or TSV ("\t") text."""
+    result = ParseResult(source=source, n_lines=text.count("\n") + (not text.endswith("\n")))
+    rows = _csv_rows(text, delimiter, result)
+    header = next(rows, None)
+    if header is None:
+        raise IngestError(source, "empty file")
+    names = unique_names(header[1])
+    columns = match_columns(names, source)
+    for line, cells in rows:
+        if len(cells) != len(names):
+            problem = "too many" if len(cells) > len(names) else "too few"
+            reason = f"{problem} fields: {len(cells)}, the header has {len(names)}; row skipped"
+            result.issues.append(Issue(source, line, reason, delimiter.join(cells)[:120]))
+            continue
+        _add(result, dict(zip(names, cells)), columns, line)
+    return _finish(result)
+
+
+def _csv_rows(text: str, delimiter: str, result: ParseResult):
+    """(start line, cells) of each non-blank row; unreadable rows are reported and skipped."""
+    if delimiter == ",":
+        first = next((ln for ln in io.StringIO(text) if ln.strip()), "")
+        if "," not in first and ";" in first:
+            delimiter = ";"
+    # strict: a malformed quote fails its own row instead of silently swallowing the rows after it.
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
+    previous = 0
+    while True:
+        try:
+            cells = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            reason, shown = f"{_csv_problem(exc)}; row skipped", _line_at(text, previous + 1)
+            result.issues.append(Issue(result.source, previous + 1, reason, shown))
+            previous = reader.line_num
+            continue
+        start, previous = previous + 1, reader.line_num
+        if any(c.strip() for c in cells):
+            yield start, cells
+
+
+def _csv_problem(exc: csv.Error) -> str:
+    message = str(exc)
+    if "expected after" in message:
+        return "stray quote inside a cell (a cell with quotes must be quoted as a whole)"
+    if "unexpected end of data" in message:
+        return "unclosed quote runs to the end of the file"
+    if "field limit" in message:
+        return f"cell longer than {csv.field_size_limit():,} characters"
+    return f"unreadable row ({message})"
+
+
+def _line_at(text: str, lineno: int) -> str:
+    # Errors are rare, so finding the line by scanning from the start is cheap enough.
+    start = 0
+    for _ in range(lineno - 1):
+        start = text.find("\n", start) + 1
+        if start == 0:
+            return ""
+    end = text.find("\n", start)
+    return text[start : end if end >= 0 else len(text)].strip()[:120]
+
+
+def read_json(text: str, source: str) -> ParseResult:
+    """A JSON array of paper objects, an object holding one such array, or a single paper object."""
+    try:
+        doc = json.loads(text)
+    except json.JSONDecodeError as exc:
+        reason = f"malformed JSON: {exc.msg} (line {exc.lineno}, column {exc.colno})"
+        raise IngestError(source, reason, exc.lineno) from None
+    except RecursionError:
+        raise IngestError(source, "JSON nested too deeply") from None
+    items = _json_items(doc, source)
+    result = ParseResult(source=source, n_lines=text.count("\n") + 1)
+    if not items:
+        return _finish(result)
+    objects = [(i, item) for i, item in enumerate(items, start=1) if isinstance(item, dict)]
+    if not objects and items:
+        raise IngestError(source, f"JSON list holds {_json_kind(items[0])}, not paper objects")
+    columns = match_columns(unique_keys(item for _, item in objects), source)
+    for number, item in enumerate(items, start=1):
+        if isinstance(item, dict):
+            _add(result, item, columns, number, f"record {number}")
+        else:
+            reason = f"record {number}: {_json_kind(item)}, not a paper object; skipped"
+            result.issues.append(Issue(source, None, reason))
+    return _finish(result)
+
+
+def _json_items(doc: object, source: str) -> list:
+    if isinstance(doc, list):
+        return doc
+    if not isinstance(doc, dict):
+        raise IngestError(source, f"JSON holds {_json_kind(doc)}, not a list of papers")
+    lists = [k for k, v in doc.items() if isinstance(v, list) and any(isinstance(x, dict) for x in v)]
+    preferred = [k for k in lists if k.casefold() in _CONTAINER_KEYS]
+    if len(lists) == 1 or preferred:
+        return doc[(preferred or lists)[0]]
+    if lists:
+        shown = ", ".join(k[:40] for k in lists[:10])
+        reason = f'JSON object holds several lists of objects ({shown}); none is called "papers"'
+        raise IngestError(source, reason)
+    if any(header_key(k) in FIELD_ALIASES["title"] for k in doc):
+        return [doc]  # a single paper object
+    keys = ", ".join(str(k)[:40] for k in list(doc)[:20]) or "none"
+    raise IngestError(source, f"JSON object holds no list of papers (keys: {keys})")
+
+
+def read_jsonl(text: str, source: str) -> ParseResult:
+    """One JSON object per line; a bad line is reported with its line number and skipped."""
+    result = ParseResult(source=source)
+    rows: list[tuple[int, dict]] = []
+    lines = text.splitlines()
+    result.n_lines = len(lines)
+    for lineno, line in enumerate(lines, start=1):
+        if not line.strip():
+            continue
+        try:
+            item = json.loads(line)
+        except json.JSONDecodeError as exc:
+            reason = f"malformed JSON: {exc.msg} (column {exc.colno}); line skipped"
+            result.issues.append(Issue(source, lineno, reason, line[:120]))
+            continue
+        except RecursionError:
+            result.issues.append(Issue(source, lineno, "JSON nested too deeply; line skipped"))
+            continue
+        if isinstance(item, dict):
+            rows.append((lineno, item))
+        else:
+            reason = f"{_json_kind(item)}, not a paper object; line skipped"
+            result.issues.append(Issue(source, lineno, reason, line[:120]))
+    if not rows:
+        first = result.issues[0] if result.issues else Issue(source, None, "no JSON objects")
+        raise IngestError(source, f"no readable JSON lines ({first.reason})", first.line)
+    columns = match_columns(unique_keys(item for _, item in rows), source)
+    for lineno, item in rows:
+        _add(result, item, columns, lineno)
+    return _finish(result)
+
+
+def read_parquet(data: bytes, source: str) -> ParseResult:
+    """A Parquet table; each row is a paper, numbered from 1 in place of a line."""
+    try:
+        meta = pq.ParquetFile(io.BytesIO(data)).metadata
+        unpacked = sum(meta.row_group(i).total_byte_size for i in range(meta.num_row_groups))
+        if unpacked > MAX_PARQUET_UNPACKED:
+            size, limit = f"{unpacked / 2**20:.0f} MB", f"{MAX_PARQUET_UNPACKED // 2**20} MB"
+            raise IngestError(source, f"Parquet data unpacks to {size}, over the {limit} limit")
+        table = pq.read_table(io.BytesIO(data))
+        names = unique_names(table.column_names)
+        rows = table.rename_columns(names).to_pylist()
+    except IngestError:
+        raise
+    except (pa.ArrowException, OSError, ValueError, TypeError, IndexError, KeyError, MemoryError) as exc:
+        detail = next((ln.strip() for ln in str(exc).splitlines() if ln.strip()), type(exc).__name__)
+        raise IngestError(source, f"not a readable Parquet file ({detail[:200]})") from None
+    result = ParseResult(source=source)  # Parquet strings are UTF-8 by definition
+    columns = match_columns(names, source)
+    for number, row in enumerate(rows, start=1):
+        _add(result, row, columns, number, f"row {number}")
+    return _finish(result)
+
+
+def unique_keys(items) -> list[str]:
+    """Keys of all objects, in order of first appearance."""
+    keys: dict[str, None] = {}
+    for item in items:
+        keys.update(dict.fromkeys(str(k) for k in item))
+    return list(keys)
+
+
+def _add(result: ParseResult, row: dict, columns: Columns, line: int, where: str = "") -> None:
+    record, issues = build_record(row_fields(row, columns), result.source, line, where)
+    result.issues.extend(issues)
+    if record is not None:
+        result.records.append(record)
+
+
+def _finish(result: ParseResult) -> ParseResult:
+    if not result.records:
+        result.issues.append(Issue(result.source, None, "no papers found"))
+    return result
+
+
+def _json_kind(value: object) -> str:
+    if isinstance(value, bool) or value is None:
+        return "a literal" if value is not None else "null"
+    kinds = {str: "a string", int: "a number", float: "a number", list: "a list", dict: "an object"}
+    return kinds.get(type(value), "a value")
