@@ -39,7 +39,6 @@ def prepare(size: str) -> Path:
         else:
             subprocess.run([sys.executable, str(ROOT / "bench" / "make_corpus.py"), size, "--out", str(root / "raw")],
                            check=True, stdout=subprocess.DEVNULL)
-            (root / "raw" / "planted_duplicates.csv").unlink()
         shutil.copy(ROOT / "data" / "themes.toml", root / "themes.toml")
     started = time.perf_counter()
     subprocess.run([sys.executable, "-m", "lib.build", "--quiet"], cwd=ROOT, check=True, stdout=subprocess.DEVNULL,

@@ -4,7 +4,7 @@ Each synthetic paper descends from one seed paper: its abstract keeps most sente
 abstract and borrows a few from other seeds, and its title is the parent's title under a new short name
 ("QXRNet: ...") with light perturbations. Theme rates and vocabulary therefore follow the seeds. A share of
 papers is planted again on a later page as a near-duplicate (typo, case, punctuation or spacing changes in
-the title, same abstract), and those pairs are written to `planted_duplicates.csv` so dedupe recall can be
+the title, same abstract), and those pairs are written to `_planted_duplicates.csv` so dedupe recall can be
 measured. Output: Hugging Face page text files (both layouts, 1,000 papers a page) or one Parquet file.
 
 Usage: python bench/make_corpus.py N --out DIR [--format txt|parquet] [--seed S] [--dup-rate R]
@@ -138,7 +138,8 @@ def main(argv: list[str] | None = None) -> int:
         pd.DataFrame(entries, columns=["title", "abstract"]).to_parquet(args.out / "papers.parquet", index=False)
     else:
         write_pages(entries, args.out)
-    with open(args.out / "planted_duplicates.csv", "w", newline="", encoding="utf-8") as handle:
+    # "_" marks it as a note beside the inputs, not an input (lib.store skips such files).
+    with open(args.out / "_planted_duplicates.csv", "w", newline="", encoding="utf-8") as handle:
         writer = csv.writer(handle)
         writer.writerow(["original_title", "duplicate_title"])
         writer.writerows((entries[a][0], entries[b][0]) for a, b in planted)

@@ -22,7 +22,8 @@ from lib.arxiv import arxiv_abs_url, arxiv_month
 from lib.arxiv_cache import CacheEntry, CacheError, match_titles, read_cache
 from lib.dedupe import dedupe
 from lib.facets import extract_facets
-from lib.ingest import IngestError, ParseResult, parse_listing_file
+from lib.formats import read_path
+from lib.ingest import IngestError, ParseResult
 from lib.themes import Taxonomy, TaxonomyError, load_taxonomy, tag_themes
 from lib.topics import TopicResult, fit_topics
 
@@ -63,7 +64,7 @@ def build_papers(
     parsed: list[ParseResult] = []
     for i, path in enumerate(inputs):
         say(f"Reading {path.name}", 0.3 * i / max(len(inputs), 1))
-        parsed.append(parse_listing_file(path))
+        parsed.append(read_path(path))
     lap("parse")
     say("Merging duplicates", 0.3)
     deduped = dedupe([r for p in parsed for r in p.records])

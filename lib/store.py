@@ -19,7 +19,8 @@ import pyarrow.parquet as pq
 
 ENV_VAR = "PAPER_ATLAS_DATA"
 DEFAULT_DATA = Path(__file__).resolve().parent.parent / "data"
-LISTING_SUFFIXES = (".txt",)
+# Files a folder of inputs may hold; names starting with "." or "_" are notes, not inputs.
+INPUT_SUFFIXES = (".txt", ".csv", ".tsv", ".json", ".jsonl", ".parquet", ".bib", ".ris", ".xml")
 
 
 @dataclass(frozen=True)
@@ -52,11 +53,21 @@ class DataDir:
     def report_path(self) -> Path:
         return self.processed / "build_report.json"
 
+    @property
+    def sources(self) -> Path:
+        """Files the user added to the collection, stored byte for byte."""
+        return self.root / "sources"
+
+    @property
+    def sources_manifest(self) -> Path:
+        return self.root / "sources.json"
+
     def raw_files(self) -> list[Path]:
-        return list_inputs([self.raw])
+        """Every input of the collection: the bundled pages, then the files the user added."""
+        return list_inputs([self.raw]) + list_inputs([self.sources])
 
     def fingerprint(self) -> str:
-        """Changes whenever a raw file or the taxonomy is added, removed, edited or touched."""
+        """Changes whenever an input or the taxonomy is added, removed, edited or touched."""
         return input_fingerprint(self.raw_files() + [self.taxonomy, self.arxiv_cache])
 
     def is_stale(self) -> bool:
@@ -74,14 +85,18 @@ def data_dir(root: str | os.PathLike | None = None) -> DataDir:
 
 
 def list_inputs(paths: list[Path]) -> list[Path]:
-    """Files named directly, plus the listing files inside folders named, sorted by name."""
+    """Files named directly, plus the input files inside folders named, sorted by name."""
     found: list[Path] = []
     for path in paths:
         if path.is_dir():
-            found.extend(sorted(p for p in path.iterdir() if p.is_file() and p.suffix.lower() in LISTING_SUFFIXES))
-        else:
+            found.extend(sorted(p for p in path.iterdir() if _is_input(p)))
+        elif path.exists() or path.suffix:
             found.append(path)
     return found
+
+
+def _is_input(path: Path) -> bool:
+    return path.is_file() and not path.name.startswith((".", "_")) and path.suffix.lower() in INPUT_SUFFIXES
 
 
 def input_fingerprint(paths: list[Path]) -> str:
@@ -140,3 +155,37 @@ def read_report(path: Path) -> dict | None:
         return json.loads(path.read_text(encoding="utf-8"))
     except (FileNotFoundError, json.JSONDecodeError):
         return None
+
+
+# --- the user's added sources ------------------------------------------------------------------------
+
+
+def list_sources(data: DataDir) -> list[dict]:
+    """The manifest of added sources: name as uploaded, stored file, digest, format, records, date added."""
+    try:
+        entries = json.loads(data.sources_manifest.read_text(encoding="utf-8"))
+    except (FileNotFoundError, json.JSONDecodeError):
+        return []
+    return [e for e in entries if (data.sources / e.get("file", "")).is_file()]
+
+
+def add_source(data: DataDir, name: str, content: bytes, *, fmt: str, records: int, added: str) -> dict:
+    """Store `content` under sources/ (atomically) and list it in the manifest; returns its entry."""
+    digest = hashlib.sha256(content).hexdigest()
+    stem = "".join(c if c.isalnum() or c in "-_." else "_" for c in Path(name).name).lstrip("._") or "source"
+    stored = f"{digest[:12]}-{stem}"
+    atomic_write(data.sources / stored, lambda tmp: tmp.write_bytes(content))
+    entry = {"name": name, "file": stored, "sha256": digest, "format": fmt, "records": records, "added": added}
+    _write_manifest(data, [e for e in list_sources(data) if e["file"] != stored] + [entry])
+    return entry
+
+
+def remove_source(data: DataDir, stored: str) -> None:
+    """Take a source out of the collection: manifest first, then the file, so a crash leaves no orphan entry."""
+    _write_manifest(data, [e for e in list_sources(data) if e["file"] != stored])
+    (data.sources / Path(stored).name).unlink(missing_ok=True)
+
+
+def _write_manifest(data: DataDir, entries: list[dict]) -> None:
+    text = json.dumps(entries, indent=2, ensure_ascii=False)
+    atomic_write(data.sources_manifest, lambda tmp: tmp.write_text(text, encoding="utf-8"))

@@ -25,16 +25,21 @@ def error_of(path_or_data, name: str | None = None, **kwargs) -> str:
     return str(info.value)
 
 
+def empty_issues(result) -> list[str]:
+    assert result.records == []
+    return [f"{i.where()}: {i.reason}" for i in result.issues]
+
+
 def test_empty_file():
-    assert error_of(BAD / "empty.txt") == "empty.txt: empty file"
+    assert empty_issues(read_path(BAD / "empty.txt")) == ["empty.txt: empty file"]
 
 
 def test_whitespace_only():
-    assert error_of(BAD / "whitespace.txt") == "whitespace.txt: empty file"
+    assert empty_issues(read_path(BAD / "whitespace.txt")) == ["whitespace.txt: empty file"]
 
 
 def test_whitespace_only_in_utf16():
-    assert error_of(" \n\t\n".encode("utf-16"), "blank.txt") == "blank.txt: empty file"
+    assert empty_issues(read_bytes(" \n\t\n".encode("utf-16"), "blank.txt")) == ["blank.txt: empty file"]
 
 
 def test_only_boilerplate_is_a_result_with_no_papers():

@@ -141,7 +141,7 @@ def test_cli_unreadable_input_fails_with_one_line_naming_the_file(tmp_path, caps
     (bad / "image.txt").write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR")
     assert main([str(bad), "--out", str(tmp_path / "out"), "--quiet"]) == 1
     err = capsys.readouterr().err.strip().splitlines()
-    assert err == ["error: image.txt:3: binary content (NUL byte), not listing text"]
+    assert err == ["error: image.txt: not a paper list: looks like a PNG image"]
     assert not (tmp_path / "out" / "papers.parquet").exists()
 
 

@@ -36,7 +36,7 @@ def read_bytes(data: bytes, name: str, *, max_bytes: int = MAX_BYTES) -> ParseRe
     check_size(len(data), source, max_bytes)
     data = bytes(data)  # no copy for bytes; bytearray and memoryview uploads become bytes once
     if not data.strip():
-        raise IngestError(source, "empty file")
+        return _empty(source)
     fmt = detect_format(data, source)
     result = _parse(fmt, data, source)
     promised = extension_format(source)
@@ -70,6 +70,11 @@ def _mb(size: int) -> str:
     return f"{size / 2**20:.1f}".rstrip("0").rstrip(".") + " MB"
 
 
+def _empty(source: str, encoding: str = "utf-8") -> ParseResult:
+    # Nothing to read is not unreadable: a warning, so a build with an empty page still succeeds.
+    return ParseResult(source=source, issues=[Issue(source, None, "empty file")], encoding=encoding)
+
+
 def _parse(fmt: str, data: bytes, source: str) -> ParseResult:
     if fmt == "parquet":
         return read_parquet(data, source)
@@ -77,7 +82,7 @@ def _parse(fmt: str, data: bytes, source: str) -> ParseResult:
         return read_atom(data, source)
     text, encoding = decode(data, source)
     if not text.strip():
-        raise IngestError(source, "empty file")
+        return _empty(source, encoding)
     result = _TEXT_READERS[fmt](text, source)
     result.encoding = encoding
     if encoding != "utf-8":
