@@ -92,7 +92,7 @@ def dedupe(
         gi, gj = groups[i], groups[j]
         if gi.key == gj.key:
             continue  # split on purpose in step 1
-        if _numbers_agree(gi.key, gj.key) and fuzz.ratio(gi.key, gj.key) >= title_threshold and abstracts_compatible(
+        if numbers_agree(gi.key, gj.key) and fuzz.ratio(gi.key, gj.key) >= title_threshold and abstracts_compatible(
             gi.abstract(), gj.abstract(), abstract_threshold
         ):
             sets.union(i, j)
@@ -151,7 +151,7 @@ def _shared_ids(groups: list[_Group]) -> dict[str, list[int]]:
     return {k: v for k, v in by_id.items() if len(v) > 1}
 
 
-def _numbers_agree(a: str, b: str) -> bool:
+def numbers_agree(a: str, b: str) -> bool:
     # "YOLOv3" and "YOLOv4", "Llama 2" and "Llama 3": a different number is a different paper, not a typo.
     return _NUMBER.findall(a) == _NUMBER.findall(b)
 

@@ -100,14 +100,14 @@ def pages_table(report: dict) -> pd.DataFrame:
     """Per listing page: entries, lines of each kind, page date."""
     rows = [
         {
-            "Page": p["source"], "Listing date": listing_date_label(p["page_date"]) if p.get("page_date") else "—",
+            "Input": p["source"], "Listing date": listing_date_label(p["page_date"]) if p.get("page_date") else "—",
             "Entries": p["papers"], "Boilerplate lines": p["lines"]["boilerplate"],
             "Date lines": p["lines"]["date"], "Unrecognised lines": p["lines"]["unrecognised"],
             "Encoding": p.get("encoding", "utf-8"),
         }
         for p in report.get("pages", [])
     ]
-    return pd.DataFrame(rows, columns=["Page", "Listing date", "Entries", "Boilerplate lines", "Date lines",
+    return pd.DataFrame(rows, columns=["Input", "Listing date", "Entries", "Boilerplate lines", "Date lines",
                                        "Unrecognised lines", "Encoding"])
 
 

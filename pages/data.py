@@ -4,16 +4,18 @@ import streamlit as st
 
 from lib import views
 from lib.display import escape_markdown
-from ui import frame
+from ui import data_parts, frame
 
 view = frame.prepare()
 report = view.corpus.report
 st.title("Data")
 st.markdown(
     f"**{report.get('n_papers', len(view.papers)):,} papers** from {report.get('n_records', 0):,} entries "
-    f"on {len(report.get('pages', []))} pages, in {escape_markdown(str(view.corpus.data.root))}."
+    f"in {len(report.get('pages', []))} inputs, in {escape_markdown(str(view.corpus.data.root))}."
 )
-st.subheader("Pages")
+data_parts.add_papers(view)
+data_parts.sources(view)
+st.subheader("Inputs")
 st.dataframe(views.pages_table(report), hide_index=True, width="stretch")
 merges = views.merges_table(report)
 st.subheader(f"Duplicates merged: {len(merges)} papers seen more than once")

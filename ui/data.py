@@ -4,11 +4,9 @@ and the filter index. Pages get everything through these functions and never cac
 
 from __future__ import annotations
 
-import json
 import threading
 from dataclasses import dataclass
 
-import numpy as np
 import pandas as pd
 import streamlit as st
 
@@ -16,8 +14,10 @@ from lib import schema as S
 from lib import store
 from lib.display import plural
 from lib.build import apply_topics, build_to_disk, cluster_cards
+from lib.arxiv_cache import CacheError
 from lib.filters import PaperIndex
-from lib.themes import Taxonomy, load_taxonomy
+from lib.ingest import IngestError
+from lib.themes import Taxonomy, TaxonomyError, load_taxonomy
 from lib.topics import fit_topics
 
 
@@ -50,16 +50,34 @@ def _build_lock() -> threading.Lock:
     return threading.Lock()
 
 
+@st.cache_resource
+def _failed_builds() -> dict[str, str]:
+    """Input fingerprint -> why its build failed, so a broken input is not rebuilt on every rerun."""
+    return {}
+
+
 def ensure_built(data: store.DataDir) -> None:
     """Build the corpus when nothing is built or the inputs changed since, showing progress.
 
     Sessions share one lock, so a second visitor waits for the running build instead of starting another.
+    When a rebuild fails and an earlier build exists, that one stays in use and the reason is shown;
+    with nothing built at all, the error propagates to the frame.
     """
     if not data.is_stale():
         return
+    fingerprint = data.fingerprint()
+    failed = _failed_builds()
     with _build_lock():
-        if data.is_stale():
-            _build_with_progress(data)
+        if data.is_stale() and fingerprint not in failed:
+            try:
+                _build_with_progress(data)
+            except (IngestError, TaxonomyError, CacheError) as exc:
+                if not data.papers_path.exists():
+                    raise
+                failed[fingerprint] = str(exc)
+    if fingerprint in failed:
+        st.warning(f"The collection could not be rebuilt ({failed[fingerprint]}); showing it as last built.",
+                   icon=":material/warning:")
 
 
 def _build_with_progress(data: store.DataDir) -> None:
@@ -119,22 +137,3 @@ def _view(corpus_key: str, k: int | None, _corpus: Corpus) -> View:
 def load_view(k: int | None = None) -> View:
     corpus = load_corpus()
     return _view(corpus.key, k, corpus)
-
-
-@st.cache_data(max_entries=64, show_spinner=False)
-def export_bytes(corpus_key: str, k: int, ids: tuple[str, ...], fmt: str, _papers: pd.DataFrame) -> bytes:
-    from lib.export import FORMATS
-
-    rows = _papers.set_index(S.PAPER_ID).loc[list(ids)].reset_index()
-    return FORMATS[fmt].write(rows)
-
-
-def evidence(row: pd.Series) -> dict[str, list[str]]:
-    try:
-        return json.loads(row[S.THEME_EVIDENCE] or "{}")
-    except (TypeError, json.JSONDecodeError):
-        return {}
-
-
-def rows(view: View, positions: np.ndarray) -> pd.DataFrame:
-    return view.papers.iloc[positions]

@@ -1,0 +1,153 @@
+"""Bringing your own papers through the Data page (AppTest): uploads, pasted text, merges, bad input,
+duplicates and removal, with the collection checked before and after each step."""
+
+from __future__ import annotations
+
+import shutil
+import zipfile
+from io import BytesIO
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from lib import schema as S
+from lib import store
+from lib.build import build_to_disk
+
+ROOT = Path(__file__).resolve().parent.parent
+APP = str(ROOT / "app.py")
+FORMATS = Path(__file__).resolve().parent / "data" / "formats"
+BAD = Path(__file__).resolve().parent / "data" / "bad"
+SEED_PAGE = ROOT / "data" / "raw" / "004_bf2a305c17a77534.txt"
+
+
+@pytest.fixture
+def collection(tmp_path, monkeypatch) -> store.DataDir:
+    """A small collection (one bundled page) of its own, built, for each test."""
+    (tmp_path / "raw").mkdir()
+    shutil.copy(SEED_PAGE, tmp_path / "raw")
+    shutil.copy(ROOT / "data" / "themes.toml", tmp_path / "themes.toml")
+    data = store.data_dir(tmp_path)
+    build_to_disk(data.raw_files(), data.processed, data.taxonomy, fingerprint=data.fingerprint())
+    monkeypatch.setenv(store.ENV_VAR, str(tmp_path))
+    return data
+
+
+def data_page() -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=120)
+    at.run()
+    return at.switch_page("pages/data.py").run()
+
+
+def n_papers(data: store.DataDir) -> int:
+    return len(store.read_papers(data.papers_path, columns=[S.PAPER_ID]))
+
+
+def add(at: AppTest, *files: tuple[str, bytes], paste: str = "") -> AppTest:
+    uploader = at.file_uploader[0]
+    for name, content in files:
+        uploader.upload(name, content)
+    if paste:
+        at.text_area[0].input(paste)
+    at.button(key="add_sources").click().run()
+    return at.run()  # the rerun after storing rebuilds the collection
+
+
+def messages(at: AppTest) -> tuple[list[str], list[str]]:
+    clean = lambda v: v.replace("\\", "")  # noqa: E731 - markdown escapes
+    added = [clean(s.value) for s in at.success if "merged into existing papers" in s.value]
+    return added, [clean(e.value) for e in at.error]
+
+
+def test_upload_a_csv_adds_its_papers(collection):
+    before = n_papers(collection)
+    at = add(data_page(), ("papers.csv", (FORMATS / "papers.csv").read_bytes()))
+    ok, errors = messages(at)
+    assert not errors and not at.exception
+    assert ok == ["papers.csv: 3 new, 0 merged into existing papers"]
+    assert n_papers(collection) == before + 3
+    assert [s["name"] for s in store.list_sources(collection)] == ["papers.csv"]
+    added = store.read_papers(collection.papers_path)
+    paper = added[added[S.TITLE] == "Sparse Mixture-of-Experts for Café Recommendation"].iloc[0]
+    assert paper[S.AUTHORS] == ["Ana Müller", "Bo Chen"] and paper[S.PUBLISHED] == "2023-05"
+
+
+def test_repeated_papers_merge_and_the_merges_can_be_reviewed(collection):
+    page = SEED_PAGE.read_text(encoding="utf-8")
+    titles = [t for t in page.splitlines()[10:40:4]][:3]  # three titles of the page, as a CSV
+    csv = "title,abstract\n" + "".join(f'"{t.upper()}",""\n' for t in titles)
+    before = n_papers(collection)
+    at = add(data_page(), ("again.csv", csv.encode()))
+    ok, _ = messages(at)
+    assert ok == ["again.csv: 0 new, 3 merged into existing papers"]
+    assert n_papers(collection) == before
+    review = next(e for e in at.expander if e.label.startswith("Review the 3 merges"))
+    assert sorted(review.dataframe[0].value["Merged into"]) == sorted(titles)
+
+
+def test_pasted_listing_text(collection):
+    abstract = "A pasted abstract that reads as prose. " * 8
+    at = add(data_page(), paste=f"Subscribe\n\nPasted Paper About Pruning\n\n{abstract}\n")
+    ok, errors = messages(at)
+    assert not errors and len(ok) == 1 and ok[0].endswith(": 1 new, 0 merged into existing papers")
+    assert ok[0].startswith("pasted-")
+
+
+def zip_bytes() -> bytes:
+    buffer = BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("papers.csv", "title\nx\n")
+    return buffer.getvalue()
+
+
+@pytest.mark.parametrize(
+    "name, content, message",
+    [
+        ("empty.txt", b"", "empty.txt: nothing to add (empty file)"),
+        ("pixel.png", (BAD / "pixel.png").read_bytes(), "pixel.png: not a paper list: looks like a PNG image"),
+        ("archive.zip", zip_bytes(), "archive.zip: not a paper list: looks like a ZIP archive"),
+        ("no_title.csv", (BAD / "no_title.csv").read_bytes(), None),
+        ("bomb.xml", (BAD / "bomb.xml").read_bytes(), None),
+        ("malformed.json", (BAD / "malformed.json").read_bytes(), None),
+    ],
+)
+def test_bad_files_get_a_message_and_change_nothing(collection, name, content, message):
+    before = store.read_papers(collection.papers_path)
+    at = add(data_page(), (name, content))
+    ok, errors = messages(at)
+    assert not ok and not at.exception and len(errors) == 1
+    assert errors[0].startswith(name + ":")
+    if message:
+        assert errors[0] == message
+    assert store.list_sources(collection) == []
+    assert store.read_papers(collection.papers_path).equals(before)
+
+
+def test_a_partly_valid_file_loads_its_good_rows_and_reports_the_bad(collection):
+    at = add(data_page(), ("ragged.csv", (BAD / "ragged.csv").read_bytes()))
+    ok, errors = messages(at)
+    assert not errors and len(ok) == 1
+    problems = next(e for e in at.expander if "problems in ragged.csv" in e.label)
+    assert "ragged.csv:" in problems.code[0].value
+
+
+def test_the_same_file_twice_is_refused_the_second_time(collection):
+    content = (FORMATS / "papers.bib").read_bytes()
+    at = add(data_page(), ("papers.bib", content))
+    count = n_papers(collection)
+    at = add(at, ("copy.bib", content))
+    _, errors = messages(at)
+    assert errors and errors[0].startswith("copy.bib: already in the collection (added as papers.bib")
+    assert n_papers(collection) == count and len(store.list_sources(collection)) == 1
+
+
+def test_a_source_can_be_removed_again(collection):
+    before = n_papers(collection)
+    at = add(data_page(), ("papers.ris", (FORMATS / "papers.ris").read_bytes()))
+    assert n_papers(collection) > before
+    stored = store.list_sources(collection)[0]["file"]
+    at.button(key=f"remove_{stored}").click().run()
+    at.run()
+    assert store.list_sources(collection) == []
+    assert n_papers(collection) == before
