@@ -71,6 +71,7 @@ def test_upload_a_csv_adds_its_papers(collection):
     added = store.read_papers(collection.papers_path)
     paper = added[added[S.TITLE] == "Sparse Mixture-of-Experts for Café Recommendation"].iloc[0]
     assert paper[S.AUTHORS] == ["Ana Müller", "Bo Chen"] and paper[S.PUBLISHED] == "2023-05"
+    assert "moe" in paper[S.THEMES] and paper[S.CLUSTER] >= 0  # themes and clusters cover the new papers
 
 
 def test_repeated_papers_merge_and_the_merges_can_be_reviewed(collection):
