@@ -14,6 +14,7 @@ from streamlit.testing.v1 import AppTest
 from lib import schema as S
 from lib import store
 from lib.build import build_to_disk
+from lib.formats import MAX_BYTES
 
 ROOT = Path(__file__).resolve().parent.parent
 APP = str(ROOT / "app.py")
@@ -123,6 +124,38 @@ def test_bad_files_get_a_message_and_change_nothing(collection, name, content, m
         assert errors[0] == message
     assert store.list_sources(collection) == []
     assert store.read_papers(collection.papers_path).equals(before)
+
+
+LOADED = ["latin1.txt", "cp1252.txt", "utf16.txt", "ragged.csv", "formulas.csv", "truncated.bib", "bibtex_as.csv",
+          "markup.csv"]
+NOTHING = ["whitespace.txt", "boilerplate.txt", "nul.txt", "number.json", "no_records.json", "strings.json",
+           "external_entity.xml"]
+
+
+@pytest.mark.parametrize("name", NOTHING)
+def test_every_other_unusable_bad_file_is_refused_with_its_name(collection, name):
+    before = store.read_papers(collection.papers_path)
+    at = add(data_page(), (name, (BAD / name).read_bytes()))
+    ok, errors = messages(at)
+    assert not ok and len(errors) == 1 and errors[0].startswith(name + ":") and not at.exception
+    assert store.read_papers(collection.papers_path).equals(before)
+
+
+@pytest.mark.parametrize("name", LOADED)
+def test_readable_bad_files_load_what_they_can(collection, name):
+    before = n_papers(collection)
+    at = add(data_page(), (name, (BAD / name).read_bytes()))
+    ok, errors = messages(at)
+    assert not errors and len(ok) == 1 and ok[0].startswith(name + ":") and not at.exception
+    assert n_papers(collection) > before
+
+
+def test_a_file_over_the_size_limit_is_refused_in_python(collection):
+    # AppTest bypasses the browser widget's own limit, so this reaches the Python check.
+    at = add(data_page(), ("big.csv", b"title,abstract\n" + b"x" * MAX_BYTES))
+    _, errors = messages(at)
+    assert len(errors) == 1 and errors[0].startswith("big.csv: ") and "limit" in errors[0]
+    assert store.list_sources(collection) == []
 
 
 def test_a_partly_valid_file_loads_its_good_rows_and_reports_the_bad(collection):
