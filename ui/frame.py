@@ -37,8 +37,10 @@ def prepare() -> View:
     st.set_page_config(**PAGE_CONFIG)
     if not getattr(_run, "routed", False):
         # Started directly (a deep link on a fresh server): register the app's own navigation, which also
-        # stops Streamlit from treating pages/ as auto-discovered pages for every later run.
+        # stops Streamlit from treating pages/ as auto-discovered pages, and run again through it, so that
+        # widgets get the ids they will keep (an upload made now would otherwise be lost on the next run).
         st.navigation(pages())
+        st.rerun()
     _run.routed = False
     state.seed_k_from_url()
     try:

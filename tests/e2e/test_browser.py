@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import re
+from pathlib import Path
 
 import pytest
 
@@ -122,3 +123,21 @@ def test_trends_page_with_ten_themes(page, server, shots):
     trend.scroll_into_view_if_needed()
     trend.screenshot(path=str(shots / "trends-ten-themes.png"))
     page.screenshot(path=str(shots / "themes-full.png"), full_page=True)
+
+
+def test_uploading_a_bad_file_shows_a_message_and_keeps_the_collection(page, server, shots):
+    bomb = Path(__file__).resolve().parents[1] / "data" / "bad" / "bomb.xml"
+    page.goto(f"{server}/data")
+    wait_for_app(page, "data")
+    summary = page.get_by_text(re.compile(r"^[\d,]+ papers from")).first.inner_text()
+    page.locator('[data-testid="stFileUploaderDropzoneInput"]').set_input_files(str(bomb))
+    page.locator('[data-testid="stFileChipName"]').filter(has_text="bomb.xml").wait_for()
+    page.wait_for_timeout(1500)  # the upload finishes and the widget reports it before the click
+    page.get_by_role("button", name=re.compile("Add to the collection")).click()
+    error = page.locator('[data-testid="stAlertContentError"]').first
+    error.wait_for(timeout=60_000)
+    message = error.inner_text().splitlines()[-1]  # after the icon's text
+    assert message == "bomb.xml: XML entity declarations are not allowed (possible entity-expansion attack)"
+    assert page.get_by_text(re.compile(r"^[\d,]+ papers from")).first.inner_text() == summary
+    assert page.get_by_text("Added sources: 0").count() == 1
+    page.screenshot(path=str(shots / "data-bad-upload.png"), full_page=True)
