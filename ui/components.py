@@ -77,7 +77,7 @@ def downloads(view: View, positions: np.ndarray, selected: list[int]) -> None:
     what = f"{len(chosen)} selected" if selected else f"all {len(chosen)} shown"
     st.caption(f"Download {what} papers")
     rows = view.papers.iloc[chosen]
-    cols = st.columns(len(FORMATS) + 2)
+    cols = st.columns(len(FORMATS))
     for col, (name, fmt) in zip(cols, FORMATS.items()):
         col.download_button(
             fmt.label, data=lambda fmt=fmt: fmt.write(rows), file_name=f"paper-atlas.{fmt.extension}",
