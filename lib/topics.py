@@ -1,7 +1,8 @@
 """Topic clusters of a corpus: TF-IDF, LSA and KMeans, cluster labels, a 2-D map and similar papers.
 
 Works on a list of "title. abstract" texts and returns arrays indexed like them; it knows nothing of
-files, tables or the app. Stage costs at 10k-1M papers are measured by bench/topics_scaling.py.
+files, tables or the app. The similar-papers search itself lives in lib.neighbours. Stage costs at
+10k-1M papers are measured by bench/topics_scaling.py.
 """
 
 from __future__ import annotations
@@ -16,6 +17,8 @@ from sklearn.decomposition import TruncatedSVD
 from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS, CountVectorizer, TfidfTransformer
 from sklearn.preprocessing import normalize
 from threadpoolctl import threadpool_limits
+
+from lib.neighbours import N_SIMILAR, group_rows, sample_rows, similar_papers
 
 # Words that open half the abstracts in the field: they would make every cluster look alike.
 DOMAIN_STOP_WORDS = frozenset(
@@ -42,10 +45,8 @@ DOMAIN_STOP_WORDS = frozenset(
 STOP_WORDS = ENGLISH_STOP_WORDS | DOMAIN_STOP_WORDS
 # Words of two or more characters that start with a letter; keeps "fine-tuning" and "low-rank" whole.
 TOKEN_PATTERN = r"(?u)\b[^\W\d_][\w-]*[^\W_]\b"
-N_SIMILAR = 5
 N_REPRESENTATIVES = 3
 _SMALL_CORPUS = 20  # below this, document-frequency cut-offs would empty the vocabulary
-_BLOCK = 1024  # rows per block in the neighbour searches; bounds memory at any n
 
 Progress = Callable[[str, float], None]
 
@@ -190,7 +191,7 @@ def choose_k(Z, *, k_range: tuple[int, int] = (4, 20), min_cluster_size: int = 1
     so near-ties go to fewer, broader topics. Fewer than 2 * min_cluster_size papers make one topic.
     """
     n = len(Z)
-    S = _sample(Z, sample_size, random_state)
+    S = sample_rows(Z, sample_size, random_state)
     hi = min(k_range[1], n // min_cluster_size, _n_distinct(S), len(S) - 1)
     lo = min(max(k_range[0], 2), hi)
     if hi < 2:
@@ -229,7 +230,7 @@ def cosine_silhouette(Z, labels) -> float:
 
 
 def _requested_k(Z, k: int, sample_size: int, random_state: int) -> KChoice:
-    possible = max(1, min(k, len(Z), _n_distinct(_sample(Z, sample_size, random_state)) if len(Z) else 1))
+    possible = max(1, min(k, len(Z), _n_distinct(sample_rows(Z, sample_size, random_state)) if len(Z) else 1))
     if possible == k:
         return KChoice(k, {}, f"k={k}: as requested")
     return KChoice(possible, {}, f"k={possible}: {k} was requested, but the papers only allow {possible}")
@@ -242,7 +243,7 @@ def cluster(Z, k: int, *, n_init: int = 3, sample_size: int = 3000, random_state
     rows three full starts took 5 s, mostly in one slow start.
     """
     n = len(Z)
-    sample = _sample(Z, sample_size, random_state)
+    sample = sample_rows(Z, sample_size, random_state)
     if k <= 1:
         raw = np.zeros(n, np.int64)
     else:
@@ -294,7 +295,7 @@ def label_clusters(counts, labels, vocabulary: Sequence[str], *, n_terms: int = 
 def representatives(Z, labels, centroids, *, n: int = N_REPRESENTATIVES) -> list[list[int]]:
     """Per cluster, the indices of the `n` members closest (cosine) to its centroid."""
     out = []
-    for c, members in enumerate(_members(labels, len(centroids))):
+    for c, members in enumerate(group_rows(labels, len(centroids))):
         sims = Z[members] @ centroids[c]
         out.append(members[np.lexsort((members, -sims))[:n]].tolist())
     return out
@@ -311,7 +312,7 @@ def layout(Z, labels, centroids) -> np.ndarray:
     radii = 0.5 * np.sqrt(sizes / max(sizes.max(), 1))
     centres = _separate(_principal_2d(centroids), radii)
     coords = np.zeros((len(Z), 2))
-    for c, members in enumerate(_members(labels, k)):
+    for c, members in enumerate(group_rows(labels, k)):
         local = _principal_2d(Z[members])
         spread = np.percentile(np.linalg.norm(local, axis=1), 95) if len(members) > 1 else 0.0
         coords[members] = centres[c] + local * (radii[c] / spread if spread > 0 else 0.0)
@@ -348,115 +349,6 @@ def _separate(centres, radii, *, gap: float = 0.08, max_iter: int = 500) -> np.n
     return pos
 
 
-def similar_papers(tfidf, Z, *, n_neighbors: int = N_SIMILAR, exact_max: int = 2000, n_candidates: int = 40,
-                   cell_size: int = 1500, n_probe: int = 3, random_state: int = 0):
-    """Each paper's `n_neighbors` most similar papers by TF-IDF cosine, most similar first, and the cosines.
-
-    Up to `exact_max` papers every pair is compared, in blocks of rows. Beyond, the search is approximate:
-    the LSA space is cut into cells of about `cell_size` papers (KMeans on a sample), each paper's
-    `n_candidates` nearest LSA neighbours are looked for among the members of its `n_probe` nearest cells,
-    and only those candidates are scored by TF-IDF cosine. Against brute force on 100k synthetic papers
-    this found 87% of the true five, with 98% of their summed cosine (bench/topics_scaling.py). Papers
-    with no term in common (cosine 0) are not listed: -1 and NaN.
-    """
-    n = tfidf.shape[0]
-    exact = n <= exact_max
-    candidates = None if exact else _lsa_candidates(Z, n_candidates, cell_size, n_probe, random_state)
-    index = np.full((n, n_neighbors), -1)
-    scores = np.full((n, n_neighbors), np.nan, np.float32)
-    for start in range(0, n, _BLOCK // 4):
-        rows = np.arange(start, min(start + _BLOCK // 4, n))
-        cand = np.broadcast_to(np.arange(n), (len(rows), n)) if exact else candidates[rows]
-        sims = (tfidf[rows] @ tfidf.T).toarray() if exact else _pair_dots(tfidf, rows, cand)
-        sims[(cand == rows[:, None]) | (cand < 0)] = -np.inf
-        top, top_sims = _top(sims, n_neighbors)
-        found = top_sims > 0
-        index[rows] = np.where(found, np.take_along_axis(cand, np.maximum(top, 0), 1), -1)
-        scores[rows] = np.where(found, top_sims, np.nan)
-    return index, scores
-
-
-def _lsa_candidates(Z, m: int, cell_size: int, n_probe: int, random_state: int) -> np.ndarray:
-    """Each row's `m` nearest rows by LSA cosine among the members of its `n_probe` nearest cells."""
-    n_cells = max(1, len(Z) // cell_size)
-    # cells from a sample: KMeans on every row would cost more than the search it narrows
-    centres = KMeans(n_cells, n_init=1, random_state=random_state).fit(
-        _sample(Z, 100 * n_cells, random_state)).cluster_centers_.astype(np.float32)
-    probes = np.concatenate([_top(Z[i:i + 65536] @ centres.T, min(n_probe, n_cells))[0]
-                             for i in range(0, len(Z), 65536)])
-    members = _members(probes[:, 0], n_cells)
-    position = np.empty(len(Z), np.int64)
-    for cell in members:
-        position[cell] = np.arange(len(cell))
-    askers = _members(probes.ravel(), n_cells)  # flat positions: row * n_probe + slot
-    width = probes.shape[1] * m
-    found = np.full((len(Z), width), -1, np.int32)
-    found_sims = np.full((len(Z), width), -np.inf, np.float32)
-    for c in range(n_cells):
-        if len(members[c]) == 0:  # a centre from the sample that no row has as its nearest
-            continue
-        for start in range(0, len(askers[c]), _BLOCK):
-            rows, slots = np.divmod(askers[c][start:start + _BLOCK], probes.shape[1])
-            sims = Z[rows] @ Z[members[c]].T
-            own = slots == 0
-            sims[np.nonzero(own)[0], position[rows[own]]] = -np.inf
-            top, top_sims = _top(sims, m)
-            columns = slots[:, None] * m + np.arange(m)
-            found[rows[:, None], columns] = np.where(top >= 0, members[c][np.maximum(top, 0)], -1)
-            found_sims[rows[:, None], columns] = top_sims
-    best = np.full((len(Z), m), -1)
-    best_sims = np.full((len(Z), m), -np.inf, np.float32)
-    for start in range(0, len(Z), _BLOCK):
-        keep, best_sims[start:start + _BLOCK] = _top(found_sims[start:start + _BLOCK], m)
-        best[start:start + _BLOCK] = np.take_along_axis(found[start:start + _BLOCK], np.maximum(keep, 0), 1)
-    return np.where(np.isfinite(best_sims), best, -1)
-
-
-def _pair_dots(tfidf, rows, cand) -> np.ndarray:
-    """TF-IDF cosine of each of `rows` with each of its candidates (a row of `cand`; -1 gives 0)."""
-    m = cand.shape[1]
-    left = tfidf[np.repeat(rows, m)]
-    right = tfidf[np.maximum(cand, 0).ravel()]
-    return np.asarray(left.multiply(right).sum(axis=1), np.float32).reshape(cand.shape)
-
-
-def _top(sims, m: int):
-    """Column indices and values of each row's `m` largest cosines (or -inf), largest first, ties to the
-    smaller column; -1 and -inf past the row's length.
-
-    A threshold from every `step`-th column keeps about 2m entries per row to sort, several times cheaper
-    than partitioning whole rows; rows the threshold leaves short keep all their entries.
-    """
-    rows, cols = sims.shape
-    step = cols // (8 * m)
-    if step >= 2:
-        sub = sims[:, ::step]
-        j = sub.shape[1] - -(-2 * m // step)
-        threshold = np.partition(sub, j, axis=1)[:, j]
-        threshold[np.count_nonzero(sims >= threshold[:, None], axis=1) < m] = -np.inf
-        flat = np.flatnonzero(sims >= threshold[:, None])
-    else:
-        flat = np.arange(sims.size)
-    r, c = np.divmod(flat, cols)
-    v = sims.ravel()[flat]
-    # one stable sort on (row, -value) packed in a float; `flat` is in column order, so ties keep it
-    order = np.argsort(r * 8.0 + (2.0 - np.clip(v.astype(np.float64), -3.0, 3.0)), kind="stable")
-    r, c, v = r[order], c[order], v[order]
-    rank = np.arange(len(r)) - np.searchsorted(r, np.arange(rows))[r]
-    sel = rank < m
-    idx = np.full((rows, m), -1)
-    out = np.full((rows, m), -np.inf, np.float32)
-    idx[r[sel], rank[sel]] = c[sel]
-    out[r[sel], rank[sel]] = v[sel]
-    return idx, out
-
-
-def _sample(Z, size: int, random_state: int):
-    if len(Z) <= size:
-        return Z
-    return Z[np.sort(np.random.default_rng(random_state).choice(len(Z), size, replace=False))]
-
-
 def _n_distinct(Z) -> int:
     return len(np.unique(np.round(Z, 5), axis=0)) if len(Z) else 0
 
@@ -464,11 +356,6 @@ def _n_distinct(Z) -> int:
 def _one_hot(labels, k: int):
     n = len(labels)
     return sp.csr_matrix((np.ones(n, np.float32), (labels, np.arange(n))), shape=(k, n))
-
-
-def _members(labels, k: int) -> list[np.ndarray]:
-    order = np.argsort(labels, kind="stable")
-    return np.split(order, np.cumsum(np.bincount(labels, minlength=k))[:-1])
 
 
 def _stem(term: str) -> str:

@@ -11,6 +11,7 @@ from sklearn.metrics import adjusted_rand_score, silhouette_score
 from sklearn.metrics.pairwise import cosine_similarity
 
 from lib import topics as T
+from lib.neighbours import similar_papers
 from lib.topics import choose_k, cosine_silhouette, fit_topics, label_clusters
 
 GENERIC = {"neural", "network", "networks", "deep", "learning", "model", "models", "data", "method", "methods",
@@ -185,7 +186,7 @@ def test_approximate_similar_papers_find_most_exact_neighbours(seed_texts, seed_
                                                                min_share):
     # cells of 100 papers make 6 cells: probing all 6 leaves only the LSA shortlist as approximation
     _, tfidf, _ = T.vectorize(seed_texts)
-    similar, scores = T.similar_papers(tfidf, T.lsa(tfidf), exact_max=100, cell_size=100, n_probe=n_probe)
+    similar, scores = similar_papers(tfidf, T.lsa(tfidf), exact_max=100, cell_size=100, n_probe=n_probe)
     exact, exact_scores = seed_topics.similar, seed_topics.similar_scores
     recall = np.mean([len(set(a) & set(b)) / 5 for a, b in zip(similar, exact)])
     share = np.nansum(scores) / np.nansum(exact_scores)

@@ -5,9 +5,9 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from lib import charts
 from lib import schema as S
 from lib import views
+from lib.trends import cluster_share_over_time, emerging_themes, papers_per_period, theme_trend, time_axis
 from ui.data import View
 
 
@@ -31,7 +31,7 @@ def _show(result) -> None:
 
 def trends(rows: pd.DataFrame, theme_names: dict, cluster_names: dict) -> None:
     st.header("Trends")
-    axis = charts.time_axis(rows)
+    axis = time_axis(rows)
     st.caption(axis.note)
     present = rows[S.THEMES].explode().dropna().value_counts()
     options = [t for t in theme_names if t in present.index]
@@ -44,10 +44,10 @@ def trends(rows: pd.DataFrame, theme_names: dict, cluster_names: dict) -> None:
     measure = right.segmented_control("Measure", ["share", "count"], key="trend_measure", default="share",
                                       format_func={"share": "Share", "count": "Count"}.get) or "share"
     if chosen:
-        _show(charts.theme_trend(rows, chosen, theme_names, measure=measure))
-    _show(charts.papers_per_period(rows))
-    _show(charts.cluster_share_over_time(rows, cluster_names))
-    emerging = charts.emerging_themes(rows, theme_names, min_support=MIN_SUPPORT)
+        _show(theme_trend(rows, chosen, theme_names, measure=measure))
+    _show(papers_per_period(rows))
+    _show(cluster_share_over_time(rows, cluster_names))
+    emerging = emerging_themes(rows, theme_names, min_support=MIN_SUPPORT)
     st.subheader("Emerging themes")
     if emerging.empty:
         st.info("Emerging themes compare the last two publication years with the three before; these papers "

@@ -1,0 +1,269 @@
+"""The time axis (publication year or month, else listing date), the charts over it and the emerging-themes
+table. Each chart returns a plotly Figure, or a plain message when the data cannot support a trend.
+Pure: never imports streamlit, never mutates the frames it is given.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Mapping
+
+import numpy as np
+import pandas as pd
+import plotly.graph_objects as go
+
+from lib import schema as S
+from lib.chart_style import FADED, PALETTE, cluster_name, style_figure, theme_labels, theme_matrix
+from lib.dates import listing_date_label
+
+UNDATED = "Undated"
+MIN_DATED_SHARE = 0.25  # below this, a publication-date axis would describe a small, unrepresentative subset
+MIN_PERIOD_PAPERS = 10  # below this a period's share moves by 10+ points per paper
+EMERGING_COLUMNS = (
+    "theme", "name", "recent_count", "recent_share", "baseline_count", "baseline_share", "growth",
+)
+_GRANULARITY_WORDS = {"year": "publication year", "month": "publication month", "listing": "listing date"}
+
+
+@dataclass(frozen=True, eq=False)
+class TimeAxis:
+    """Which date the time charts read, and each paper's period on it."""
+
+    column: str  # the papers column read: published or listing_dates
+    granularity: str  # "year" | "month" | "listing"
+    labels: pd.Series  # period label per paper, aligned with the papers' index; None when undated
+    periods: tuple[str, ...]  # every period, in time order
+    n_undated: int
+    note: str  # one sentence saying plainly what the axis is
+    title: str  # the axis title
+    codes: np.ndarray = field(repr=False)  # each paper's position in `periods`, -1 when undated
+
+
+def time_axis(papers: pd.DataFrame) -> TimeAxis:
+    """Publication year (dated papers span 3+ calendar years) or month, when at least MIN_DATED_SHARE of
+    the papers have one; else the pages' listing dates."""
+    months = _published_months(papers)
+    dated = months.notna()
+    if not dated.any() or dated.mean() < MIN_DATED_SHARE:
+        return _listing_axis(papers, n_published=int(dated.sum()))
+    n_undated = int((~dated).sum())
+    undated = f"{_papers(n_undated)} no publication date." if n_undated else "every paper is dated."
+    first, last = months[dated].min(), months[dated].max()
+    if int(last[:4]) - int(first[:4]) + 1 >= 3:
+        years = [str(y) for y in range(int(first[:4]), int(last[:4]) + 1)]
+        return _axis(papers, months.str.slice(0, 4), years, dict(zip(years, years)), S.PUBLISHED, "year",
+                     f"Publication year; {undated}", "Publication year")
+    span = list(pd.period_range(first, last, freq="M").strftime("%Y-%m"))
+    return _axis(papers, months, span, dict(zip(span, span)), S.PUBLISHED, "month",
+                 f"Publication month (the dated papers span under three years); {undated}", "Publication month")
+
+
+def _published_months(papers: pd.DataFrame) -> pd.Series:
+    """"YYYY-MM" per paper, missing where `published` is absent or not shaped like a month."""
+    published = papers[S.PUBLISHED].astype("str")
+    valid = published.str.match(r"\d{4}-(?:0[1-9]|1[0-2])").fillna(False).astype(bool)
+    return published.str.slice(0, 7).where(valid)
+
+
+def _axis(papers, keys: pd.Series, order: list[str], names: dict[str, str], column, granularity, note, title):
+    """A TimeAxis from a sortable key per paper (missing when undated) and the keys' order and names."""
+    codes = pd.Categorical(keys.to_numpy(), categories=order).codes.astype(np.int64)
+    shown = np.array([names[k] for k in order] + [None], dtype=object)
+    labels = pd.Series(shown[codes], index=papers.index, dtype=object)  # -1 picks the trailing None
+    return TimeAxis(column, granularity, labels, tuple(shown[:-1]), int((codes < 0).sum()), note, title, codes)
+
+
+def _papers(n: int) -> str:
+    return "1 paper has" if n == 1 else f"{n:,} papers have"
+
+
+def _listing_axis(papers: pd.DataFrame, n_published: int = 0) -> TimeAxis:
+    dates = pd.Series(papers[S.LISTING_DATES].to_numpy(), dtype=object).explode().dropna().astype("str")
+    dates = dates[dates.str.fullmatch(r"(?:\d{4}-)?(?:0[1-9]|1[0-2])-\d{2}").fillna(False).astype(bool)]
+    # Pages usually print "Mar 18" without a year; mixed with dated pages, only month-day compares.
+    with_year = bool(len(dates)) and bool((dates.str.len() == 10).all())
+    keys = (dates if with_year else dates.str.slice(-5)).groupby(level=0).min().reindex(range(len(papers)))
+    order = sorted(keys.dropna().unique())
+    n_undated = int(keys.isna().sum())
+    no_year = "" if with_year else " (no year)"
+    if not len(papers):
+        undated = "there are no papers."
+    elif n_undated == 0:
+        undated = "every paper has one."
+    else:
+        undated = f"{n_undated:,} {'paper comes' if n_undated == 1 else 'papers come'} only from pages without a date."
+    if n_published:
+        undated += f" Only {_papers(n_published)} a publication date, too few for a publication-date axis."
+    return _axis(papers, keys, order, {k: listing_date_label(k) for k in order}, S.LISTING_DATES, "listing",
+                 f"Listing dates of the pages{no_year}, the earliest per paper; {undated}", f"Listing date{no_year}")
+
+
+def _too_few_periods(axis: TimeAxis) -> str | None:
+    word = _GRANULARITY_WORDS[axis.granularity]
+    if not axis.periods:
+        return f"No paper has a {word}: a trend needs at least two."
+    if len(axis.periods) == 1:
+        return f"Only one {word} ({axis.periods[0]}): a trend needs at least two."
+    return None
+
+
+def _period_totals(axis: TimeAxis) -> np.ndarray:
+    return np.bincount(axis.codes[axis.codes >= 0], minlength=len(axis.periods))
+
+
+def _period_axis(fig: go.Figure, axis: TimeAxis, extra: tuple[str, ...] = ()) -> go.Figure:
+    return fig.update_xaxes(type="category", categoryorder="array", categoryarray=list(axis.periods + extra))
+
+
+def theme_trend(
+    papers: pd.DataFrame, themes: list[str], theme_names: Mapping[str, str], *, measure: str = "share"
+) -> go.Figure | str:
+    """One line per chosen theme over the time axis, as a share of dated papers or a count.
+
+    Returns a message instead when there are fewer than two periods or no theme is chosen. Periods
+    with fewer than MIN_PERIOD_PAPERS papers get hollow markers, since their shares are noisy.
+    """
+    if measure not in ("share", "count"):
+        raise ValueError(f"measure must be 'share' or 'count', not {measure!r}")
+    axis = time_axis(papers)
+    if message := _too_few_periods(axis):
+        return message
+    themes = list(dict.fromkeys(themes))
+    if not themes:
+        return "Choose at least one theme to see its trend."
+    codes = axis.codes
+    dated = codes >= 0
+    totals = _period_totals(axis)
+    ids, matrix = theme_matrix(papers)
+    small = totals < MIN_PERIOD_PAPERS
+    traces = []
+    for i, (theme, name) in enumerate(zip(themes, theme_labels(themes, theme_names))):
+        has = matrix[:, ids.index(theme)] if theme in ids else np.zeros(len(papers), dtype=bool)
+        counts = np.bincount(codes[dated & has], minlength=len(axis.periods))
+        share = np.divide(counts, totals, out=np.full(len(totals), np.nan), where=totals > 0)
+        share_text = [f"{s:.0%}" if t else "no papers" for s, t in zip(share, totals)]
+        traces.append(go.Scatter(
+            x=list(axis.periods), y=(share if measure == "share" else counts).tolist(), mode="lines+markers", name=name,
+            line=dict(color=PALETTE[i % len(PALETTE)], width=2),
+            marker=dict(size=8, symbol=np.where(small, "circle-open", "circle").tolist()),
+            customdata=[[int(c), int(t), s] for c, t, s in zip(counts, totals, share_text)],
+            hovertemplate="%{fullData.name}<br>%{x}: %{customdata[0]} of %{customdata[1]} papers "
+            "(%{customdata[2]})<br>n=%{customdata[1]}<extra></extra>",
+        ))
+    subtitle = axis.note + (
+        f" Grey bands, hollow markers: under {MIN_PERIOD_PAPERS} papers in the period, so one paper moves the share"
+        f" by 10 points or more." if small.any() else "")
+    y_title = "Share of dated papers" if measure == "share" else "Papers"
+    fig = style_figure(go.Figure(traces), "Themes over time", subtitle=subtitle, x_title=axis.title,
+                       y_title=y_title, n_legend=len(traces))
+    fig.update_yaxes(rangemode="tozero", tickformat=".0%" if measure == "share" else None)
+    _shade_small_periods(fig, small)
+    return _period_axis(fig, axis)
+
+
+def _shade_small_periods(fig: go.Figure, small: np.ndarray) -> None:
+    """Grey bands behind runs of small periods (category positions, so x0/x1 are indices)."""
+    start = None
+    for i, flag in enumerate(list(small) + [False]):
+        if flag and start is None:
+            start = i
+        elif not flag and start is not None:
+            fig.add_vrect(x0=start - 0.5, x1=i - 0.5, fillcolor="#9e9e9e", opacity=0.18, line_width=0,
+                          layer="below", annotation_text=f"n < {MIN_PERIOD_PAPERS}",
+                          annotation_position="top left", annotation_font_color="#757575")
+            start = None
+
+
+def papers_per_period(papers: pd.DataFrame) -> go.Figure | str:
+    """Bars of papers per period, and a grey hatched bar for the undated ones so they stay visible."""
+    axis = time_axis(papers)
+    if not axis.periods:
+        return "No paper has a publication date or a listing date to count by."
+    totals = _period_totals(axis)
+    traces = [go.Bar(x=list(axis.periods), y=totals.tolist(), name="Dated", marker_color=PALETTE[0],
+                     hovertemplate="%{x}: %{y} papers<extra></extra>")]
+    extra: tuple[str, ...] = ()
+    if axis.n_undated:
+        extra = (UNDATED,)
+        traces.append(go.Bar(x=[UNDATED], y=[axis.n_undated], name=UNDATED,
+                             marker=dict(color=FADED, pattern=dict(shape="/")),
+                             hovertemplate="No date: %{y} papers<extra></extra>"))
+    fig = style_figure(go.Figure(traces), f"Papers per {_GRANULARITY_WORDS[axis.granularity]}", subtitle=axis.note,
+                       x_title=axis.title, y_title="Papers")
+    return _period_axis(fig.update_layout(showlegend=False, bargap=0.15), axis, extra)
+
+
+def cluster_share_over_time(papers: pd.DataFrame, cluster_names: Mapping[int, str]) -> go.Figure | str:
+    """Stacked areas: each cluster's share of the dated papers per period (message under two periods)."""
+    axis = time_axis(papers)
+    if message := _too_few_periods(axis):
+        return message
+    codes = axis.codes
+    dated = codes >= 0
+    totals = _period_totals(axis)
+    clusters = papers[S.CLUSTER].to_numpy(dtype=np.int64)
+    fallback = dict(zip(clusters.tolist(), papers[S.CLUSTER_LABEL].tolist()))
+    traces = []
+    for c in np.unique(clusters[dated]).tolist():
+        counts = np.bincount(codes[dated & (clusters == c)], minlength=len(axis.periods))
+        # An empty period gets zero for every cluster: the dip to nothing says "no papers", truthfully.
+        share = np.divide(counts, totals, out=np.zeros(len(totals)), where=totals > 0)
+        traces.append(go.Scatter(
+            x=list(axis.periods), y=share.tolist(), mode="lines", stackgroup="one",
+            name=cluster_name(c, cluster_names.get(c) or fallback.get(c, "")),
+            line=dict(width=0.5, color=PALETTE[c % len(PALETTE)]),
+            customdata=np.column_stack([counts, totals]).tolist(),
+            hovertemplate="%{fullData.name}<br>%{x}: %{y:.0%} (%{customdata[0]} of %{customdata[1]} papers)"
+            "<extra></extra>",
+        ))
+    fig = style_figure(go.Figure(traces), "Clusters over time", subtitle=axis.note, x_title=axis.title,
+                       y_title="Share of dated papers", n_legend=len(traces))
+    fig.update_yaxes(range=[0, 1], tickformat=".0%")
+    return _period_axis(fig, axis)
+
+
+def emerging_themes(
+    papers: pd.DataFrame, theme_names: Mapping[str, str], *, recent_years: int = 2, baseline_years: int = 3,
+    min_support: int = 5,
+) -> pd.DataFrame:
+    """Themes whose share of papers grew from the baseline years to the most recent years.
+
+    Windows end at the latest publication year: recent = its last `recent_years` years, baseline =
+    the `baseline_years` before. Only themes with at least `min_support` papers in the recent window
+    are listed, since a rise resting on fewer is noise; the baseline may hold fewer, even none (growth
+    is then inf), and its count sits beside the ratio so the reader can weigh it. Empty (same columns)
+    when no paper has a publication year or the baseline window holds no papers. `attrs` carries the
+    windows as "recent" and "baseline".
+    """
+    if recent_years < 1 or baseline_years < 1:
+        raise ValueError("recent_years and baseline_years must be at least 1")
+    years = pd.to_numeric(_published_months(papers).str.slice(0, 4)).to_numpy(dtype=float)
+    table = pd.DataFrame({c: pd.Series(dtype="str" if c in ("theme", "name") else float) for c in EMERGING_COLUMNS})
+    table = table.astype({"recent_count": "int64", "baseline_count": "int64"})
+    if np.isnan(years).all():
+        return table
+    last = int(np.nanmax(years))
+    recent = (years > last - recent_years) & (years <= last)
+    base = (years > last - recent_years - baseline_years) & (years <= last - recent_years)
+    table.attrs = {"recent": _window(last - recent_years + 1, last),
+                   "baseline": _window(last - recent_years - baseline_years + 1, last - recent_years)}
+    if not base.any():
+        return table
+    ids, matrix = theme_matrix(papers)
+    recent_count, base_count = matrix[recent].sum(axis=0), matrix[base].sum(axis=0)
+    recent_share, base_share = recent_count / recent.sum(), base_count / base.sum()
+    rows = pd.DataFrame({
+        "theme": pd.Series(ids, dtype="str"), "name": pd.Series([theme_names.get(t, t) for t in ids], dtype="str"),
+        "recent_count": recent_count.astype(np.int64), "recent_share": recent_share,
+        "baseline_count": base_count.astype(np.int64), "baseline_share": base_share,
+        "growth": np.divide(recent_share, base_share, out=np.full(len(ids), np.inf), where=base_count > 0),
+    })
+    rows = rows[rows["recent_count"] >= min_support]
+    rows = rows.sort_values(["growth", "recent_count", "theme"], ascending=[False, False, True], kind="stable")
+    rows = rows.reset_index(drop=True)
+    rows.attrs = dict(table.attrs)
+    return rows
+
+
+def _window(first: int, last: int) -> str:
+    return str(first) if first == last else f"{first}–{last}"
