@@ -54,7 +54,7 @@ def results(view: View, positions: np.ndarray) -> list[int]:
         width="stretch", height=min(38 + 35 * max(len(table), 1), 460),
         column_config={
             "Title": st.column_config.TextColumn("Title", width="large"),
-            "Themes": st.column_config.ListColumn("Themes"),
+            "Themes": st.column_config.ListColumn("Themes", width="medium"),
             "Topic": st.column_config.TextColumn("Topic", width="medium"),
             "Pages": st.column_config.NumberColumn("Pages", help="Listing pages the paper appeared on", width="small"),
             "Published": st.column_config.TextColumn("Published", help="Year-month of first arXiv version", width="small"),
