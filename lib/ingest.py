@@ -103,6 +103,18 @@ class ParseResult:
         tally = Counter(self.kinds.values())
         return {kind: tally.get(kind, 0) for kind in LINE_KINDS}
 
+    def add(self, record: Record | None, issues: list[Issue]) -> None:
+        """Take one record a reader produced (None when it was unusable) and the problems it met."""
+        self.issues.extend(issues)
+        if record is not None:
+            self.records.append(record)
+
+    def finish(self) -> "ParseResult":
+        """Note a result without papers, so a reader of the report sees why nothing was added."""
+        if not self.records:
+            self.issues.append(Issue(self.source, None, "no papers found"))
+        return self
+
     def unrecognised(self) -> list[Issue]:
         return [i for i in self.issues if i.line and self.kinds.get(i.line) == UNRECOGNISED]
 

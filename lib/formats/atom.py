@@ -40,13 +40,8 @@ def read_atom(data: bytes, source: str) -> ParseResult:
     result = ParseResult(source=source, n_lines=data.count(b"\n") + 1, encoding=encoding)
     entries = [child for child in root if _local(child.tag) == "entry"]
     for number, entry in enumerate(entries, start=1):
-        record, issues = _entry_record(entry, source, number)
-        result.issues.extend(issues)
-        if record is not None:
-            result.records.append(record)
-    if not result.records:
-        result.issues.append(Issue(source, None, "no papers found"))
-    return result
+        result.add(*_entry_record(entry, source, number))
+    return result.finish()
 
 
 def _entry_record(entry: Element, source: str, number: int) -> tuple[Record | None, list[Issue]]:

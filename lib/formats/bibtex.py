@@ -37,14 +37,9 @@ def read_bibtex(text: str, source: str) -> ParseResult:
         if usable is not None:
             entries.append(usable)
     for entry in sorted(entries, key=lambda e: e.start_line or 0):
-        record, issues = _entry_record(entry, source)
-        result.issues.extend(issues)
-        if record is not None:
-            result.records.append(record)
+        result.add(*_entry_record(entry, source))
     result.issues.sort(key=lambda i: i.line or 0)
-    if not result.records:
-        result.issues.append(Issue(source, None, "no papers found"))
-    return result
+    return result.finish()
 
 
 def _failed_block(block: ParsingFailedBlock, source: str) -> tuple[Issue, Entry | None]:

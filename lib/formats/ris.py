@@ -34,13 +34,8 @@ def read_ris(text: str, source: str) -> ParseResult:
             result.issues.append(Issue(source, start, reason))
             continue
         for ref in parsed[:1]:
-            record, issues = _ref_record(ref, source, start)
-            result.issues.extend(issues)
-            if record is not None:
-                result.records.append(record)
-    if not result.records:
-        result.issues.append(Issue(source, None, "no papers found"))
-    return result
+            result.add(*_ref_record(ref, source, start))
+    return result.finish()
 
 
 def _records(lines: list[str]):

@@ -40,7 +40,7 @@ def read_delimited(text: str, source: str, delimiter: str) -> ParseResult:
             result.issues.append(Issue(source, line, reason, delimiter.join(cells)[:120]))
             continue
         _add(result, dict(zip(names, cells)), columns, line)
-    return _finish(result)
+    return result.finish()
 
 
 def _csv_rows(text: str, delimiter: str, result: ParseResult):
@@ -101,7 +101,7 @@ def read_json(text: str, source: str) -> ParseResult:
     items = _json_items(doc, source)
     result = ParseResult(source=source, n_lines=text.count("\n") + 1)
     if not items:
-        return _finish(result)
+        return result.finish()
     objects = [(i, item) for i, item in enumerate(items, start=1) if isinstance(item, dict)]
     if not objects and items:
         raise IngestError(source, f"JSON list holds {_json_kind(items[0])}, not paper objects")
@@ -112,7 +112,7 @@ def read_json(text: str, source: str) -> ParseResult:
         else:
             reason = f"record {number}: {_json_kind(item)}, not a paper object; skipped"
             result.issues.append(Issue(source, None, reason))
-    return _finish(result)
+    return result.finish()
 
 
 def _json_items(doc: object, source: str) -> list:
@@ -163,7 +163,7 @@ def read_jsonl(text: str, source: str) -> ParseResult:
     columns = match_columns(unique_keys(item for _, item in rows), source)
     for lineno, item in rows:
         _add(result, item, columns, lineno)
-    return _finish(result)
+    return result.finish()
 
 
 def read_parquet(data: bytes, source: str) -> ParseResult:
@@ -186,7 +186,7 @@ def read_parquet(data: bytes, source: str) -> ParseResult:
     columns = match_columns(names, source)
     for number, row in enumerate(rows, start=1):
         _add(result, row, columns, number, f"row {number}")
-    return _finish(result)
+    return result.finish()
 
 
 def unique_keys(items) -> list[str]:
@@ -198,16 +198,7 @@ def unique_keys(items) -> list[str]:
 
 
 def _add(result: ParseResult, row: dict, columns: Columns, line: int, where: str = "") -> None:
-    record, issues = build_record(row_fields(row, columns), result.source, line, where)
-    result.issues.extend(issues)
-    if record is not None:
-        result.records.append(record)
-
-
-def _finish(result: ParseResult) -> ParseResult:
-    if not result.records:
-        result.issues.append(Issue(result.source, None, "no papers found"))
-    return result
+    result.add(*build_record(row_fields(row, columns), result.source, line, where))
 
 
 def _json_kind(value: object) -> str:
