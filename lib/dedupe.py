@@ -9,8 +9,10 @@ The rule, in order:
    too little (token-set similarity below `abstract_threshold`): then they are different papers that
    happen to share a title, and each keeps its own row and id.
 2. Records whose normalised titles are near-identical (rapidfuzz ratio >= `title_threshold`: a typo,
-   a dropped hyphen) and carry the same numbers (YOLOv3 is not YOLOv4) merge on the same abstract condition. Candidates come from blocking keys (the two
-   rarest title words, the title's first and last 16 characters), so cost grows with n, not n^2.
+   a dropped hyphen), carry the same numbers (YOLOv3 is not YOLOv4) and do not name different systems before
+   a colon ("WGK: Lesion Detection" is not "NWF: Lesion Detection") merge on the same abstract condition.
+   Candidates come from blocking keys (the two rarest title words, the title's first and last 16
+   characters), so cost grows with n, not n^2.
 3. A merged paper shows the title spelling seen most often and the abstract seen most often; on a tie the
    longer abstract wins (two versions of one work: the fuller text is kept), the other versions are kept
    in `abstract_variants`.
@@ -26,8 +28,9 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from typing import Iterable, Sequence
 
+import numpy as np
 import pandas as pd
-from rapidfuzz import fuzz
+from rapidfuzz import fuzz, process
 
 from lib import schema as S
 from lib.ingest import Record
@@ -38,6 +41,7 @@ TITLE_THRESHOLD = 95.0
 ABSTRACT_THRESHOLD = 60.0
 _ABSTRACT_PROBE = 800  # characters compared; versions of one work agree well before this
 _MAX_BLOCK = 500  # a blocking key shared by more titles than this says nothing
+_NAME_THRESHOLD = 80.0  # system names scoring below this against each other name two different systems
 
 
 def normalize_title(title: str) -> str:
@@ -88,15 +92,17 @@ def dedupe(
     for members in _shared_ids(groups).values():  # the same arXiv id or DOI is the same paper, whatever its title
         for j in members[1:]:
             sets.union(members[0], j)
-    for i, j in sorted(_candidate_pairs([g.key for g in groups])):
+    names = [system_name(g.members[0].title) for g in groups]
+    for i, j in sorted(_similar_pairs([g.key for g in groups], title_threshold)):
         gi, gj = groups[i], groups[j]
         if gi.key == gj.key:
             continue  # split on purpose in step 1
-        if numbers_agree(gi.key, gj.key) and fuzz.ratio(gi.key, gj.key) >= title_threshold and abstracts_compatible(
+        if numbers_agree(gi.key, gj.key) and not names_differ(names[i], names[j]) and abstracts_compatible(
             gi.abstract(), gj.abstract(), abstract_threshold
         ):
             sets.union(i, j)
-    rows = [_paper_row(sorted(m, key=lambda r: (r.source, r.line))) for m in sets.members().values()]
+    rows = [_paper_row(sorted(m, key=lambda r: (r.source, r.line)), [groups[i] for i in parts])
+            for m, parts in sets.members()]
     _assign_ids(rows)
     rows.sort(key=lambda row: row["_first"])
     merges = [_merge_entry(row) for row in rows if len(row[S.SOURCE_LINES]) > 1]
@@ -130,11 +136,14 @@ class _UnionFind:
         self.parent[rj] = ri
         self.ids[ri] = (self.ids[ri][0] | self.ids[rj][0], self.ids[ri][1] | self.ids[rj][1])
 
-    def members(self) -> dict[int, list[Record]]:
-        merged: dict[int, list[Record]] = defaultdict(list)
+    def members(self) -> list[tuple[list[Record], list[int]]]:
+        """Per paper: its records and the indices of the groups they came from."""
+        merged: dict[int, tuple[list[Record], list[int]]] = {}
         for i, g in enumerate(self.groups):
-            merged[self.find(i)].extend(g.members)
-        return merged
+            records, parts = merged.setdefault(self.find(i), ([], []))
+            records.extend(g.members)
+            parts.append(i)
+        return list(merged.values())
 
 
 def _conflict(a: tuple[set, set], b: tuple[set, set]) -> bool:
@@ -174,8 +183,12 @@ def _exact_groups(ordered: Iterable[Record], abstract_threshold: float) -> list[
     return groups
 
 
-def _candidate_pairs(keys: list[str]) -> set[tuple[int, int]]:
-    """Pairs of indices sharing a blocking key; each pair once, smaller index first."""
+def _similar_pairs(keys: list[str], threshold: float) -> set[tuple[int, int]]:
+    """Pairs of indices whose keys share a blocking key and score >= threshold; smaller index first.
+
+    Each block is scored at once in C (rapidfuzz `cdist` with a cutoff), so the cost is the blocks'
+    sizes squared, not n squared, and no Python loop runs over pairs that do not match.
+    """
     tokens = [k.split() for k in keys]
     df = Counter(t for toks in tokens for t in set(toks))
     blocks: dict[str, list[int]] = defaultdict(list)
@@ -185,19 +198,47 @@ def _candidate_pairs(keys: list[str]) -> set[tuple[int, int]]:
             blocks[block].append(i)
     pairs: set[tuple[int, int]] = set()
     for members in blocks.values():
-        if 1 < len(members) <= _MAX_BLOCK:
-            for a in range(len(members)):
-                for b in range(a + 1, len(members)):
-                    pairs.add((members[a], members[b]))
+        m = len(members)
+        if m < 2 or m > _MAX_BLOCK:
+            continue
+        if m <= 8:  # most blocks: a call per pair is cheaper than building a matrix
+            for a in range(m):
+                for b in range(a + 1, m):
+                    if fuzz.ratio(keys[members[a]], keys[members[b]], score_cutoff=threshold):
+                        pairs.add((members[a], members[b]))
+            continue
+        block = [keys[i] for i in members]
+        scores = process.cdist(block, block, scorer=fuzz.ratio, score_cutoff=threshold, dtype=np.uint8)
+        for a, b in np.argwhere(np.triu(scores, 1)).tolist():
+            pairs.add((members[a], members[b]))
     return pairs
 
 
-def _paper_row(members: list[Record]) -> dict:
+def system_name(title: str) -> str:
+    """The name before a title's colon ("WGK" in "WGK: Weakly Supervised ..."), normalised; "" if none.
+
+    Only short heads count (at most three words): a long head is the subject, not a name.
+    """
+    head, colon, _ = title.partition(":")
+    return normalize_title(head) if colon and len(head.split()) <= 3 else ""
+
+
+def names_differ(a: str, b: str) -> bool:
+    # "WGK: Weakly Supervised Lesion Detection" and "NWFQLM: Weakly Supervised Lesion Detection" are two
+    # systems; "Mamba: ..." and "Mamaba: ..." are one name with a typo.
+    return bool(a and b and fuzz.ratio(a, b) < _NAME_THRESHOLD)
+
+
+def _paper_row(members: list[Record], groups: list[_Group]) -> dict:
+    if len(members) == 1:
+        return _single_row(members[0], groups[0].key)
     title = _most_common([r.title for r in members])
     abstracts = Counter(r.abstract for r in members if r.abstract)
     ranked = sorted(abstracts, key=lambda a: (-abstracts[a], -len(a), a))
     sources = sorted({r.source for r in members})
-    keys = Counter(normalize_title(r.title) for r in members)
+    keys: Counter[str] = Counter()
+    for g in groups:
+        keys[g.key] += len(g.members)
     return {
         S.PAPER_ID: "",
         S.TITLE: title,
@@ -218,6 +259,29 @@ def _paper_row(members: list[Record]) -> dict:
         "_key": min(keys, key=lambda k: (-keys[k], k)),
         "_first": (members[0].source, members[0].line),
         "_titles": sorted({r.title for r in members}),
+    }
+
+
+def _single_row(r: Record, key: str) -> dict:
+    """The row of a paper seen once: what `_paper_row` gives for one record, without its bookkeeping."""
+    return {
+        S.PAPER_ID: "",
+        S.TITLE: r.title,
+        S.ABSTRACT: r.abstract,
+        S.ABSTRACT_VARIANTS: [],
+        S.SOURCES: [r.source],
+        S.N_SOURCES: 1,
+        S.SOURCE_LINES: [f"{r.source}:{r.line}"],
+        S.LISTING_DATES: [r.listing_date] if r.listing_date else [],
+        S.AUTHORS: list(r.authors),
+        S.RECORD_PUBLISHED: r.published or None,
+        S.URL: r.url or None,
+        S.RECORD_ARXIV_ID: r.arxiv_id or None,
+        S.DOI: r.doi or None,
+        S.EXTRA: json.dumps(dict(r.extra), ensure_ascii=False, sort_keys=True) if r.extra else "{}",
+        "_key": key,
+        "_first": (r.source, r.line),
+        "_titles": [r.title],
     }
 
 

@@ -64,10 +64,19 @@ def test_same_paper_variants_merge_into_one_row(variant):
         ("Network Pruning Spaces", "Network Pruning Scales"),
         ("Llama 2: Open Foundation and Fine-Tuned Chat Models", "Llama 3: Open Foundation and Fine-Tuned Chat Models"),
         ("Paper Number 1", "Paper Number 12"),
+        # two systems for one task: the names before the colon differ, the long subject does not
+        ("WGK: Weakly Supervised Lesion Detection and Segmentation in Chest Radiographs with Noisy Labels",
+         "NWGQK: Weakly Supervised Lesion Detection and Segmentation in Chest Radiographs with Noisy Labels"),
     ],
 )
 def test_different_titles_stay_apart(a, b):
     assert len(dedupe([rec(a), rec(b, line=5)]).papers) == 2
+
+
+def test_a_typo_in_a_system_name_still_merges():
+    papers = dedupe([rec("Mamba: Linear-Time Sequence Modeling with Selective State Spaces"),
+                     rec("Mamaba: Linear-Time Sequence Modeling with Selective State Spaces", line=5)]).papers
+    assert len(papers) == 1
 
 
 def test_same_title_with_unrelated_abstracts_are_two_papers():
