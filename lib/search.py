@@ -8,18 +8,28 @@ from __future__ import annotations
 import bisect
 import re
 import threading
-from collections import OrderedDict, defaultdict
+from collections import OrderedDict
 from dataclasses import dataclass
 
 import numpy as np
+import polars as pl
+import pyarrow.compute as pc
 from rapidfuzz import fuzz, process
 
 _WORD = re.compile(r"\w+")
 FUZZY_CUTOFF = 80.0  # rapidfuzz ratio a query word needs against a title word
+_COUNTED_HITS = 100_000  # above this many hits, abstract occurrences are not counted for the ranking
+
+
+def _folded(column: str) -> pl.Expr:
+    """Lower case, every run of white space one space, no space at the ends. The pattern touches only
+    irregular white space (runs, tabs, newlines), so text that is already clean costs little."""
+    return (pl.col(column).cast(pl.String).fill_null("").str.to_lowercase()
+            .str.replace_all(r"\s\s+|[^\S ]", " ").str.strip_chars())
 
 
 def _fold(text: str) -> str:
-    return " ".join(text.casefold().split())  # split() folds every run of white space, faster than a regex
+    return pl.DataFrame({"q": [text]}).select(_folded("q")).item()  # the same folding as the texts searched
 
 
 @dataclass(frozen=True)
@@ -32,29 +42,29 @@ class Hits:
 
 
 class SearchIndex:
-    """Lower-cased titles and abstracts joined into one string each (so a phrase is found at C speed),
-    a title-word index for fuzzy lookups, and a small memo of recent answers shared by all sessions."""
+    """Folded titles and abstracts held as Arrow strings (polars), scanned for a phrase with SIMD
+    substring search on all cores; a title-word index for fuzzy lookups; and a small memo of recent
+    answers shared by all sessions."""
 
     MEMO_SIZE = 64
 
-    def __init__(self, titles: list[str], abstracts: list[str]):
-        self.titles = [_fold(t) for t in titles]
-        self._title_blob, self._title_starts = _blob(self.titles)
-        self._abstract_blob, self._abstract_starts = _blob(_fold(a) for a in abstracts)
-        postings: dict[str, list[int]] = defaultdict(list)
-        for i, title in enumerate(self.titles):
-            for word in set(_WORD.findall(title)):
-                postings[word].append(i)
-        self.vocabulary = sorted(postings)
-        self.postings = {w: np.asarray(p, dtype=np.int64) for w, p in postings.items()}
+    def __init__(self, titles, abstracts):
+        texts = pl.DataFrame({"title": pl.Series(titles, dtype=pl.String), "abstract": pl.Series(abstracts, dtype=pl.String)})
+        texts = texts.lazy().select(_folded("title"), _folded("abstract")).collect()  # both columns at once
+        self._texts, self._titles, self._abstracts = texts, texts["title"], texts["abstract"]
+        self.vocabulary, self._rows, self._offsets = _title_words(self._titles)
         self._memo: OrderedDict[tuple[str, str], Hits] = OrderedDict()
         self._lock = threading.Lock()
 
-    def __len__(self) -> int:
-        return len(self.titles)
+    def postings(self, word: str) -> np.ndarray:
+        """Positions of the rows whose title holds `word` (a whole word, folded), in table order."""
+        i = bisect.bisect_left(self.vocabulary, word)
+        if i == len(self.vocabulary) or self.vocabulary[i] != word:
+            return self._rows[:0]
+        return self._rows[self._offsets[i] : self._offsets[i + 1]]
 
-    def abstract(self, i: int) -> str:
-        return self._abstract_blob[self._abstract_starts[i] : self._abstract_starts[i + 1] - 1]
+    def __len__(self) -> int:
+        return len(self._titles)
 
     def search(self, query: str, mode: str) -> Hits:
         """`exact` or `fuzzy` hits for `query`, from the memo when the same search ran recently."""
@@ -72,15 +82,20 @@ class SearchIndex:
 
     def exact(self, query: str) -> Hits:
         """Rows whose title or abstract contains the phrase; title hits rank above abstract-only hits,
-        then by number of occurrences."""
+        then by number of occurrences (in the abstract too, unless over `_COUNTED_HITS` rows match)."""
         phrase = _fold(query)
         if not phrase:
             return Hits(np.arange(len(self)), np.zeros(len(self)), ())
-        in_title = _occurrences(self._title_blob, self._title_starts, phrase)
-        in_abstract = _occurrences(self._abstract_blob, self._abstract_starts, phrase)
+        found = pl.col("title").str.contains(phrase, literal=True) | pl.col("abstract").str.contains(phrase, literal=True)
+        rows = np.flatnonzero(self._texts.select(found).to_series().to_numpy())  # both columns scanned at once
+        if len(rows) <= _COUNTED_HITS:  # occurrences counted on the hits only: a few percent of the rows
+            in_title = self._titles.gather(rows).str.count_matches(phrase, literal=True).to_numpy()
+            in_abstract = self._abstracts.gather(rows).str.count_matches(phrase, literal=True).to_numpy()
+        else:  # a phrase in most abstracts ("model"): title hits first, then table order
+            in_title = self._titles.str.count_matches(phrase, literal=True).to_numpy()[rows]
+            in_abstract = np.ones(len(rows))
         score = 10.0 * in_title + in_abstract
-        rows = np.flatnonzero(score)
-        return _ranked(rows.tolist(), score[rows].tolist(), (phrase,))
+        return _ranked(rows.tolist(), score.tolist(), (phrase,))
 
     def fuzzy(self, query: str, *, cutoff: float = FUZZY_CUTOFF) -> Hits:
         """Rows whose title holds close spellings of the query words, best-covered first.
@@ -98,16 +113,20 @@ class SearchIndex:
         for found in spellings:
             best = np.zeros(len(self))
             for candidate, score in found:
-                rows = self.postings[candidate]
+                rows = self.postings(candidate)
                 best[rows] = np.maximum(best[rows], score)
             covered += best > 0
             similarity += best
         if not covered.any():
             return _ranked([], [], ())
         hit = np.flatnonzero(covered == covered.max())
-        in_abstract = np.array(
-            [sum(any(c in self.abstract(i) for c, _ in found) for found in spellings) for i in hit]
-        )
+        abstracts = self._abstracts.gather(hit)
+        in_abstract = np.zeros(len(hit), dtype=np.int64)
+        for found in spellings:
+            holds = np.zeros(len(hit), dtype=bool)
+            for candidate, _ in found:
+                holds |= abstracts.str.contains(candidate, literal=True).to_numpy()
+            in_abstract += holds
         score = similarity[hit] + 50.0 * in_abstract
         read_as = tuple(dict.fromkeys(c for found in spellings for c, _ in found))
         return _ranked(hit.tolist(), score.tolist(), read_as)
@@ -125,26 +144,21 @@ class SearchIndex:
         return sorted(found.items(), key=lambda kv: (-kv[1], kv[0]))
 
 
-def _blob(texts) -> tuple[str, np.ndarray]:
-    """One string of all texts, each followed by a NUL (which folded text never holds), and the start
-    offset of each text plus one past the end."""
-    parts = list(texts)
-    lengths = np.fromiter((len(t) + 1 for t in parts), dtype=np.int64, count=len(parts))
-    starts = np.concatenate([[0], np.cumsum(lengths)])
-    return "\x00".join(parts) + "\x00", starts
-
-
-def _occurrences(blob: str, starts: np.ndarray, phrase: str) -> np.ndarray:
-    """Occurrences of `phrase` per text; the scan itself runs in C (str.find)."""
-    found = []
-    at = blob.find(phrase)
-    while at >= 0:
-        found.append(at)
-        at = blob.find(phrase, at + len(phrase))
-    counts = np.zeros(len(starts) - 1, dtype=np.float64)
-    if found:
-        np.add.at(counts, np.searchsorted(starts, found, side="right") - 1, 1)
-    return counts
+def _title_words(titles: pl.Series) -> tuple[list[str], np.ndarray, np.ndarray]:
+    """The sorted distinct title words, and per word the rows holding it, as one array cut by offsets."""
+    words = titles.str.extract_all(r"\w+")
+    row_of = np.repeat(np.arange(len(titles), dtype=np.int64), words.list.len().fill_null(0).to_numpy())
+    encoded = pc.dictionary_encode(words.explode().drop_nulls().to_arrow())
+    order = pc.sort_indices(encoded.dictionary).to_numpy()  # UTF-8 byte order is code point order
+    rank = np.empty(len(order), dtype=np.int64)
+    rank[order] = np.arange(len(order))
+    n = max(len(titles), 1)
+    key = rank[encoded.indices.to_numpy(zero_copy_only=False).astype(np.int64)] * n + row_of
+    key.sort()  # by word, then row; a word twice in one title is kept once
+    key = key[np.concatenate([[True], key[1:] != key[:-1]])] if len(key) else key
+    offsets = np.searchsorted(key // n, np.arange(len(order) + 1))
+    # Made in sorted order, the word strings lie in memory in the order a fuzzy lookup reads them.
+    return encoded.dictionary.take(order).to_pylist(), key % n, offsets
 
 
 def _ranked(positions: list[int], scores: list[float], terms: tuple[str, ...]) -> Hits:
