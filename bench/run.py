@@ -163,8 +163,12 @@ def run_child(*args: str) -> dict:
     reader = threading.Thread(target=lambda: err.extend(proc.stderr), daemon=True)
     reader.start()
     peak, stopped = 0.0, None
-    while proc.poll() is None:
-        time.sleep(0.5)
+    while True:
+        try:
+            proc.wait(timeout=0.5)  # returns as soon as the child ends, so wall time is not rounded up
+            break
+        except subprocess.TimeoutExpired:
+            pass
         rss = _rss_gib(proc.pid)
         peak = max(peak, rss)
         if rss > MAX_RSS_GIB or time.perf_counter() - started > CHILD_TIMEOUT:
