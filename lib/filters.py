@@ -11,6 +11,8 @@ from typing import Mapping
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from lib import schema as S
 from lib.search import Hits, SearchIndex
@@ -69,21 +71,22 @@ class PaperIndex:
     def from_papers(cls, papers: pd.DataFrame, theme_order: list[str] | None = None) -> "PaperIndex":
         published = papers[S.PUBLISHED].fillna("").astype(str)
         month_key = np.array([int(p[:4] + p[5:7]) if len(p) >= 7 else (int(p[:4]) * 100 if p else 0) for p in published])
-        titles = papers[S.TITLE].tolist()
+        titles = pa.array(papers[S.TITLE], type=pa.large_string())  # Arrow strings: no Python object per title
         return cls(
             ids=papers[S.PAPER_ID].to_numpy(dtype=object),
             themes=_membership(papers[S.THEMES], theme_order),
             sources=_membership(papers[S.SOURCES]),
             dates=_membership(papers[S.LISTING_DATES]),
-            types=_membership(papers[S.PAPER_TYPE].map(lambda t: [t])),
+            types=_membership_one(papers[S.PAPER_TYPE]),
             datasets=_membership(papers[S.DATASETS]),
             clusters=papers[S.CLUSTER].to_numpy(dtype=np.int64),
             has_code=papers[S.CODE_URL].notna().to_numpy() & (papers[S.CODE_URL].fillna("") != "").to_numpy(),
             year=month_key // 100,
             month_key=month_key,
             n_sources=papers[S.N_SOURCES].to_numpy(dtype=np.int64),
-            title_rank=np.argsort(np.argsort([t.casefold() for t in titles], kind="stable"), kind="stable"),
-            search=SearchIndex(titles, papers[S.ABSTRACT].tolist()),
+            # place in case-insensitive title order, ties in table order
+            title_rank=pc.rank(pc.utf8_lower(titles), sort_keys="ascending", tiebreaker="first").to_numpy() - 1,
+            search=SearchIndex(titles, pa.array(papers[S.ABSTRACT], type=pa.large_string())),
             position={pid: i for i, pid in enumerate(papers[S.PAPER_ID])},
         )
 
@@ -102,6 +105,14 @@ def _membership(column: pd.Series, order: list[str] | None = None) -> tuple[list
         rows = np.repeat(np.arange(len(column)), lengths)
         matrix[rows, pd.Categorical(flat, categories=values).codes] = True
     return values, matrix
+
+
+def _membership_one(column: pd.Series) -> tuple[list[str], np.ndarray]:
+    """`_membership` of a column holding one value per row."""
+    codes, values = pd.factorize(column, sort=True)
+    matrix = np.zeros((len(column), len(values)), dtype=bool)
+    matrix[np.flatnonzero(codes >= 0), codes[codes >= 0]] = True
+    return [str(v) for v in values], matrix
 
 
 def _column_counts(matrix: np.ndarray, keep: np.ndarray, totals: np.ndarray) -> np.ndarray:

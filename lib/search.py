@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import polars as pl
+import pyarrow as pa
 import pyarrow.compute as pc
 from rapidfuzz import fuzz, process
 
@@ -49,7 +50,7 @@ class SearchIndex:
     MEMO_SIZE = 64
 
     def __init__(self, titles, abstracts):
-        texts = pl.DataFrame({"title": pl.Series(titles, dtype=pl.String), "abstract": pl.Series(abstracts, dtype=pl.String)})
+        texts = pl.DataFrame({"title": _strings(titles), "abstract": _strings(abstracts)})
         texts = texts.lazy().select(_folded("title"), _folded("abstract")).collect()  # both columns at once
         self._texts, self._titles, self._abstracts = texts, texts["title"], texts["abstract"]
         self.vocabulary, self._rows, self._offsets = _title_words(self._titles)
@@ -142,6 +143,14 @@ class SearchIndex:
                     break
                 found.setdefault(c, 90.0)
         return sorted(found.items(), key=lambda kv: (-kv[1], kv[0]))
+
+
+def _strings(texts) -> pl.Series:
+    """A polars string column from a list, a pandas column or an Arrow array (the last two without a
+    Python object per text)."""
+    if not isinstance(texts, (pa.Array, pa.ChunkedArray)):
+        texts = pa.array(texts, type=pa.large_string())
+    return pl.Series(pl.from_arrow(texts.cast(pa.large_string())), dtype=pl.String)
 
 
 def _title_words(titles: pl.Series) -> tuple[list[str], np.ndarray, np.ndarray]:
