@@ -44,8 +44,8 @@ class Hits:
 
 class SearchIndex:
     """Folded titles and abstracts held as Arrow strings (polars), scanned for a phrase with SIMD
-    substring search on all cores; a title-word index for fuzzy lookups; and a small memo of recent
-    answers shared by all sessions."""
+    substring search (both columns at once); a title-word index for fuzzy lookups; and a small memo of
+    recent answers shared by all sessions."""
 
     MEMO_SIZE = 64
 

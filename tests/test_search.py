@@ -65,3 +65,29 @@ def test_fuzzy_search_with_nothing_close_finds_nothing(index):
 )
 def test_highlight_spans(text, terms, expected):
     assert highlight_spans(text, terms) == expected
+
+
+def test_tabs_newlines_and_doubled_spaces_do_not_hide_a_phrase():
+    index = SearchIndex(["Sparse  Mixture of\tExperts"], ["Routing tokens\nto experts,  sparsely."])
+    assert index.exact("mixture of experts").positions.tolist() == [0]
+    assert index.exact("tokens to experts").positions.tolist() == [0]
+
+
+def test_pandas_and_arrow_columns_search_like_lists():
+    import pandas as pd
+    import pyarrow as pa
+
+    titles = ["Attention Is All You Need", "Network Pruning Spaces"]
+    abstracts = ["We propose attention.", "We study pruning spaces and pruning recipes."]
+    for built in (SearchIndex(pd.Series(titles), pd.Series(abstracts)), SearchIndex(pa.array(titles), pa.array(abstracts))):
+        assert built.exact("pruning").positions.tolist() == [1]
+        assert built.fuzzy("atention").positions.tolist() == [0]
+
+
+def test_a_phrase_in_very_many_rows_still_ranks_title_hits_first(index, monkeypatch):
+    import lib.search
+
+    monkeypatch.setattr(lib.search, "_COUNTED_HITS", 1)  # every phrase counts as very common
+    hits = index.exact("pruning")
+    assert set(hits.positions[:2].tolist()) == {1, 4}  # the two titles holding it
+    assert hits.positions.tolist()[2:] == [2]
