@@ -12,6 +12,7 @@ Bounded: at most 50 sessions, a timeout per message, a deadline for the whole ru
 start past it are skipped and reported). Only 127.0.0.1 is contacted.
 
 Usage: python bench/load.py [DIR] [--sessions 50] [--waves 3] [--deadline 280]
+       (more than three waves repeat the three filters, to see whether memory settles)
        (DIR: a data folder with processed/; default bench/out/corpus-100000, built by bench/run.py)
 """
 
@@ -36,6 +37,7 @@ from websockets.asyncio.client import connect
 ROOT = Path(__file__).resolve().parent.parent
 HOST = "127.0.0.1"
 MAX_SESSIONS = 50
+MAX_WAVES = 10
 MESSAGE_TIMEOUT = 120.0
 WAVES = [  # (filter carried by the URL, what the session then types into the search box)
     ("theme=pruning", "knowledge distillation"),
@@ -154,7 +156,7 @@ def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("data", nargs="?", type=Path, default=ROOT / "bench" / "out" / "corpus-100000")
     parser.add_argument("--sessions", type=int, default=MAX_SESSIONS)
-    parser.add_argument("--waves", type=int, default=len(WAVES))
+    parser.add_argument("--waves", type=int, default=len(WAVES), help=f"at most {MAX_WAVES}")
     parser.add_argument("--deadline", type=float, default=280.0, help="seconds for the whole run (max 300)")
     args = parser.parse_args(argv)
     n = max(1, min(args.sessions, MAX_SESSIONS))
@@ -177,7 +179,8 @@ def main(argv: list[str]) -> int:
         idle = sampler.now()
         cold = asyncio.run(wave(port, 1, "", "pruning"))[0]
         warm_rss = sampler.window()
-        for i, (query_string, typed) in enumerate(WAVES[: args.waves]):
+        for i in range(min(args.waves, MAX_WAVES)):
+            query_string, typed = WAVES[i % len(WAVES)]  # past three, the filters come round again
             if time.monotonic() > deadline - 30:
                 skipped += 1
                 continue
