@@ -14,15 +14,15 @@ Usage: python bench/app_latency.py [seeds] [N ...]     (default: seeds 100000)
 from __future__ import annotations
 
 import os
-import shutil
 import statistics
 import subprocess
 import sys
 import time
 from pathlib import Path
 
+import corpora  # bench/corpora.py, beside this script
+
 ROOT = Path(__file__).resolve().parent.parent
-OUT = ROOT / "bench" / "out"
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "tests" / "e2e"))
 
@@ -32,14 +32,7 @@ REPEATS = 5
 
 
 def prepare(size: str) -> Path:
-    root = OUT / f"latency-{size}"
-    if not (root / "raw").exists():
-        if size == "seeds":
-            shutil.copytree(ROOT / "data" / "raw", root / "raw")
-        else:
-            subprocess.run([sys.executable, str(ROOT / "bench" / "make_corpus.py"), size, "--out", str(root / "raw")],
-                           check=True, stdout=subprocess.DEVNULL)
-        shutil.copy(ROOT / "data" / "themes.toml", root / "themes.toml")
+    root = corpora.prepare(size, "latency")
     started = time.perf_counter()
     subprocess.run([sys.executable, "-m", "lib.build", "--quiet"], cwd=ROOT, check=True, stdout=subprocess.DEVNULL,
                    env={**os.environ, "PAPER_ATLAS_DATA": str(root)})

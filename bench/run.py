@@ -23,13 +23,14 @@ import json
 import os
 import platform
 import resource
-import shutil
 import statistics
 import subprocess
 import sys
 import threading
 import time
 from pathlib import Path
+
+import corpora  # bench/corpora.py, beside this script
 
 ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "bench" / "out"
@@ -198,19 +199,7 @@ def _rss_gib(pid: int) -> float:
 
 
 def prepare(size: str) -> Path:
-    root = OUT / f"corpus-{size}"
-    if not (root / "raw").exists():
-        if size == "seeds":
-            shutil.copytree(ROOT / "data" / "raw", root / "raw")
-        else:
-            subprocess.run([sys.executable, str(ROOT / "bench" / "make_corpus.py"), size, "--out", str(root / "raw")],
-                           check=True, stdout=subprocess.DEVNULL)
-            for name in ("_planted_duplicates.csv", "planted_duplicates.csv"):  # the name differs across versions
-                if (root / "raw" / name).exists():
-                    shutil.move(root / "raw" / name, root / "planted_duplicates.csv")
-        for name in ("themes.toml", "arxiv_ids.csv"):
-            shutil.copy(ROOT / "data" / name, root / name)
-    return root
+    return corpora.prepare(size)
 
 
 def dedupe_quality(root: Path) -> tuple[float, float] | None:
