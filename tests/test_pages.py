@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 import shutil
 from pathlib import Path
 
@@ -266,3 +267,29 @@ def test_first_run_builds_with_progress(tmp_path, monkeypatch):
     assert at.status and at.status[0].label == "Built 30 papers"
     assert (root / "processed" / "papers.parquet").exists()
     assert shown_count(at) == 30
+
+
+@pytest.fixture(scope="module")
+def large_data_dir(tmp_path_factory) -> Path:
+    """1,500 synthetic papers from bench/make_corpus.py: counts past a thousand."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("make_corpus", ROOT / "bench" / "make_corpus.py")
+    make_corpus = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(make_corpus)
+    root = tmp_path_factory.mktemp("large-data")
+    assert make_corpus.main(["1500", "--out", str(root / "raw")]) == 0
+    shutil.copy(ROOT / "data" / "themes.toml", root / "themes.toml")
+    data = store.data_dir(root)
+    build_to_disk(data.raw_files(), data.processed, data.taxonomy, fingerprint=data.fingerprint())
+    return root
+
+
+def test_counts_past_a_thousand_are_written_with_separators(large_data_dir, monkeypatch):
+    monkeypatch.setenv(store.ENV_VAR, str(large_data_dir))
+    at = AppTest.from_file(APP, default_timeout=90).run()
+    no_errors(at)
+    assert "No code (1," in " ".join(at.radio(key="f_code").options)
+    captions = [c.value for c in at.sidebar.caption]
+    assert any(re.search(r"; 1,\d{3} undated", c) for c in captions), captions  # few synthetic papers are dated
+    assert any(c.value == "Download all 1,500 shown papers" for c in at.caption)

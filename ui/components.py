@@ -42,7 +42,7 @@ def results(view: View, positions: np.ndarray) -> list[int]:
     n_pages = max(1, -(-len(positions) // PAGE_SIZE))
     page = 1
     if n_pages > 1:
-        page = st.number_input(f"Page (of {n_pages}, {PAGE_SIZE} rows each)", 1, n_pages, 1, key="page")
+        page = st.number_input(f"Page (of {n_pages:,}, {PAGE_SIZE:,} rows each)", 1, n_pages, 1, key="page")
     shown = positions[(page - 1) * PAGE_SIZE : page * PAGE_SIZE]
     labels = facet_labels(view)
     table = results_table(view.papers.iloc[shown], labels["themes"], labels["clusters"])
@@ -74,7 +74,7 @@ def _open_selected(key: str) -> None:
 def downloads(view: View, positions: np.ndarray, selected: list[int]) -> None:
     """Download buttons for the selected rows, or all filtered rows when none is selected, in shown order."""
     chosen = np.asarray(selected if selected else positions, dtype=np.int64)
-    what = f"{len(chosen)} selected" if selected else f"all {len(chosen)} shown"
+    what = f"{len(chosen):,} selected" if selected else f"all {len(chosen):,} shown"
     st.caption(f"Download {what} papers")
     rows = view.papers.iloc[chosen]
     cols = st.columns(len(FORMATS))

@@ -21,7 +21,7 @@ def render(view: View) -> None:
                disabled=spec.is_empty(), width="stretch")
 
     def named(facet: str):
-        return lambda v: f"{labels[facet].get(v, v)} ({counts[facet].get(v, 0)})"
+        return lambda v: f"{labels[facet].get(v, v)} ({counts[facet].get(v, 0):,})"
 
     theme_ids, _ = view.index.themes
     state.bound(bar.multiselect, "f_themes", "themes", label="Themes", options=theme_ids,
@@ -32,8 +32,8 @@ def render(view: View) -> None:
     state.bound(bar.multiselect, "f_clusters", "clusters", label="Topic cluster",
                 options=sorted(counts["clusters"]), format_func=named("clusters"), placeholder="Any topic")
     state.bound(bar.radio, "f_code", "code", label="Code", options=["any", "yes", "no"], horizontal=True,
-                format_func=lambda v: {"any": "Any", "yes": f"Has code ({counts['code']['yes']})",
-                                       "no": f"No code ({counts['code']['no']})"}[v])
+                format_func=lambda v: {"any": "Any", "yes": f"Has code ({counts['code']['yes']:,})",
+                                       "no": f"No code ({counts['code']['no']:,})"}[v])
     state.bound(bar.multiselect, "f_types", "types", label="Paper type", options=view.index.types[0],
                 format_func=named("types"), placeholder="Any type")
     _year_filter(view, counts["years"])
@@ -58,4 +58,4 @@ def _year_filter(view: View, year_counts: dict[int, int]) -> None:
     chosen = state.spec().years or (lo, hi)
     dated = sum(c for y, c in year_counts.items() if y and chosen[0] <= y <= chosen[1])
     st.sidebar.caption(f"{plural(dated, 'paper')} published in {chosen[0]}–{chosen[1]}; "
-                       f"{year_counts.get(0, 0)} undated" + (" (left out while a year range is set)" if state.spec().years else ""))
+                       f"{year_counts.get(0, 0):,} undated" + (" (left out while a year range is set)" if state.spec().years else ""))
