@@ -267,7 +267,7 @@ def _single_row(r: Record, key: str) -> dict:
     return {
         S.PAPER_ID: "",
         S.TITLE: r.title,
-        S.ABSTRACT: r.abstract,
+        S.ABSTRACT: r.abstract or "",
         S.ABSTRACT_VARIANTS: [],
         S.SOURCES: [r.source],
         S.N_SOURCES: 1,
