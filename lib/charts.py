@@ -154,6 +154,20 @@ def theme_counts(papers: pd.DataFrame, theme_names: Mapping[str, str], theme_gro
     return fig if traces else _empty(fig, "No paper has a theme.")
 
 
+def _cell_text(z: np.ndarray) -> list[list[str]]:
+    """Counts to print in heatmap cells: blank for zero, short past a thousand ("14k", "1.2M") so they
+    fit a cell at any corpus size; the hover keeps the exact count."""
+    def short(n: int) -> str:
+        if n >= 999_500:
+            return f"{n / 1e6:.1f}".removesuffix(".0") + "M"
+        if n >= 9_950:
+            return f"{n / 1e3:.0f}k"
+        if n >= 1_000:
+            return f"{n / 1e3:.1f}".removesuffix(".0") + "k"
+        return str(n) if n else ""
+    return [[short(int(n)) for n in row] for row in z]
+
+
 def theme_cluster_heatmap(
     papers: pd.DataFrame, theme_names: Mapping[str, str], cluster_names: Mapping[int, str]
 ) -> go.Figure:
@@ -167,7 +181,7 @@ def theme_cluster_heatmap(
     if themes:
         fig.add_trace(go.Heatmap(
             z=z.tolist(), x=x, y=theme_labels(themes, theme_names), colorscale="Blues",
-            text=np.where(z > 0, z.astype(str), "").tolist(), texttemplate="%{text}",
+            text=_cell_text(z), texttemplate="%{text}",
             colorbar=dict(title=dict(text="Papers")), hovertemplate="%{y}<br>%{x}<br>%{z} papers<extra></extra>",
         ))
     style_figure(fig, "Themes by cluster", subtitle="Papers per theme in each topic cluster.", x_title="Cluster",
@@ -195,7 +209,7 @@ def theme_cooccurrence(papers: pd.DataFrame, theme_names: Mapping[str, str], *, 
     if themes:
         fig.add_trace(go.Heatmap(
             z=z.tolist(), x=labels, y=labels, colorscale="Blues", zmin=0, zmax=zmax,
-            text=np.where(z > 0, z.astype(str), "").tolist(), texttemplate="%{text}",
+            text=_cell_text(z), texttemplate="%{text}",
             colorbar=dict(title=dict(text="Papers")), hovertemplate="%{y} and %{x}: %{z} papers<extra></extra>",
         ))
     style_figure(fig, "Themes that occur together", x_title="Theme", y_title="Theme",

@@ -170,3 +170,14 @@ def test_builders_cope_with_no_papers():
     empty = S.empty_papers()
     assert charts.cluster_map(empty).to_dict()["data"] == []
     assert charts.theme_counts(empty, THEME_NAMES, THEME_GROUPS).to_dict()["data"] == []
+
+
+def test_heatmap_cells_stay_short_at_any_corpus_size(papers):
+    big = pd.concat([papers] * 1_000, ignore_index=True)  # every count times a thousand
+    d = charts.theme_cooccurrence(big, THEME_NAMES).to_dict()
+    (trace,) = d["data"]
+    z = values(trace["z"])
+    assert z[0][0] >= 1_000
+    assert trace["text"][0][0] == f"{z[0][0] / 1000:.1f}".removesuffix(".0") + "k"  # "3k", not "3000"
+    assert all(len(cell) <= 4 for row in trace["text"] for cell in row)
+    assert "%{z} papers" in trace["hovertemplate"]  # the exact count stays one hover away
