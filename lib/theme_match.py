@@ -155,39 +155,31 @@ def _group(p: str, i: int, end: int) -> tuple[_Item, int, list[_Item] | None]:
     return _Item(None, width), close + 1, parts[0][:common] + [rest] if common else None
 
 
-def _closing(p: str, i: int, end: int) -> int:
-    """Index of the bracket closing the group opened at p[i]."""
+def _syntax(p: str, i: int, end: int):
+    """(index, character, bracket depth after it) of each character of p[i:end] that is regex syntax:
+    escaped characters and character classes are stepped over."""
     depth, j = 0, i
     while j < end:
         if p[j] == "\\":
-            j += 1
-        elif p[j] == "[":
-            j = _class(p, j, end)[1] - 1
-        elif p[j] == "(":
-            depth += 1
-        elif p[j] == ")":
-            depth -= 1
-            if not depth:
-                return j
+            j += 2
+            continue
+        if p[j] == "[":
+            j = _class(p, j, end)[1]
+            continue
+        depth += (p[j] == "(") - (p[j] == ")")
+        yield j, p[j], depth
         j += 1
-    return end
+
+
+def _closing(p: str, i: int, end: int) -> int:
+    """Index of the bracket closing the group opened at p[i]."""
+    return next((j for j, c, depth in _syntax(p, i, end) if c == ")" and depth == 0), end)
 
 
 def _branches(p: str, i: int, end: int) -> list[tuple[int, int]]:
     """Spans of the top-level "|" branches of p[i:end]."""
-    spans, start, j = [], i, i
-    while j < end:
-        if p[j] == "\\":
-            j += 1
-        elif p[j] == "[":
-            j = _class(p, j, end)[1] - 1
-        elif p[j] == "(":
-            j = _closing(p, j, end)
-        elif p[j] == "|":
-            spans.append((start, j))
-            start = j + 1
-        j += 1
-    return spans + [(start, end)]
+    cuts = [j for j, c, depth in _syntax(p, i, end) if c == "|" and depth == 0]
+    return list(zip([i] + [j + 1 for j in cuts], cuts + [end]))
 
 
 @dataclass(frozen=True)
