@@ -86,7 +86,7 @@ class PaperIndex:
             n_sources=papers[S.N_SOURCES].to_numpy(dtype=np.int64),
             # place in case-insensitive title order, ties in table order
             title_rank=pc.rank(pc.utf8_lower(titles), sort_keys="ascending", tiebreaker="first").to_numpy() - 1,
-            search=SearchIndex(titles, pa.array(papers[S.ABSTRACT], type=pa.large_string())),
+            search=SearchIndex(titles, papers[S.ABSTRACT]),  # converted to Arrow there
             position={pid: i for i, pid in enumerate(papers[S.PAPER_ID])},
         )
 
