@@ -23,8 +23,8 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from lib.dedupe import dedupe  # noqa: E402
-from lib.ingest import parse_listing_file  # noqa: E402
+from lib.cleaning.dedupe import dedupe  # noqa: E402
+from lib.reading.formats import read_path  # noqa: E402
 
 PAGE_SIZE = 1000
 _SENTENCES = re.compile(r"(?<=[.!?])\s+(?=[A-Z])")
@@ -35,7 +35,7 @@ _MONTHS = "Jan Feb Mar Apr May Jun Jul Aug Sep Oct Nov Dec".split()
 
 
 def seed_papers() -> list[tuple[str, str]]:
-    records = [r for p in sorted((ROOT / "data" / "raw").glob("*.txt")) for r in parse_listing_file(p).records]
+    records = [r for p in sorted((ROOT / "data" / "raw").glob("*.txt")) for r in read_path(p).records]
     papers = dedupe(records).papers
     return list(zip(papers["title"], papers["abstract"]))
 

@@ -54,7 +54,7 @@ def _usage() -> dict:
 def child_build(root: Path) -> dict:
     started = time.perf_counter()
     sys.path.insert(0, str(ROOT))
-    from lib import store
+    from lib.reading import store
     from lib.build import build_to_disk
 
     data = store.data_dir(root)
@@ -82,9 +82,9 @@ def _mark(marks: list, stage: str) -> None:
 
 def child_serve(root: Path) -> dict:
     sys.path.insert(0, str(ROOT))
-    from lib import store
-    from lib.filters import FilterSpec, PaperIndex, apply_filters, facet_counts
-    from lib.themes import load_taxonomy
+    from lib.reading import store
+    from lib.explore.filters import FilterSpec, PaperIndex, apply_filters, facet_counts
+    from lib.describing.themes import load_taxonomy
 
     data = store.data_dir(root)
     t0 = time.perf_counter()

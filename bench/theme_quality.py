@@ -28,8 +28,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from lib.ingest import parse_listing_file  # noqa: E402
-from lib.themes import Taxonomy, load_taxonomy, tag_themes  # noqa: E402
+from lib.reading.formats import read_path  # noqa: E402
+from lib.describing.themes import Taxonomy, load_taxonomy, tag_themes  # noqa: E402
 
 LABELS = ROOT / "tests" / "data" / "theme_labels.csv"  # dev: the rules were written while looking at these
 HOLDOUT = ROOT / "tests" / "data" / "theme_labels_holdout.csv"  # labelled before the rules changed, never tuned on
@@ -46,7 +46,7 @@ def seed_papers(raw_dir: Path = ROOT / "data" / "raw") -> dict[str, str]:
     """Title -> abstract of every distinct title on the seed pages."""
     abstracts: dict[str, str] = {}
     for path in sorted(raw_dir.glob("*.txt")):
-        for record in parse_listing_file(path).records:
+        for record in read_path(path).records:
             abstracts.setdefault(record.title, record.abstract)
     return abstracts
 

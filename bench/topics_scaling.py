@@ -20,8 +20,8 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from lib.ingest import parse_listing_file  # noqa: E402
-from lib.topics import fit_topics, vectorize  # noqa: E402
+from lib.reading.formats import read_path  # noqa: E402
+from lib.describing.topics import fit_topics, vectorize  # noqa: E402
 
 STAGES = ("vectorize", "svd", "choose k", "kmeans", "labels", "map", "similar")
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
@@ -31,7 +31,7 @@ def seed_papers() -> list[tuple[str, str]]:
     """(title, abstract) of the bundled seed pages, first occurrence of each title."""
     papers: dict[str, str] = {}
     for path in sorted((ROOT / "data" / "raw").glob("*.txt")):
-        for record in parse_listing_file(path).records:
+        for record in read_path(path).records:
             papers.setdefault(record.title, record.abstract)
     return list(papers.items())
 

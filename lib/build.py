@@ -16,16 +16,17 @@ from typing import Callable, Sequence
 
 import pandas as pd
 
-from lib import schema as S
-from lib import store
-from lib.arxiv import arxiv_abs_url, arxiv_month
-from lib.arxiv_cache import CacheEntry, CacheError, match_titles, read_cache
-from lib.dedupe import dedupe
-from lib.facets import extract_facets
-from lib.formats import read_path
-from lib.ingest import IngestError, ParseResult
-from lib.themes import Taxonomy, TaxonomyError, load_taxonomy, tag_themes
-from lib.topics import TopicResult, fit_topics
+from lib.core import schema as S
+from lib.reading import store
+from lib.core.ids import arxiv_abs_url, arxiv_month
+from lib.cleaning.id_cache import CacheEntry, match_titles, read_cache
+from lib.cleaning.dedupe import dedupe
+from lib.describing.extract import extract_facets
+from lib.reading.formats import read_path
+from lib.core.errors import AtlasError
+from lib.core.records import ParseResult
+from lib.describing.themes import Taxonomy, load_taxonomy, tag_themes
+from lib.describing.topics import TopicResult, fit_topics
 
 Progress = Callable[[str, float], None]
 N_SIMILAR = 5
@@ -304,7 +305,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             inputs, args.out or data.processed, taxonomy, fingerprint=fingerprint, arxiv_cache_path=cache, k=args.k,
             random_state=args.seed, progress=None if args.quiet else _progress_bar,
         )
-    except (IngestError, TaxonomyError, CacheError) as exc:
+    except AtlasError as exc:
         print(f"\nerror: {exc}", file=sys.stderr)
         return 1
     print(summary(result.report))

@@ -13,11 +13,12 @@ from typing import Sequence
 import pandas as pd
 from rapidfuzz import fuzz
 
-from lib import schema as S
-from lib import store
-from lib.dedupe import TITLE_THRESHOLD, dedupe, normalize_title, numbers_agree
-from lib.formats import detect_format, read_bytes
-from lib.ingest import IngestError, Record
+from lib.core import schema as S
+from lib.reading import store
+from lib.cleaning.dedupe import TITLE_THRESHOLD, dedupe, normalize_title, numbers_agree
+from lib.reading.formats import detect_format, read_bytes
+from lib.core.errors import IngestError
+from lib.core.records import Record
 
 
 @dataclass

@@ -2,8 +2,8 @@
 
 import streamlit as st
 
-from lib import views
-from lib.display import escape_markdown
+from lib.explore import tables as views
+from lib.explore.display import escape_markdown
 from ui import data_parts, frame
 
 view = frame.prepare()

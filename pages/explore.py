@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from lib.filters import apply_filters
+from lib.explore.filters import apply_filters
 from ui import components, frame, state
 
 view = frame.prepare()

@@ -2,8 +2,8 @@
 
 import streamlit as st
 
-from lib import charts
-from lib.filters import apply_filters
+from lib.explore import charts
+from lib.explore.filters import apply_filters
 from ui import frame, state, themes_parts
 
 view = frame.prepare()

@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import plotly.io as pio
 
-from lib import schema as S
+from lib.core import schema as S
 
 HOSTILE = "<script>alert(1)</script> & $x$ Tricks"
 THEME_NAMES = {

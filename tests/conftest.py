@@ -22,9 +22,9 @@ def seed_files() -> list[Path]:
 
 @pytest.fixture(scope="session")
 def seed_parsed(seed_files):
-    from lib.ingest import parse_listing_file
+    from lib.reading.formats import read_path
 
-    return [parse_listing_file(p) for p in seed_files]
+    return [read_path(p) for p in seed_files]
 
 
 @pytest.fixture(scope="session")
@@ -34,7 +34,7 @@ def seed_records(seed_parsed):
 
 @pytest.fixture(scope="session")
 def taxonomy():
-    from lib.themes import load_taxonomy
+    from lib.describing.themes import load_taxonomy
 
     return load_taxonomy(TAXONOMY)
 

@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from lib.arxiv import arxiv_abs_url, arxiv_month, find_arxiv_ids, normalize_arxiv_id
+from lib.core.ids import arxiv_abs_url, arxiv_month, find_arxiv_ids, normalize_arxiv_id
 
 
 @pytest.mark.parametrize(

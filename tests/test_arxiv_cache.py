@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from lib import schema as S
-from lib.arxiv_cache import CacheEntry, CacheError, match_titles, read_cache, write_cache
+from lib.core import schema as S
+from lib.cleaning.id_cache import CacheEntry, CacheError, match_titles, read_cache, write_cache
 from lib.build import build_papers
-from lib.dedupe import normalize_title
+from lib.cleaning.dedupe import normalize_title
 
 CACHE = Path(__file__).resolve().parent.parent / "data" / "arxiv_ids.csv"
 

@@ -12,8 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from lib.formats import MAX_BYTES, read_bytes, read_path, tabular
-from lib.ingest import IngestError, Issue
+from lib.reading.formats import MAX_BYTES, read_bytes, read_path, tabular
+from lib.core.errors import IngestError
+from lib.core.records import Issue
 
 BAD = Path(__file__).resolve().parent / "data" / "bad"
 SAMPLES = BAD.parent / "formats"

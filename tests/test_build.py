@@ -10,8 +10,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from lib import schema as S
-from lib import store
+from lib.core import schema as S
+from lib.reading import store
 from lib.build import build_papers, main
 
 ROOT = Path(__file__).resolve().parent.parent

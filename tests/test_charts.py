@@ -10,8 +10,8 @@ import plotly.graph_objects as go
 import pytest
 
 from chart_data import CLUSTER_NAMES, ROWS, THEME_GROUPS, THEME_NAMES, check_style, papers_table, theme_sets, values
-from lib import charts
-from lib import schema as S
+from lib.explore import charts
+from lib.core import schema as S
 
 
 @pytest.fixture

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from lib.datasets import DATASETS, find_datasets
+from lib.describing.datasets import DATASETS, find_datasets
 
 
 @pytest.mark.parametrize(

@@ -6,8 +6,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from lib.dedupe import dedupe, normalize_title
-from lib.ingest import Record
+from lib.cleaning.dedupe import dedupe, normalize_title
+from lib.core.records import Record
 
 A = "We prune channels of convolutional networks by measuring the importance of each filter " * 4
 B = "A survey of reinforcement learning for robotics covering model-free and model-based methods " * 4

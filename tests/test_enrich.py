@@ -13,12 +13,12 @@ import pandas as pd
 import pytest
 
 from fake_arxiv import ATOM_DIR, FakeArxiv, atom, raw, slow, status
-from lib import enrich as E
-from lib import schema as S
-from lib import store
-from lib.arxiv_cache import CacheEntry, read_cache, write_cache
+from lib.cleaning import enrich as E
+from lib.core import schema as S
+from lib.reading import store
+from lib.cleaning.id_cache import CacheEntry, read_cache, write_cache
 from lib.build import build_to_disk
-from lib.dedupe import normalize_title
+from lib.cleaning.dedupe import normalize_title
 
 ROOT = Path(__file__).resolve().parent.parent
 ATTENTION = "Attention Is All You Need"

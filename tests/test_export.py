@@ -12,8 +12,8 @@ import pandas as pd
 import pytest
 import rispy
 
-from lib import export
-from lib import schema as S
+from lib.explore import export
+from lib.core import schema as S
 
 HOSTILE = "<script>alert(1)</script> *a* [a](b) $x$ & 100% #1 {b} ~ ^ \\ _"
 

@@ -9,9 +9,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from lib import schema
-from lib.datasets import DATASETS
-from lib.facets import classify_paper_type, extract_facets, find_code_url
+from lib.core import schema
+from lib.describing.datasets import DATASETS
+from lib.describing.extract import classify_paper_type, extract_facets, find_code_url
 
 # ---------------------------------------------------------------- code links
 

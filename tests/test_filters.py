@@ -7,8 +7,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from lib import schema as S
-from lib.filters import FilterSpec, PaperIndex, apply_filters, describe, facet_counts, from_query, to_query
+from lib.core import schema as S
+from lib.explore.filters import FilterSpec, PaperIndex, apply_filters, describe, facet_counts, from_query, to_query
 
 ROWS = [
     # id, title, themes, cluster, sources, dates, code, type, datasets, published, n_sources

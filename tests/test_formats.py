@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from lib.formats import FORMATS, detect_format, read_bytes, read_path
-from lib.ingest import Issue, Record
+from lib.reading.formats import FORMATS, detect_format, read_bytes, read_path
+from lib.core.records import Issue, Record
 
 SAMPLES = Path(__file__).resolve().parent / "data" / "formats"
 

@@ -7,8 +7,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from lib.formats import read_bytes
-from lib.ingest import IngestError, ParseResult
+from lib.reading.formats import read_bytes
+from lib.core.errors import IngestError
+from lib.core.records import ParseResult
 
 NAMES = st.sampled_from(
     ["upload", "p.txt", "p.csv", "p.tsv", "p.json", "p.jsonl", "p.parquet", "p.bib", "p.ris", "p.xml"]

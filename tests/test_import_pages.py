@@ -11,10 +11,10 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from lib import schema as S
-from lib import store
+from lib.core import schema as S
+from lib.reading import store
 from lib.build import build_to_disk
-from lib.formats import MAX_BYTES
+from lib.reading.formats import MAX_BYTES
 
 ROOT = Path(__file__).resolve().parent.parent
 APP = str(ROOT / "app.py")

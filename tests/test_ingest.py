@@ -6,8 +6,10 @@ import re
 
 import pytest
 
-from lib import ingest
-from lib.ingest import IngestError, parse_listing_file, parse_listing_text
+from lib.core.dates import parse_listing_date
+from lib.core.errors import IngestError
+from lib.reading.formats import read_path
+from lib.reading.formats.listing import parse_listing_text
 
 EXPECTED_ENTRIES = {"000": 117, "001": 81, "002": 242, "003": 233, "004": 72}
 ABSTRACT = (
@@ -111,15 +113,15 @@ def test_empty_and_boilerplate_only_pages_say_so():
      ("Mar 32", None), ("Marching Orders", None), ("May Contain Nuts 18", None)],
 )
 def test_parse_date(line, expected):
-    assert ingest.parse_date(line) == expected
+    assert parse_listing_date(line) == expected
 
 
 def test_encodings(tmp_path):
     body = f"Café Networks\n{ABSTRACT}\n"
     (tmp_path / "u16.txt").write_bytes(body.encode("utf-16"))
     (tmp_path / "cp.txt").write_bytes(body.encode("cp1252"))
-    assert parse_listing_file(tmp_path / "u16.txt").records[0].title == "Café Networks"
-    latin = parse_listing_file(tmp_path / "cp.txt")
+    assert read_path(tmp_path / "u16.txt").records[0].title == "Café Networks"
+    latin = read_path(tmp_path / "cp.txt")
     assert latin.records[0].title == "Café Networks"
     assert latin.issues[0].reason == "read as cp1252, not UTF-8"
 
@@ -128,16 +130,16 @@ def test_encodings(tmp_path):
     "data, message",
     [
         (b"Title\nmore\n\x00\x01\x02binary", "bin.txt:3: binary content (NUL byte), not listing text"),
-        (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", "bin.txt:3: binary content (NUL byte), not listing text"),
+        (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", "bin.txt: not a paper list: looks like a PNG image"),
     ],
 )
 def test_binary_input_is_rejected_with_file_and_line(tmp_path, data, message):
     (tmp_path / "bin.txt").write_bytes(data)
     with pytest.raises(IngestError) as err:
-        parse_listing_file(tmp_path / "bin.txt")
+        read_path(tmp_path / "bin.txt")
     assert str(err.value) == message
 
 
 def test_missing_file_names_the_file(tmp_path):
     with pytest.raises(IngestError, match=r"^nope\.txt: cannot read file"):
-        parse_listing_file(tmp_path / "nope.txt")
+        read_path(tmp_path / "nope.txt")

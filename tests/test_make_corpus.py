@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from lib import store
-from lib.dedupe import dedupe
-from lib.formats import read_path
+from lib.reading import store
+from lib.cleaning.dedupe import dedupe
+from lib.reading.formats import read_path
 
 ROOT = Path(__file__).resolve().parent.parent
 N = 1500

@@ -13,8 +13,8 @@ import pytest
 from streamlit.runtime.media_file_manager import MediaFileManager
 from streamlit.testing.v1 import AppTest
 
-from lib import schema as S
-from lib import store
+from lib.core import schema as S
+from lib.reading import store
 from lib.build import build_to_disk
 
 ROOT = Path(__file__).resolve().parent.parent

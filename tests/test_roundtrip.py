@@ -6,10 +6,10 @@ from pathlib import Path
 
 import pytest
 
-from lib import schema as S
+from lib.core import schema as S
 from lib.build import main
-from lib.export import FORMATS
-from lib.formats import read_bytes
+from lib.explore.export import FORMATS
+from lib.reading.formats import read_bytes
 
 BAD = Path(__file__).resolve().parent / "data" / "bad"
 # Bad inputs the build must refuse (exit 1, one line naming the file); the rest load with warnings.

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from lib.search import SearchIndex, highlight_spans
+from lib.explore.search import SearchIndex, highlight_spans
 
 
 @pytest.fixture(scope="module")
@@ -85,9 +85,9 @@ def test_pandas_and_arrow_columns_search_like_lists():
 
 
 def test_a_phrase_in_very_many_rows_still_ranks_title_hits_first(index, monkeypatch):
-    import lib.search
+    import lib.explore.search
 
-    monkeypatch.setattr(lib.search, "_COUNTED_HITS", 1)  # every phrase counts as very common
+    monkeypatch.setattr(lib.explore.search, "_COUNTED_HITS", 1)  # every phrase counts as very common
     hits = index.exact("pruning")
     assert set(hits.positions[:2].tolist()) == {1, 4}  # the two titles holding it
     assert hits.positions.tolist()[2:] == [2]

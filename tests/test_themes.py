@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from lib.theme_match import FOLD, Anchor, literal_anchor
-from lib.themes import Taxonomy, TaxonomyError, ThemeTags, load_taxonomy, tag_themes
+from lib.describing.theme_match import FOLD, Anchor, literal_anchor
+from lib.describing.themes import Taxonomy, TaxonomyError, ThemeTags, load_taxonomy, tag_themes
 
 REQUIRED = ("yolo", "lora", "pruning", "quantization", "distillation", "nas", "moe", "diffusion")
 FILLER = "Experiments on three benchmarks confirm the results. Code is released."

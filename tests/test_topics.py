@@ -10,9 +10,9 @@ from sklearn.feature_extraction.text import CountVectorizer
 from sklearn.metrics import adjusted_rand_score, silhouette_score
 from sklearn.metrics.pairwise import cosine_similarity
 
-from lib import topics as T
-from lib.neighbours import similar_papers
-from lib.topics import choose_k, cosine_silhouette, fit_topics, label_clusters
+from lib.describing import topics as T
+from lib.describing.neighbours import similar_papers
+from lib.describing.topics import choose_k, cosine_silhouette, fit_topics, label_clusters
 
 GENERIC = {"neural", "network", "networks", "deep", "learning", "model", "models", "data", "method", "methods",
            "approach", "propose", "proposed", "paper", "results", "performance", "task", "tasks", "based",

@@ -10,8 +10,8 @@ import plotly.graph_objects as go
 import pytest
 
 from chart_data import CLUSTER_NAMES, ROWS, THEME_NAMES, check_style, papers_table, values, year
-from lib import schema as S
-from lib import trends
+from lib.core import schema as S
+from lib.explore import trends
 
 
 @pytest.fixture

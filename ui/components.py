@@ -8,11 +8,11 @@ import hashlib
 import numpy as np
 import streamlit as st
 
-from lib import schema as S
-from lib.display import escape_markdown, highlight_markdown
-from lib.export import FORMATS
-from lib.filters import describe, search_hits
-from lib.views import paper_detail, results_table
+from lib.core import schema as S
+from lib.explore.display import escape_markdown, highlight_markdown
+from lib.explore.export import FORMATS
+from lib.explore.filters import describe, search_hits
+from lib.explore.tables import paper_detail, results_table
 from ui import state
 from ui.data import View
 from ui.labels import TYPE_NAMES, facet_labels

@@ -10,15 +10,14 @@ from dataclasses import dataclass
 import pandas as pd
 import streamlit as st
 
-from lib import schema as S
-from lib import store
-from lib.display import plural
+from lib.core import schema as S
+from lib.reading import store
+from lib.explore.display import plural
 from lib.build import apply_topics, build_to_disk, cluster_cards
-from lib.arxiv_cache import CacheError
-from lib.filters import PaperIndex
-from lib.ingest import IngestError
-from lib.themes import Taxonomy, TaxonomyError, load_taxonomy
-from lib.topics import fit_topics
+from lib.explore.filters import PaperIndex
+from lib.core.errors import AtlasError
+from lib.describing.themes import Taxonomy, load_taxonomy
+from lib.describing.topics import fit_topics
 
 
 @dataclass(frozen=True)
@@ -71,7 +70,7 @@ def ensure_built(data: store.DataDir) -> None:
         if data.is_stale() and fingerprint not in failed:
             try:
                 _build_with_progress(data)
-            except (IngestError, TaxonomyError, CacheError) as exc:
+            except AtlasError as exc:
                 if not data.papers_path.exists():
                     raise
                 failed[fingerprint] = str(exc)

@@ -7,10 +7,10 @@ from datetime import datetime
 import pandas as pd
 import streamlit as st
 
-from lib import store
+from lib.reading import store
 from lib.collection import AddOutcome, add_file
-from lib.display import escape_markdown
-from lib.formats import MAX_BYTES
+from lib.explore.display import escape_markdown
+from lib.reading.formats import MAX_BYTES
 from ui.data import View
 
 PENDING = "_pending_uploads"

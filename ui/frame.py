@@ -7,9 +7,7 @@ import threading
 
 import streamlit as st
 
-from lib.arxiv_cache import CacheError
-from lib.ingest import IngestError
-from lib.themes import TaxonomyError
+from lib.core.errors import AtlasError
 from ui import sidebar, state
 from ui.data import View, load_view
 
@@ -45,7 +43,7 @@ def prepare() -> View:
     state.seed_k_from_url()
     try:
         view = load_view(state.k())
-    except (IngestError, TaxonomyError, CacheError) as exc:
+    except AtlasError as exc:
         st.error(f"Paper Atlas could not build its collection. {exc}", icon=":material/error:")
         st.stop()
     state.seed_from_url(view.index)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from lib.dates import listing_date_label
+from lib.core.dates import listing_date_label
 from ui.data import View
 
 TYPE_NAMES = {"method": "Method", "survey": "Survey / review", "benchmark": "Benchmark / dataset"}

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import streamlit as st
 
-from lib.display import plural
-from lib.filters import facet_counts
+from lib.explore.display import plural
+from lib.explore.filters import facet_counts
 from ui import state
 from ui.data import View
 from ui.labels import facet_labels

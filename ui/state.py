@@ -12,7 +12,7 @@ from typing import Callable
 
 import streamlit as st
 
-from lib.filters import FilterSpec, PaperIndex, from_query, to_query
+from lib.explore.filters import FilterSpec, PaperIndex, from_query, to_query
 
 SPEC = "_spec"
 K = "_k"

@@ -5,9 +5,9 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from lib import schema as S
-from lib import views
-from lib.trends import cluster_share_over_time, emerging_themes, papers_per_period, theme_trend, time_axis
+from lib.core import schema as S
+from lib.explore import tables as views
+from lib.explore.trends import cluster_share_over_time, emerging_themes, papers_per_period, theme_trend, time_axis
 from ui.data import View
 
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import streamlit as st
 
-from lib import schema as S
-from lib.display import escape_markdown
+from lib.core import schema as S
+from lib.explore.display import escape_markdown
 from ui import state
 from ui.data import View
 from ui.labels import cluster_name

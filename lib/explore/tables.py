@@ -11,9 +11,9 @@ from typing import Mapping
 
 import pandas as pd
 
-from lib import schema as S
-from lib.arxiv import arxiv_abs_url
-from lib.dates import listing_date_label
+from lib.core import schema as S
+from lib.core.ids import arxiv_abs_url
+from lib.core.dates import listing_date_label
 
 RESULT_COLUMNS = ("Title", "Themes", "Topic", "Pages", "Published", "Code")
 

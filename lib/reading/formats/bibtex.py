@@ -10,9 +10,10 @@ import bibtexparser
 from bibtexparser.model import DuplicateBlockKeyBlock, DuplicateFieldKeyBlock, Entry, ParsingFailedBlock
 from pylatexenc.latex2text import LatexNodes2Text
 
-from lib.arxiv import find_arxiv_ids, normalize_arxiv_id
-from lib.formats.fields import build_record
-from lib.ingest import IngestError, Issue, ParseResult, Record
+from lib.core.ids import find_arxiv_ids, normalize_arxiv_id
+from lib.reading.formats.fields import build_record
+from lib.core.errors import IngestError
+from lib.core.records import Issue, ParseResult, Record
 
 # Fields that feed Record fields; every other field is kept as extra.
 _USED = {"title", "abstract", "author", "year", "month", "date", "url", "doi"}

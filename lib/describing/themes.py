@@ -12,7 +12,8 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Sequence
 
-from lib.theme_match import BOUNDED, Matcher, build_matcher, fold, literal_anchor
+from lib.core.errors import TaxonomyError
+from lib.describing.theme_match import BOUNDED, Matcher, build_matcher, fold, literal_anchor
 
 # Sentence scores: the title, or a sentence that states the paper's contribution ("we propose ..."), 3;
 # another sentence on the paper's own work ("we use ...") 2, or 3 when it names a model the work is done with
@@ -57,10 +58,6 @@ _RESULTS = _cues("experiment[a-z]*", "evaluat[a-z]*", "benchmark[a-z]*", "result
                  "appl(?:y|ies|ied|ying)", "outperform[a-z]*", "achiev[a-z]*")
 _SCOPE = _cues("(?:we|this (?:paper|survey|review|article))(?: [a-z]+){0,2}? "
                "(?:survey|review|cover|summari[sz]e)[a-z]*")
-
-
-class TaxonomyError(ValueError):
-    """A taxonomy file that cannot be used; the message names the file and, where known, the line."""
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 import plotly.express as px
 
-from lib import schema as S
+from lib.core import schema as S
 
 TEMPLATE = "plotly_white"
 # Indexed by cluster id (not by position) so a cluster keeps its colour across charts and filters.

@@ -13,16 +13,13 @@ from typing import Sequence
 
 from rapidfuzz import fuzz, process
 
-from lib.arxiv import normalize_arxiv_id
-from lib.dedupe import normalize_title
+from lib.core.errors import CacheError
+from lib.core.ids import normalize_arxiv_id
+from lib.cleaning.dedupe import normalize_title
 
 COLUMNS = ("title", "arxiv_id", "confidence")
 CONFIDENCES = ("high", "low")
 TITLE_THRESHOLD = 95.0  # rapidfuzz ratio on normalised titles; below it a listed id is not trusted
-
-
-class CacheError(ValueError):
-    """A cache file that cannot be used; the message names the file and line."""
 
 
 @dataclass(frozen=True)

@@ -12,9 +12,9 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
-from lib import schema as S
-from lib.chart_style import FADED, PALETTE, cluster_name, style_figure, theme_labels, theme_matrix
-from lib.dates import listing_date_label
+from lib.core import schema as S
+from lib.explore.chart_style import FADED, PALETTE, cluster_name, style_figure, theme_labels, theme_matrix
+from lib.core.dates import listing_date_label
 
 UNDATED = "Undated"
 MIN_DATED_SHARE = 0.25  # below this, a publication-date axis would describe a small, unrepresentative subset

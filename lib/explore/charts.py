@@ -12,8 +12,8 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
-from lib import schema as S
-from lib.chart_style import FADED, PALETTE, cluster_name, esc, style_figure, theme_labels, theme_matrix
+from lib.core import schema as S
+from lib.explore.chart_style import FADED, PALETTE, cluster_name, esc, style_figure, theme_labels, theme_matrix
 
 GL_ABOVE = 5000  # SVG scatter gets sluggish past a few thousand points
 

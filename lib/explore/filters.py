@@ -14,8 +14,8 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from lib import schema as S
-from lib.search import Hits, SearchIndex
+from lib.core import schema as S
+from lib.explore.search import Hits, SearchIndex
 
 SORTS = ("relevance", "newest", "oldest", "title", "sources")
 SEARCH_MODES = ("exact", "fuzzy")

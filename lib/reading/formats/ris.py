@@ -8,9 +8,9 @@ import re
 
 import rispy
 
-from lib.arxiv import find_arxiv_ids
-from lib.formats.fields import build_record
-from lib.ingest import Issue, ParseResult, Record
+from lib.core.ids import find_arxiv_ids
+from lib.reading.formats.fields import build_record
+from lib.core.records import Issue, ParseResult, Record
 
 _TAG = re.compile(r"^([A-Z][A-Z0-9])  -(?: |$)")
 # rispy's names for the tags that feed Record fields; everything else is kept as extra.

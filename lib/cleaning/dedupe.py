@@ -32,8 +32,8 @@ import numpy as np
 import pandas as pd
 from rapidfuzz import fuzz, process
 
-from lib import schema as S
-from lib.ingest import Record
+from lib.core import schema as S
+from lib.core.records import Record
 
 _NON_WORD = re.compile(r"[\W_]+")
 _NUMBER = re.compile(r"\d+")

@@ -10,8 +10,8 @@ import json
 import re
 from pathlib import PurePath
 
-from lib.formats.fields import FIELD_ALIASES, header_key
-from lib.ingest import IngestError
+from lib.reading.formats.fields import FIELD_ALIASES, header_key
+from lib.core.errors import IngestError
 
 FORMATS = ("listing", "csv", "tsv", "json", "jsonl", "parquet", "bibtex", "ris", "atom")
 FORMAT_NAMES = {

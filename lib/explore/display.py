@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 
-from lib.search import highlight_spans
+from lib.explore.search import highlight_spans
 
 # Every ASCII punctuation character may be backslash-escaped in CommonMark; escaping them all is the
 # only rule that stays safe as the renderer grows new syntax (directives, math, emoji shortcodes).

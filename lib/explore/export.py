@@ -20,9 +20,9 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import rispy
 
-from lib import schema as S
-from lib.arxiv import arxiv_abs_url, arxiv_month
-from lib.display import escape_markdown
+from lib.core import schema as S
+from lib.core.ids import arxiv_abs_url, arxiv_month
+from lib.explore.display import escape_markdown
 
 EXPORT_COLUMNS = (
     S.PAPER_ID, S.TITLE, S.ABSTRACT, S.THEMES, S.THEME_MENTIONS, S.CLUSTER, S.CLUSTER_LABEL, S.SOURCES,

@@ -18,7 +18,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 ENV_VAR = "PAPER_ATLAS_DATA"
-DEFAULT_DATA = Path(__file__).resolve().parent.parent / "data"
+DEFAULT_DATA = Path(__file__).resolve().parents[2] / "data"
 # Files a folder of inputs may hold; names starting with "." or "_" are notes, not inputs.
 INPUT_SUFFIXES = (".txt", ".csv", ".tsv", ".json", ".jsonl", ".parquet", ".bib", ".ris", ".xml")
 

@@ -11,8 +11,9 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
-from lib.arxiv import arxiv_month, normalize_arxiv_id
-from lib.ingest import IngestError, Issue, Record, clean_line
+from lib.core.ids import arxiv_month, normalize_arxiv_id
+from lib.core.errors import IngestError
+from lib.core.records import Issue, Record, clean_line
 
 # Header names are compared with case, spaces, underscores, hyphens and dots removed. Each field takes
 # the first alias present, so the order is the preference when a table has several candidates.

@@ -12,9 +12,9 @@ from collections.abc import Sequence
 
 import pandas as pd
 
-from lib import schema
-from lib.arxiv import find_arxiv_ids
-from lib.datasets import find_datasets
+from lib.core import schema
+from lib.core.ids import find_arxiv_ids
+from lib.describing.datasets import find_datasets
 
 # ---------------------------------------------------------------- code links
 # Hosts whose links are code or released artifacts wherever they appear.

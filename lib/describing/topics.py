@@ -18,7 +18,7 @@ from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS, CountVectorizer,
 from sklearn.preprocessing import normalize
 from threadpoolctl import threadpool_limits
 
-from lib.neighbours import N_SIMILAR, group_rows, sample_rows, similar_papers
+from lib.describing.neighbours import N_SIMILAR, group_rows, sample_rows, similar_papers
 
 # Words that open half the abstracts in the field: they would make every cluster look alike.
 DOMAIN_STOP_WORDS = frozenset(

@@ -11,9 +11,10 @@ from xml.etree.ElementTree import Element, ParseError
 import defusedxml.ElementTree as safe_xml
 from defusedxml import DefusedXmlException
 
-from lib.arxiv import normalize_arxiv_id
-from lib.formats.fields import build_record, web_url
-from lib.ingest import IngestError, Issue, ParseResult, Record
+from lib.core.ids import normalize_arxiv_id
+from lib.reading.formats.fields import build_record, web_url
+from lib.core.errors import IngestError
+from lib.core.records import Issue, ParseResult, Record
 
 ENTITY_MESSAGE = "XML entity declarations are not allowed (possible entity-expansion attack)"
 # Children read into Record fields or of no use as text; the rest become extra.
