@@ -71,8 +71,8 @@ def child_build(root: Path) -> dict:
     stages["topics (total)"] = result.timings.get("topics", 0.0)
     stages["write"] = done - imported - sum(result.timings.values())
     stages["import"] = imported - started
-    return {"stages": stages, "n_papers": result.report["n_papers"], "n_records": result.report["n_records"],
-            "k": result.report["topics"]["k"], "in_process_s": done - started, **_usage()}
+    return {"stages": stages, "n_papers": result.report.n_papers, "n_records": result.report.n_records,
+            "k": result.report.topics.k, "in_process_s": done - started, **_usage()}
 
 
 def _mark(marks: list, stage: str) -> None:
@@ -210,13 +210,15 @@ def dedupe_quality(root: Path) -> tuple[float, float] | None:
     fold = lambda t: " ".join(t.split())  # the parser folds white space the same way  # noqa: E731
     with open(planted_path, newline="", encoding="utf-8") as handle:
         planted = [(fold(a), fold(b)) for a, b in list(csv.reader(handle))[1:]]
-    report = json.loads((root / "processed" / "build_report.json").read_text(encoding="utf-8"))
+    from lib.reading import store
+
+    report = store.read_report(store.data_dir(root).report_path)
     row_of: dict[str, int] = {}
     predicted = 0
-    for i, merge in enumerate(report["merges"]):
-        for title in merge["title_variants"] or [merge["title"]]:
+    for i, merge in enumerate(report.merges):
+        for title in merge.title_variants or [merge.title]:
             row_of[fold(title)] = i
-        m = merge["n_records"]
+        m = merge.n_records
         predicted += m * (m - 1) // 2
     found = sum(1 for a, b in planted if a in row_of and row_of[a] == row_of.get(b))
     return found / max(len(planted), 1), found / predicted if predicted else 1.0

@@ -1,7 +1,8 @@
-"""Build the papers table: parse, deduplicate, tag themes, extract facets, cluster; and the CLI for it.
+"""Build the papers table: read, deduplicate, tag themes, extract fields, date, cluster; and the CLI for it.
 
-Owns the order of the stages and the build report. Each stage lives in its own module; this one only
-wires them together and times them. Run as `python -m lib.build [INPUT ...] [--out DIR]`.
+Owns the order of the stages and the build report. Each stage lives in its own module; this one only wires
+them together and times them. The app re-clusters through `cluster_topics`, the same function the build
+uses. Run as `python -m lib.build [INPUT ...] [--out DIR]`.
 """
 
 from __future__ import annotations
@@ -10,33 +11,45 @@ import argparse
 import json
 import sys
 import time
-from dataclasses import dataclass, field
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Callable, Sequence
 
 import pandas as pd
 
-from lib.core import schema as S
-from lib.reading import store
-from lib.core.ids import arxiv_abs_url, arxiv_month
+from lib.cleaning.dedupe import DedupeResult, dedupe
 from lib.cleaning.id_cache import CacheEntry, match_titles, read_cache
-from lib.cleaning.dedupe import dedupe
-from lib.describing.extract import extract_facets
-from lib.reading.formats import read_path
+from lib.core import schema as S
 from lib.core.errors import AtlasError
+from lib.core.ids import arxiv_abs_url, arxiv_month
 from lib.core.records import ParseResult
+from lib.core.report import (
+    ArxivSummary, BuildReport, ClusterCard, IdConflict, InputSummary, ThemeCount, TopicSummary,
+)
+from lib.describing.extract import extract_fields
 from lib.describing.themes import Taxonomy, load_taxonomy, tag_themes
 from lib.describing.topics import TopicResult, fit_topics
+from lib.reading import store
+from lib.reading.formats import read_path
 
 Progress = Callable[[str, float], None]
 N_SIMILAR = 5
+# The columns a re-clustering changes; similar papers stay as built (they do not depend on k).
+CLUSTER_COLUMNS = (S.CLUSTER, S.CLUSTER_LABEL, S.X, S.Y)
 
 
 @dataclass
 class BuildResult:
     papers: pd.DataFrame
-    report: dict
-    timings: dict[str, float] = field(default_factory=dict)
+    report: BuildReport
+
+
+@dataclass(frozen=True)
+class Topics:
+    """The topic columns for a table's rows (aligned with it) and the summary that goes in the report."""
+
+    columns: pd.DataFrame
+    summary: TopicSummary
 
 
 def build_papers(
@@ -48,10 +61,10 @@ def build_papers(
     random_state: int = 0,
     progress: Progress | None = None,
 ) -> BuildResult:
-    """The canonical table and its report for the listing files `inputs` (IngestError on unreadable input).
+    """The canonical table and its report for the files `inputs` (IngestError on unreadable input).
 
     `arxiv_cache` rows give arXiv ids (and so publication months) to papers by title; an id found in a
-    paper's own text wins, and a disagreement is listed in the report's `arxiv.conflicts`."""
+    paper's own record or text wins, and a disagreement is listed in the report's `arxiv.conflicts`."""
     say = progress or (lambda stage, fraction: None)
     timings: dict[str, float] = {}
     clock = time.perf_counter()
@@ -69,28 +82,23 @@ def build_papers(
     lap("parse")
     say("Merging duplicates", 0.3)
     deduped = dedupe([r for p in parsed for r in p.records])
-    papers = deduped.papers
     lap("dedupe")
     say("Tagging themes and facets", 0.4)
-    papers = _with_themes(papers, taxonomy)
+    papers = _with_themes(deduped.papers, taxonomy)
     lap("themes")
-    papers = _with_facets(papers)
-    papers, arxiv_report = _with_arxiv_ids(papers, arxiv_cache)
+    papers = _with_fields(papers)
+    papers, arxiv = _with_arxiv_ids(papers, arxiv_cache)
     lap("facets")
     say("Clustering topics", 0.55)
-    topics = fit_topics(
-        (papers[S.TITLE] + ". " + papers[S.ABSTRACT]).tolist(),
-        k=k,
-        random_state=random_state,
+    topics = cluster_topics(
+        papers, k=k, random_state=random_state, similar=True,
         progress=lambda stage, f: say(f"Clustering topics: {stage}", 0.55 + 0.4 * f),
     )
-    papers = apply_topics(papers, topics)
+    papers = pd.concat([papers.reset_index(drop=True), topics.columns], axis=1)[list(S.COLUMNS)]
     lap("topics")
-    papers = papers[list(S.COLUMNS)].reset_index(drop=True)
-    report = _report(parsed, deduped, papers, taxonomy, topics, timings)
-    report["arxiv"] = arxiv_report
+    report = _report(parsed, deduped, papers, taxonomy, topics.summary, arxiv, timings)
     say("Done", 1.0)
-    return BuildResult(papers, report, timings)
+    return BuildResult(papers, report)
 
 
 def _with_themes(papers: pd.DataFrame, taxonomy: Taxonomy) -> pd.DataFrame:
@@ -104,126 +112,104 @@ def _with_themes(papers: pd.DataFrame, taxonomy: Taxonomy) -> pd.DataFrame:
     )
 
 
-def _with_facets(papers: pd.DataFrame) -> pd.DataFrame:
-    facets = extract_facets(papers[S.TITLE].tolist(), papers[S.ABSTRACT].tolist())
-    out = papers.assign(
+def _with_fields(papers: pd.DataFrame) -> pd.DataFrame:
+    fields = extract_fields(papers[S.TITLE].tolist(), papers[S.ABSTRACT].tolist())
+    return papers.assign(
         **{
-            S.CODE_URL: facets["code_url"].tolist(),
-            S.ARXIV_ID: facets["arxiv_id"].tolist(),
-            S.DATASETS: [list(d) for d in facets["datasets"]],
-            S.PAPER_TYPE: facets["paper_type"].tolist(),
+            S.CODE_URL: fields[S.CODE_URL].tolist(),
+            S.ARXIV_ID: fields[S.ARXIV_ID].tolist(),
+            S.DATASETS: [list(d) for d in fields[S.DATASETS]],
+            S.PAPER_TYPE: fields[S.PAPER_TYPE].tolist(),
         }
     )
-    return out
 
 
-def _with_arxiv_ids(papers: pd.DataFrame, cache: Sequence[CacheEntry]) -> tuple[pd.DataFrame, dict]:
+def _with_arxiv_ids(papers: pd.DataFrame, cache: Sequence[CacheEntry]) -> tuple[pd.DataFrame, ArxivSummary]:
     """arXiv id by precedence: the input's own field, an id in the text, the cache matched by title.
     Publication date: the input's own date, else the id's submission month."""
     matches = match_titles(papers[S.TITLE].tolist(), cache) if len(cache) else [None] * len(papers)
     ids, sources, confidences, conflicts = [], [], [], []
     columns = zip(papers[S.PAPER_ID], papers[S.TITLE], papers[S.RECORD_ARXIV_ID], papers[S.ARXIV_ID], matches)
     for pid, title, given, found, match in columns:
-        own = {"record": _text(given), "text": _text(found)}
+        own = {"record": S.present(given), "text": S.present(found)}
         listed = match.arxiv_id if match else None
         source = next((k for k, v in own.items() if v), None)
         chosen = own[source] if source else listed
         if source and listed and chosen != listed:
-            conflicts.append({"paper_id": pid, "title": title, f"{source}_id": chosen, "list_id": listed, "kept": chosen})
+            conflicts.append(IdConflict(pid, title, chosen, source, listed))
         ids.append(chosen)
         sources.append(source or ("list" if listed else None))
         confidences.append(match.confidence if (listed and not source) else None)
     months = [arxiv_month(a) if a else None for a in ids]
-    out = papers.assign(**{
-        S.ARXIV_ID: ids,
-        S.ARXIV_URL: [arxiv_abs_url(a) if a else None for a in ids],
-        S.ARXIV_SOURCE: sources,
-        S.ARXIV_CONFIDENCE: confidences,
-        S.PUBLISHED: [_text(p) or m for p, m in zip(papers[S.RECORD_PUBLISHED], months)],
-    })
-    report = {
-        "from_record": sources.count("record"),
-        "from_text": sources.count("text"),
-        "from_list": sources.count("list"),
-        "low_confidence": confidences.count("low"),
-        "undated": int(out[S.PUBLISHED].isna().sum()),
-        "conflicts": conflicts,
-    }
-    return out, report
-
-
-def _text(value) -> str | None:
-    """The string, or None for missing values (None, NaN) and empty text."""
-    return value if isinstance(value, str) and value else None
-
-
-def apply_topics(papers: pd.DataFrame, topics: TopicResult) -> pd.DataFrame:
-    """A copy of `papers` (rows aligned with the texts `topics` was fitted on) with the topic columns set."""
-    ids = papers[S.PAPER_ID].tolist()
-    similar = [[ids[j] for j in row if j >= 0][:N_SIMILAR] for row in topics.similar]
-    return papers.assign(
+    out = papers.assign(
         **{
-            S.CLUSTER: topics.labels_.astype("int64"),
-            S.CLUSTER_LABEL: [topics.cluster_names[c] for c in topics.labels_],
-            S.X: topics.coords[:, 0].astype("float64") if len(ids) else [],
-            S.Y: topics.coords[:, 1].astype("float64") if len(ids) else [],
-            S.SIMILAR_IDS: similar,
+            S.ARXIV_ID: ids,
+            S.ARXIV_URL: [arxiv_abs_url(a) if a else None for a in ids],
+            S.ARXIV_SOURCE: sources,
+            S.ARXIV_CONFIDENCE: confidences,
+            S.PUBLISHED: [S.present(p) or m for p, m in zip(papers[S.RECORD_PUBLISHED], months)],
         }
     )
+    summary = ArxivSummary(
+        from_record=sources.count("record"), from_text=sources.count("text"), from_list=sources.count("list"),
+        low_confidence=confidences.count("low"), undated=int(out[S.PUBLISHED].isna().sum()),
+        conflicts=tuple(conflicts),
+    )
+    return out, summary
 
 
-def _report(parsed, deduped, papers, taxonomy, topics, timings) -> dict:
+def topic_texts(papers: pd.DataFrame) -> list[str]:
+    """What topics are made of: each paper's title and abstract."""
+    return (papers[S.TITLE] + ". " + papers[S.ABSTRACT]).tolist()
+
+
+def cluster_topics(
+    papers: pd.DataFrame, *, k: int | None = None, random_state: int = 0, similar: bool = False,
+    progress: Progress | None = None,
+) -> Topics:
+    """Topic clusters for `papers`: the columns CLUSTER_COLUMNS (and, with `similar`, SIMILAR_IDS) and the
+    summary. The build and the app's re-clustering both come through here, so they cannot disagree."""
+    result = fit_topics(topic_texts(papers), k=k, random_state=random_state, progress=progress, similar=similar)
     ids = papers[S.PAPER_ID].tolist()
+    columns = {
+        S.CLUSTER: result.labels_.astype("int64"),
+        S.CLUSTER_LABEL: [result.cluster_names[c] for c in result.labels_],
+        S.X: result.coords[:, 0].astype("float64") if len(ids) else [],
+        S.Y: result.coords[:, 1].astype("float64") if len(ids) else [],
+    }
+    if similar:
+        columns[S.SIMILAR_IDS] = [[ids[j] for j in row if j >= 0][:N_SIMILAR] for row in result.similar]
+    return Topics(pd.DataFrame(columns), _topic_summary(result, ids))
+
+
+def _topic_summary(topics: TopicResult, ids: list[str]) -> TopicSummary:
+    cards = tuple(
+        ClusterCard(c, topics.cluster_names[c], int(topics.sizes[c]), tuple(topics.top_terms[c]),
+                    tuple(ids[i] for i in topics.representatives[c]))
+        for c in range(topics.k)
+    )
+    scores = {int(k): round(float(v), 5) for k, v in topics.k_scores.items()}
+    return TopicSummary(topics.k, topics.k_chosen_automatically, topics.k_reason, scores, cards)
+
+
+def _report(parsed, deduped: DedupeResult, papers, taxonomy, topics: TopicSummary, arxiv, timings) -> BuildReport:
     themes = papers[S.THEMES].explode().value_counts()
     mentions = papers[S.THEME_MENTIONS].explode().value_counts()
-    return {
-        "n_records": sum(len(p.records) for p in parsed),
-        "n_papers": len(papers),
-        "pages": [
-            {
-                "source": p.source,
-                "papers": len(p.records),
-                "lines": p.counts(),
-                "page_date": p.page_date,
-                "encoding": p.encoding,
-            }
-            for p in parsed
-        ],
-        "merges": deduped.merges,
-        "same_title_splits": deduped.same_title_splits,
-        "issues": [
-            {"where": i.where(), "source": i.source, "line": i.line, "reason": i.reason, "text": i.text}
-            for p in parsed
-            for i in p.issues
-        ],
-        "taxonomy": taxonomy.source,
-        "theme_counts": {
-            t.id: {"about": int(themes.get(t.id, 0)), "mentions": int(mentions.get(t.id, 0))}
-            for t in taxonomy.themes
+    return BuildReport(
+        n_records=sum(len(p.records) for p in parsed),
+        n_papers=len(papers),
+        inputs=tuple(InputSummary(p.source, len(p.records), p.counts(), p.page_date, p.encoding) for p in parsed),
+        merges=tuple(deduped.merges),
+        same_title_splits=tuple(deduped.same_title_splits),
+        issues=tuple(i for p in parsed for i in p.issues),
+        taxonomy=taxonomy.source,
+        theme_counts={
+            t.id: ThemeCount(int(themes.get(t.id, 0)), int(mentions.get(t.id, 0))) for t in taxonomy.themes
         },
-        "topics": {
-            "k": topics.k,
-            "automatic": topics.k_chosen_automatically,
-            "reason": topics.k_reason,
-            "scores": {str(k): round(float(v), 5) for k, v in topics.k_scores.items()},
-            "clusters": cluster_cards(topics, ids),
-        },
-        "timings": timings,
-    }
-
-
-def cluster_cards(topics: TopicResult, ids: list[str]) -> list[dict]:
-    """Per cluster: number, label, size, top terms and the ids of its representative papers."""
-    return [
-        {
-            "cluster": c,
-            "label": topics.cluster_names[c],
-            "size": int(topics.sizes[c]),
-            "top_terms": list(topics.top_terms[c]),
-            "representatives": [ids[i] for i in topics.representatives[c]],
-        }
-        for c in range(topics.k)
-    ]
+        topics=topics,
+        arxiv=arxiv,
+        timings=timings,
+    )
 
 
 def build_to_disk(
@@ -241,37 +227,35 @@ def build_to_disk(
     taxonomy = load_taxonomy(taxonomy_path)
     cache = read_cache(arxiv_cache_path) if arxiv_cache_path else []
     result = build_papers(inputs, taxonomy, arxiv_cache=cache, k=k, random_state=random_state, progress=progress)
-    result.report["input_fingerprint"] = fingerprint
-    result.report["params"] = {"k": k, "random_state": random_state}
-    store.write_papers(result.papers, out_dir / store.DataDir(out_dir).papers_path.name)
-    store.write_report(result.report, out_dir / store.DataDir(out_dir).report_path.name)
-    return result
+    report = replace(result.report, input_fingerprint=fingerprint, params={"k": k, "random_state": random_state})
+    store.write_build(out_dir, result.papers, report)
+    return BuildResult(result.papers, report)
 
 
-def summary(report: dict) -> str:
+def summary(report: BuildReport) -> str:
     """A one-screen plain-text summary of a build report."""
-    lines = [f"{report['n_papers']} papers from {report['n_records']} entries on {len(report['pages'])} pages"]
-    for page in report["pages"]:
-        c = page["lines"]
+    lines = [f"{report.n_papers} papers from {report.n_records} entries in {len(report.inputs)} inputs"]
+    for page in report.inputs:
+        c = page.lines
         lines.append(
-            f"  {page['source']}: {page['papers']} entries, {c['boilerplate']} boilerplate, "
+            f"  {page.source}: {page.papers} entries, {c['boilerplate']} boilerplate, "
             f"{c['date']} date, {c['unrecognised']} unrecognised"
-            + (f", listed {page['page_date']}" if page["page_date"] else "")
+            + (f", listed {page.page_date}" if page.page_date else "")
         )
-    lines.append(f"{len(report['merges'])} papers merged from repeated entries")
-    ax = report.get("arxiv", {})
-    if ax:
-        lines.append(f"arXiv ids: {ax['from_text']} from the text, {ax['from_list']} from the id list "
-                     f"({ax['low_confidence']} low confidence), {ax['undated']} papers undated, "
-                     f"{len(ax['conflicts'])} conflicts")
-    top = sorted(report["theme_counts"].items(), key=lambda kv: -kv[1]["about"])[:8]
-    lines.append("themes: " + ", ".join(f"{k} {v['about']}" for k, v in top if v["about"]))
-    lines.append(f"topics: {report['topics']['reason']}")
-    for issue in report["issues"][:10]:
-        lines.append(f"  warning {issue['where']}: {issue['reason']}")
-    if len(report["issues"]) > 10:
-        lines.append(f"  ... and {len(report['issues']) - 10} more warnings in build_report.json")
-    lines.append("timings: " + ", ".join(f"{k} {v:.2f}s" for k, v in report["timings"].items()))
+    lines.append(f"{len(report.merges)} papers merged from repeated entries")
+    ax = report.arxiv
+    lines.append(
+        f"arXiv ids: {ax.from_record} from the records, {ax.from_text} from the text, {ax.from_list} from the id "
+        f"list ({ax.low_confidence} low confidence), {ax.undated} papers undated, {len(ax.conflicts)} conflicts"
+    )
+    top = sorted(report.theme_counts.items(), key=lambda kv: -kv[1].about)[:8]
+    lines.append("themes: " + ", ".join(f"{k} {v.about}" for k, v in top if v.about))
+    lines.append(f"topics: {report.topics.reason}")
+    for issue in report.issues[:10]:
+        lines.append(f"  warning {issue.where()}: {issue.reason}")
+    if len(report.issues) > 10:
+        lines.append(f"  ... and {len(report.issues) - 10} more warnings in build_report.json")
+    lines.append("timings: " + ", ".join(f"{k} {v:.2f}s" for k, v in report.timings.items()))
     return "\n".join(lines)
 
 
@@ -297,13 +281,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     inputs = store.list_inputs(args.inputs or [data.raw])
     taxonomy = args.taxonomy or data.taxonomy
     cache = args.arxiv_cache or data.arxiv_cache
-    fingerprint = data.fingerprint() if not args.inputs else store.input_fingerprint(inputs + [taxonomy, cache])
+    fingerprint = data.fingerprint() if not args.inputs else store.input_fingerprint([*inputs, taxonomy, cache])
     if args.k is not None and args.k < 1:
         parser.error("--k must be at least 1")
     try:
         result = build_to_disk(
-            inputs, args.out or data.processed, taxonomy, fingerprint=fingerprint, arxiv_cache_path=cache, k=args.k,
-            random_state=args.seed, progress=None if args.quiet else _progress_bar,
+            inputs, args.out or data.processed, taxonomy, fingerprint=fingerprint, arxiv_cache_path=cache,
+            k=args.k, random_state=args.seed, progress=None if args.quiet else _progress_bar,
         )
     except AtlasError as exc:
         print(f"\nerror: {exc}", file=sys.stderr)

@@ -5,12 +5,12 @@ import streamlit as st
 from lib.explore.filters import apply_filters
 from ui import components, frame, state
 
-view = frame.prepare()
+atlas = frame.prepare()
 st.title("Explore papers")
 components.search_bar()
-positions = apply_filters(view.index, state.spec())
-components.summary_line(view, positions)
-selected = components.results(view, positions)
-components.downloads(view, positions, selected)
+positions = apply_filters(atlas.index, state.spec())
+components.summary_line(atlas, positions)
+selected = components.results(atlas, positions)
+components.downloads(atlas, positions, selected)
 st.divider()
-components.detail(view, state.open_paper())
+components.detail(atlas, state.open_paper())

@@ -6,14 +6,14 @@ from lib.explore import charts
 from lib.explore.filters import apply_filters
 from ui import frame, state, topics_parts
 
-view = frame.prepare()
+atlas = frame.prepare()
 st.title("Topics")
-topics_parts.k_control(view)
-positions = apply_filters(view.index, state.spec())
-highlight = topics_parts.mask(view, positions)
+topics_parts.k_control(atlas)
+positions = apply_filters(atlas.index, state.spec())
+highlight = topics_parts.mask(atlas, positions)
 st.plotly_chart(
-    charts.cluster_map(view.papers, highlight=None if highlight.all() else highlight),
+    charts.cluster_map(atlas.papers, highlight=None if highlight.all() else highlight),
     key="map", on_select=topics_parts.pick_from_map, selection_mode=("box", "lasso"), width="stretch",
 )
 topics_parts.picked_notice()
-topics_parts.cluster_cards(view, positions)
+topics_parts.cluster_cards(atlas, positions)

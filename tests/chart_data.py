@@ -9,6 +9,7 @@ import pandas as pd
 import plotly.io as pio
 
 from lib.core import schema as S
+from lib.explore.facets import Membership
 
 HOSTILE = "<script>alert(1)</script> & $x$ Tricks"
 THEME_NAMES = {
@@ -51,6 +52,11 @@ def papers_table() -> pd.DataFrame:
         S.X: np.linspace(0, 1, n),
         S.Y: np.linspace(1, 0, n) ** 2,
     })
+
+
+def themes_of(papers: pd.DataFrame) -> Membership:
+    """Which rows of `papers` have which themes, as the app's index gives the charts."""
+    return Membership.of(papers[S.THEMES])
 
 
 def values(v) -> list:

@@ -34,7 +34,7 @@ def test_bundled_cache_shape(cache):
 
 def test_every_high_confidence_id_lands_on_its_title(enriched, cache):
     papers = enriched.papers.assign(_key=enriched.papers[S.TITLE].map(normalize_title)).set_index("_key")
-    conflicts = {c["list_id"] for c in enriched.report["arxiv"]["conflicts"]}
+    conflicts = {c.list_id for c in enriched.report.arxiv.conflicts}
     for entry in cache:
         if entry.confidence != "high":
             continue
@@ -58,9 +58,9 @@ def test_low_confidence_ids_are_used_but_marked(enriched):
 
 
 def test_blank_ids_stay_undated(enriched):
-    report = enriched.report["arxiv"]
+    report = enriched.report.arxiv
     papers = enriched.papers
-    assert report["undated"] == 86 == int(papers[S.PUBLISHED].isna().sum())
+    assert report.undated == 86 == int(papers[S.PUBLISHED].isna().sum())
     assert papers.loc[papers[S.ARXIV_ID].isna(), S.PUBLISHED].isna().all()
 
 
@@ -73,10 +73,10 @@ def test_published_month_and_url_follow_the_id(enriched):
 
 
 def test_an_id_in_the_text_wins_and_the_conflict_is_reported(enriched):
-    conflicts = {c["title"]: c for c in enriched.report["arxiv"]["conflicts"]}
+    conflicts = {c.title: c for c in enriched.report.arxiv.conflicts}
     lora = conflicts["In-Context LoRA for Diffusion Transformers"]
-    assert (lora["text_id"], lora["list_id"], lora["kept"]) == ("2410.15027", "2410.23775", "2410.15027")
-    assert enriched.report["arxiv"]["from_text"] == 2
+    assert (lora.kept_from, lora.list_id, lora.kept) == ("text", "2410.23775", "2410.15027")
+    assert enriched.report.arxiv.from_text == 2
 
 
 @pytest.mark.parametrize(

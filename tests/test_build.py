@@ -45,12 +45,12 @@ def row(papers: pd.DataFrame, title: str) -> pd.Series:
 
 def test_golden_counts(seed_build):
     report = seed_build.report
-    assert report["n_records"] == 745
-    assert report["n_papers"] == len(seed_build.papers) == 634
-    assert [p["papers"] for p in report["pages"]] == [117, 81, 242, 233, 72]
-    assert sum(p["lines"]["unrecognised"] for p in report["pages"]) == 0
+    assert report.n_records == 745
+    assert report.n_papers == len(seed_build.papers) == 634
+    assert [p.papers for p in report.inputs] == [117, 81, 242, 233, 72]
+    assert sum(p.lines["unrecognised"] for p in report.inputs) == 0
     # 634 distinct papers from 745 entries: every repeat is accounted for in the merges.
-    assert sum(m["n_records"] - 1 for m in report["merges"]) == 745 - 634
+    assert sum(m.n_records - 1 for m in report.merges) == 745 - 634
 
 
 def test_schema_is_complete_and_typed(seed_papers):
@@ -107,11 +107,11 @@ def test_similar_papers_and_clusters_are_consistent(seed_papers, seed_build):
     ids = set(seed_papers[S.PAPER_ID])
     assert seed_papers[S.SIMILAR_IDS].map(lambda s: len(s) == 5 and set(s) <= ids).all()
     assert not any(pid in sim for pid, sim in zip(seed_papers[S.PAPER_ID], seed_papers[S.SIMILAR_IDS]))
-    clusters = seed_build.report["topics"]["clusters"]
+    clusters = seed_build.report.topics.clusters
     assert sorted(seed_papers[S.CLUSTER].unique()) == list(range(len(clusters)))
     for card in clusters:
-        members = set(seed_papers.loc[seed_papers[S.CLUSTER] == card["cluster"], S.PAPER_ID])
-        assert len(members) == card["size"] and set(card["representatives"]) <= members
+        members = set(seed_papers.loc[seed_papers[S.CLUSTER] == card.cluster, S.PAPER_ID])
+        assert len(members) == card.size and set(card.representatives) <= members
 
 
 def test_any_page_order_gives_the_same_table(seed_files, taxonomy, seed_papers):
@@ -126,10 +126,11 @@ def test_cli_writes_table_and_report_and_a_rebuild_is_identical(tmp_path, capsys
     out = tmp_path / "out"
     assert main([str(ROOT / "data" / "raw"), "--out", str(out), "--quiet"]) == 0
     summary = capsys.readouterr().out
-    assert summary.startswith("634 papers from 745 entries on 5 pages")
+    assert summary.startswith("634 papers from 745 entries in 5 inputs")
     first = store.read_papers(out / "papers.parquet")
-    report = json.loads((out / "build_report.json").read_text())
-    assert set(report) >= {"pages", "merges", "issues", "theme_counts", "topics", "timings"}
+    report = store.read_report(out / "build_report.json")
+    assert report is not None and report.n_papers == len(first) == 634
+    assert json.loads((out / "build_report.json").read_text()) == json.loads(json.dumps(report.to_dict()))
     assert main([str(ROOT / "data" / "raw"), "--out", str(out), "--quiet"]) == 0
     pd.testing.assert_frame_equal(store.read_papers(out / "papers.parquet"), first)
 

@@ -9,7 +9,9 @@ import pandas as pd
 import plotly.graph_objects as go
 import pytest
 
-from chart_data import CLUSTER_NAMES, ROWS, THEME_GROUPS, THEME_NAMES, check_style, papers_table, theme_sets, values
+from chart_data import (
+    CLUSTER_NAMES, ROWS, THEME_GROUPS, THEME_NAMES, check_style, papers_table, theme_sets, themes_of, values,
+)
 from lib.explore import charts
 from lib.core import schema as S
 
@@ -106,7 +108,7 @@ def test_cluster_map_leaves_the_input_alone(papers):
 
 
 def test_theme_counts_grouped_sorted_and_counted(papers):
-    d = charts.theme_counts(papers, THEME_NAMES, THEME_GROUPS).to_dict()
+    d = charts.theme_counts(themes_of(papers), THEME_NAMES, THEME_GROUPS).to_dict()
     counts = Counter(t for s in theme_sets() for t in s)
     assert [t["name"] for t in d["data"]] == ["Language", "Perception", "Control", "Structure"]
     by_name = {THEME_NAMES[t]: n for t, n in counts.items()}
@@ -121,7 +123,7 @@ def test_theme_counts_grouped_sorted_and_counted(papers):
 
 
 def test_theme_cluster_heatmap_counts(papers):
-    d = charts.theme_cluster_heatmap(papers, THEME_NAMES, CLUSTER_NAMES).to_dict()
+    d = charts.theme_cluster_heatmap(themes_of(papers), papers[S.CLUSTER].to_numpy(), THEME_NAMES, CLUSTER_NAMES).to_dict()
     (trace,) = d["data"]
     assert trace["x"] == ["C0 · language models", "C1 · vision", "C2 · control"]
     order = ["llm", "vision", "rl", "graph", "safety"]  # taxonomy order, audio absent
@@ -136,7 +138,7 @@ def test_theme_cluster_heatmap_counts(papers):
 
 
 def test_theme_cooccurrence_is_symmetric_with_counts_on_the_diagonal(papers):
-    d = charts.theme_cooccurrence(papers, THEME_NAMES).to_dict()
+    d = charts.theme_cooccurrence(themes_of(papers), THEME_NAMES).to_dict()
     (trace,) = d["data"]
     order = ["llm", "vision", "rl", "graph", "safety"]
     assert trace["x"] == trace["y"] == [THEME_NAMES[t] for t in order]
@@ -151,17 +153,17 @@ def test_theme_cooccurrence_is_symmetric_with_counts_on_the_diagonal(papers):
 
 def test_theme_charts_without_themes_say_so(papers):
     bare = papers.assign(**{S.THEMES: [[] for _ in ROWS]})
-    for fig in (charts.theme_counts(bare, THEME_NAMES, THEME_GROUPS),
-                charts.theme_cluster_heatmap(bare, THEME_NAMES, CLUSTER_NAMES),
-                charts.theme_cooccurrence(bare, THEME_NAMES)):
+    for fig in (charts.theme_counts(themes_of(bare), THEME_NAMES, THEME_GROUPS),
+                charts.theme_cluster_heatmap(themes_of(bare), bare[S.CLUSTER].to_numpy(), THEME_NAMES, CLUSTER_NAMES),
+                charts.theme_cooccurrence(themes_of(bare), THEME_NAMES)):
         d = fig.to_dict()
         assert d["data"] == [] and d["layout"]["annotations"][0]["text"] == "No paper has a theme."
 
 def test_every_builder_returns_a_figure(papers):
     built = [
-        charts.cluster_map(papers), charts.theme_counts(papers, THEME_NAMES, THEME_GROUPS),
-        charts.theme_cluster_heatmap(papers, THEME_NAMES, CLUSTER_NAMES),
-        charts.theme_cooccurrence(papers, THEME_NAMES),
+        charts.cluster_map(papers), charts.theme_counts(themes_of(papers), THEME_NAMES, THEME_GROUPS),
+        charts.theme_cluster_heatmap(themes_of(papers), papers[S.CLUSTER].to_numpy(), THEME_NAMES, CLUSTER_NAMES),
+        charts.theme_cooccurrence(themes_of(papers), THEME_NAMES),
     ]
     assert all(isinstance(f, go.Figure) for f in built)
 
@@ -169,12 +171,12 @@ def test_every_builder_returns_a_figure(papers):
 def test_builders_cope_with_no_papers():
     empty = S.empty_papers()
     assert charts.cluster_map(empty).to_dict()["data"] == []
-    assert charts.theme_counts(empty, THEME_NAMES, THEME_GROUPS).to_dict()["data"] == []
+    assert charts.theme_counts(themes_of(empty), THEME_NAMES, THEME_GROUPS).to_dict()["data"] == []
 
 
 def test_heatmap_cells_stay_short_at_any_corpus_size(papers):
     big = pd.concat([papers] * 1_000, ignore_index=True)  # every count times a thousand
-    d = charts.theme_cooccurrence(big, THEME_NAMES).to_dict()
+    d = charts.theme_cooccurrence(themes_of(big), THEME_NAMES).to_dict()
     (trace,) = d["data"]
     z = values(trace["z"])
     assert z[0][0] >= 1_000

@@ -8,6 +8,7 @@ from hypothesis import strategies as st
 
 from lib.cleaning.dedupe import dedupe, normalize_title
 from lib.core.records import Record
+from lib.core.report import Merge, SameTitleSplit
 
 A = "We prune channels of convolutional networks by measuring the importance of each filter " * 4
 B = "A survey of reinforcement learning for robotics covering model-free and model-based methods " * 4
@@ -83,7 +84,7 @@ def test_same_title_with_unrelated_abstracts_are_two_papers():
     result = dedupe([rec("Deep Learning", A), rec("Deep Learning", B, source="p2.txt")])
     assert len(result.papers) == 2
     assert result.papers.paper_id.nunique() == 2
-    assert result.same_title_splits == [{"title": "Deep Learning", "paper_ids": result.papers.paper_id.tolist()}]
+    assert result.same_title_splits == [SameTitleSplit("Deep Learning", tuple(result.papers.paper_id))]
 
 
 def test_two_versions_of_one_work_keep_the_fuller_abstract_and_the_other_as_variant():
@@ -93,7 +94,7 @@ def test_two_versions_of_one_work_keep_the_fuller_abstract_and_the_other_as_vari
     assert len(result.papers) == 1
     row = result.papers.iloc[0]
     assert row.abstract == full and row.abstract_variants == [short]
-    assert result.merges[0]["n_abstract_versions"] == 2
+    assert result.merges[0].n_abstract_versions == 2
 
 
 def test_the_more_often_seen_abstract_wins_over_a_longer_one():
@@ -110,14 +111,14 @@ def test_title_without_abstract_merges_with_the_full_entry():
 def test_merges_report_where_each_paper_was_seen():
     merges = dedupe([rec("X Net", line=1), rec("Y Net", B, line=3), rec("X  net", source="p2.txt", line=7)]).merges
     assert merges == [
-        {
-            "paper_id": merges[0]["paper_id"],
-            "title": "X Net",
-            "n_records": 2,
-            "where": ["p1.txt:1", "p2.txt:7"],
-            "title_variants": ["X  net", "X Net"],
-            "n_abstract_versions": 1,
-        }
+        Merge(
+            paper_id=merges[0].paper_id,
+            title="X Net",
+            n_records=2,
+            where=("p1.txt:1", "p2.txt:7"),
+            title_variants=("X  net", "X Net"),
+            n_abstract_versions=1,
+        )
     ]
 
 

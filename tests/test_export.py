@@ -243,8 +243,8 @@ def test_missing_columns_are_named(papers):
 
 
 def test_formats_cover_every_writer(papers):
-    assert list(export.FORMATS) == ["csv", "json", "bibtex", "markdown", "ris", "parquet"]
-    for name, fmt in export.FORMATS.items():
+    assert list(export.EXPORT_FORMATS) == ["csv", "json", "bibtex", "markdown", "ris", "parquet"]
+    for name, fmt in export.EXPORT_FORMATS.items():
         assert fmt.extension and fmt.mime and fmt.label
         data = fmt.write(papers)
         assert isinstance(data, bytes) and data
@@ -252,7 +252,7 @@ def test_formats_cover_every_writer(papers):
 
 def test_exports_leave_the_input_alone(papers):
     before = papers.copy(deep=True)
-    for fmt in export.FORMATS.values():
+    for fmt in export.EXPORT_FORMATS.values():
         fmt.write(papers)
     pd.testing.assert_frame_equal(papers, before)
 

@@ -1,4 +1,4 @@
-"""Facets from paper text: code links, paper type, the facets table, and the seeds."""
+"""Fields read from paper text: code links, paper type, the fields table, and the seeds."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from lib.core import schema
 from lib.describing.datasets import DATASETS
-from lib.describing.extract import classify_paper_type, extract_facets, find_code_url
+from lib.describing.extract import classify_paper_type, extract_fields, find_code_url
 
 # ---------------------------------------------------------------- code links
 
@@ -143,17 +143,17 @@ def test_paper_types_are_the_schema_ones():
     assert kinds == set(schema.PAPER_TYPES)
 
 
-# ---------------------------------------------------------------- the facets table
+# ---------------------------------------------------------------- the fields table
 
 
-def test_extract_facets_one_row_per_paper_in_order():
+def test_extract_fields_one_row_per_paper_in_order():
     titles = ["DeepZero", "A Survey of Mamba", None]
     abstracts = [
         "On CIFAR-10. Codes are available at https://github.com/OPTML-Group/DeepZero. See arXiv:2310.02025.",
         "We survey Mamba.",
         float("nan"),
     ]
-    out = extract_facets(titles, abstracts)
+    out = extract_fields(titles, abstracts)
     assert list(out.columns) == [schema.CODE_URL, schema.ARXIV_ID, schema.DATASETS, schema.PAPER_TYPE]
     assert isinstance(out.index, pd.RangeIndex) and len(out) == 3
     assert out[schema.CODE_URL].tolist() == ["https://github.com/OPTML-Group/DeepZero", None, None]
@@ -162,12 +162,12 @@ def test_extract_facets_one_row_per_paper_in_order():
     assert out[schema.PAPER_TYPE].tolist() == ["method", "survey", "method"]
 
 
-def test_extract_facets_empty_and_mismatched():
-    empty = extract_facets([], [])
+def test_extract_fields_empty_and_mismatched():
+    empty = extract_fields([], [])
     assert len(empty) == 0
     assert list(empty.columns) == [schema.CODE_URL, schema.ARXIV_ID, schema.DATASETS, schema.PAPER_TYPE]
     with pytest.raises(ValueError):
-        extract_facets(["a", "b"], ["only one"])
+        extract_fields(["a", "b"], ["only one"])
 
 
 _TOKENS = st.sampled_from([
@@ -179,8 +179,8 @@ _TOKENS = st.sampled_from([
 
 @settings(max_examples=200, deadline=None)
 @given(st.lists(_TOKENS, max_size=60).map("".join), st.lists(_TOKENS, max_size=200).map("".join))
-def test_extract_facets_holds_its_contract_on_arbitrary_text(title, abstract):
-    row = extract_facets([title], [abstract]).iloc[0]
+def test_extract_fields_holds_its_contract_on_arbitrary_text(title, abstract):
+    row = extract_fields([title], [abstract]).iloc[0]
     assert row[schema.CODE_URL] is None or (isinstance(row[schema.CODE_URL], str) and row[schema.CODE_URL])
     assert row[schema.ARXIV_ID] is None or isinstance(row[schema.ARXIV_ID], str)
     assert all(name in DATASETS for name in row[schema.DATASETS])
@@ -195,7 +195,7 @@ def seed_facets(seed_records) -> pd.DataFrame:
     first = {}
     for r in seed_records:
         first.setdefault(r.title, r.abstract)
-    out = extract_facets(list(first), list(first.values()))
+    out = extract_fields(list(first), list(first.values()))
     out.insert(0, "title", list(first))
     return out
 

@@ -8,6 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from lib.core import schema as S
+from lib.explore.facets import Names
 from lib.explore.filters import FilterSpec, PaperIndex, apply_filters, describe, facet_counts, from_query, to_query
 
 ROWS = [
@@ -38,7 +39,9 @@ def papers() -> pd.DataFrame:
 
 @pytest.fixture(scope="module")
 def index(papers) -> PaperIndex:
-    return PaperIndex.from_papers(papers, theme_order=["yolo", "lora", "pruning", "quantization", "distillation", "diffusion"])
+    return PaperIndex.from_papers(
+        papers, orders={"themes": ["yolo", "lora", "pruning", "quantization", "distillation", "diffusion"]}
+    )
 
 
 def ids(index, spec):
@@ -48,25 +51,25 @@ def ids(index, spec):
 @pytest.mark.parametrize(
     "spec, expected",
     [
-        (FilterSpec(), list("abcdef")),
-        (FilterSpec(themes=("lora",)), ["a", "c"]),
-        (FilterSpec(themes=("lora", "pruning")), ["a", "b", "c", "d"]),
-        (FilterSpec(themes=("lora", "quantization"), theme_mode="all"), ["c"]),
-        (FilterSpec(clusters=(2,)), ["e", "f"]),
-        (FilterSpec(sources=("p1",)), ["a", "b", "f"]),
-        (FilterSpec(dates=("03-11",)), ["b", "c"]),
-        (FilterSpec(code="yes"), ["a", "c"]),
-        (FilterSpec(code="no"), ["b", "d", "e", "f"]),
-        (FilterSpec(types=("survey", "benchmark")), ["d", "f"]),
-        (FilterSpec(datasets=("ImageNet",)), ["a", "e"]),
-        (FilterSpec(years=(2019, 2021)), ["b", "e"]),
-        (FilterSpec(ids=("f", "a")), ["a", "f"]),
-        (FilterSpec(themes=("lora",), code="no"), []),
-        (FilterSpec(themes=("no-such-theme",)), []),
-        (FilterSpec(sort="newest"), ["a", "c", "e", "b", "f", "d"]),
-        (FilterSpec(sort="oldest"), ["f", "b", "e", "a", "c", "d"]),
-        (FilterSpec(sort="title"), ["d", "e", "a", "b", "c", "f"]),
-        (FilterSpec(sort="sources"), ["b", "f", "a", "c", "d", "e"]),
+        (FilterSpec.of(), list("abcdef")),
+        (FilterSpec.of(themes=("lora",)), ["a", "c"]),
+        (FilterSpec.of(themes=("lora", "pruning")), ["a", "b", "c", "d"]),
+        (FilterSpec.of(themes=("lora", "quantization"), match_all=("themes",)), ["c"]),
+        (FilterSpec.of(clusters=(2,)), ["e", "f"]),
+        (FilterSpec.of(sources=("p1",)), ["a", "b", "f"]),
+        (FilterSpec.of(dates=("03-11",)), ["b", "c"]),
+        (FilterSpec.of(code="yes"), ["a", "c"]),
+        (FilterSpec.of(code="no"), ["b", "d", "e", "f"]),
+        (FilterSpec.of(types=("survey", "benchmark")), ["d", "f"]),
+        (FilterSpec.of(datasets=("ImageNet",)), ["a", "e"]),
+        (FilterSpec.of(years=(2019, 2021)), ["b", "e"]),
+        (FilterSpec.of(ids=("f", "a")), ["a", "f"]),
+        (FilterSpec.of(themes=("lora",), code="no"), []),
+        (FilterSpec.of(themes=("no-such-theme",)), []),
+        (FilterSpec.of(sort="newest"), ["a", "c", "e", "b", "f", "d"]),
+        (FilterSpec.of(sort="oldest"), ["f", "b", "e", "a", "c", "d"]),
+        (FilterSpec.of(sort="title"), ["d", "e", "a", "b", "c", "f"]),
+        (FilterSpec.of(sort="sources"), ["b", "f", "a", "c", "d", "e"]),
     ],
 )
 def test_apply_filters(index, spec, expected):
@@ -74,18 +77,18 @@ def test_apply_filters(index, spec, expected):
 
 
 def test_exact_search_ranks_title_hits_first_and_combines_with_facets(index):
-    assert ids(index, FilterSpec(query="lora")) == ["c", "a"]  # "LoRA" twice in c's title
-    assert ids(index, FilterSpec(query="LoRA", themes=("quantization",))) == ["c"]
-    assert ids(index, FilterSpec(query="  ")) == list("abcdef")
+    assert ids(index, FilterSpec.of(query="lora")) == ["c", "a"]  # "LoRA" twice in c's title
+    assert ids(index, FilterSpec.of(query="LoRA", themes=("quantization",))) == ["c"]
+    assert ids(index, FilterSpec.of(query="  ")) == list("abcdef")
 
 
 def test_fuzzy_search_tolerates_typos(index):
-    assert ids(index, FilterSpec(query="atention prunning", search="fuzzy")) == ["b"]
-    assert ids(index, FilterSpec(query="atention prunning", search="exact")) == []
+    assert ids(index, FilterSpec.of(query="atention prunning", search="fuzzy")) == ["b"]
+    assert ids(index, FilterSpec.of(query="atention prunning", search="exact")) == []
 
 
 def test_facet_counts_reflect_the_other_filters(index):
-    counts = facet_counts(index, FilterSpec(themes=("lora",), code="yes"))
+    counts = facet_counts(index, FilterSpec.of(themes=("lora",), code="yes"))
     # Themes leave their own choice out: with code, lora 2 and quantization 1 are available.
     assert counts["themes"] == {"yolo": 0, "lora": 2, "pruning": 0, "quantization": 1, "distillation": 0, "diffusion": 0}
     # Code counts leave the code choice out: of the lora papers, 2 have code and 0 do not.
@@ -95,26 +98,27 @@ def test_facet_counts_reflect_the_other_filters(index):
 
 
 def test_all_mode_theme_counts_drill_down(index):
-    counts = facet_counts(index, FilterSpec(themes=("pruning",), theme_mode="all"))
+    counts = facet_counts(index, FilterSpec.of(themes=("pruning",), match_all=("themes",)))
     assert counts["themes"]["quantization"] == 1 and counts["themes"]["pruning"] == 2
     assert counts["themes"]["lora"] == 0
 
 
 def test_describe_in_plain_words():
-    spec = FilterSpec(themes=("lora", "pruning"), code="yes", query="vit", clusters=(3,))
-    text = describe(spec, {"themes": {"lora": "LoRA", "pruning": "Pruning"}, "clusters": {3: "C3 · pruning"}})
+    spec = FilterSpec.of(themes=("lora", "pruning"), code="yes", query="vit", clusters=(3,))
+    text = describe(spec, Names(themes={"lora": "LoRA", "pruning": "Pruning"}, clusters={3: "pruning"}))
     assert text == 'about LoRA or Pruning · in topic C3 · pruning · with code · text containing "vit"'
-    assert describe(FilterSpec()) == "all papers, no filters"
+    assert describe(FilterSpec.of()) == "all papers, no filters"
 
 
 SPECS = st.builds(
-    FilterSpec,
+    FilterSpec.of,
     themes=st.lists(st.sampled_from(["yolo", "lora", "pruning"]), unique=True).map(tuple),
-    theme_mode=st.sampled_from(["any", "all"]),
+    match_all=st.sampled_from([(), ("themes",)]),
     clusters=st.lists(st.sampled_from([0, 1, 2]), unique=True).map(tuple),
     sources=st.lists(st.sampled_from(["p1", "p2", "p3"]), unique=True).map(tuple),
-    code=st.sampled_from(["any", "yes", "no"]),
-    years=st.one_of(st.none(), st.tuples(st.integers(2000, 2010), st.integers(2011, 2025))),
+    code=st.sampled_from([None, "yes", "no"]),
+    # within the papers' years (2016-2023), and not all of them: that is no filter at all
+    years=st.one_of(st.none(), st.tuples(st.integers(2016, 2019), st.integers(2020, 2022))),
     query=st.text(alphabet="abc xyz", max_size=12).map(str.strip),
     search=st.sampled_from(["exact", "fuzzy"]),
     sort=st.sampled_from(["relevance", "newest", "title"]),
@@ -130,12 +134,16 @@ def test_url_round_trip(index, spec):
 @pytest.mark.parametrize(
     "params, expected",
     [
-        ({"theme": ["lora", "bogus"], "cluster": ["1", "x", "99"]}, FilterSpec(themes=("lora",), clusters=(1,))),
-        ({"code": "maybe", "sort": "random", "match": "some"}, FilterSpec()),
-        ({"years": "2025-2019"}, FilterSpec(years=(2019, 2025))),
-        ({"years": "abc"}, FilterSpec()),
-        ({"q": "x" * 500}, FilterSpec(query="x" * 200)),
-        ({"id": ["a", "zzz"], "unknown": "1"}, FilterSpec(ids=("a",))),
+        ({"theme": ["lora", "bogus"], "cluster": ["1", "x", "99"]}, FilterSpec.of(themes=("lora",), clusters=(1,))),
+        ({"code": "maybe", "sort": "random", "match": "some"}, FilterSpec.of()),
+        ({"years": "2025-2019"}, FilterSpec.of(years=(2019, 2023))),  # clamped to the papers' years
+        ({"years": "1900-2100"}, FilterSpec.of()),  # every year: no filter
+        ({"years": "1900-1950"}, FilterSpec.of()),  # no paper in those years
+        ({"years": "abc"}, FilterSpec.of()),
+        ({"years": "２０１９-２０２０"}, FilterSpec.of()),  # fullwidth digits pass isdigit() but are no year
+        ({"cluster": ["²", "---5", "-1", "9" * 5000, "1"]}, FilterSpec.of(clusters=(1,))),
+        ({"q": "x" * 500}, FilterSpec.of(query="x" * 200)),
+        ({"id": ["a", "zzz"], "unknown": "1"}, FilterSpec.of(ids=("a",))),
     ],
 )
 def test_invalid_url_values_are_ignored(index, params, expected):

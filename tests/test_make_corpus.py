@@ -67,7 +67,7 @@ def test_dedupe_finds_every_planted_near_duplicate_and_merges_nothing_else(pages
     assert len(result.papers) == N
     paper_of = {}
     for i, merge in enumerate(result.merges):
-        for title in merge["title_variants"] or [merge["title"]]:
+        for title in merge.title_variants or [merge.title]:
             paper_of[" ".join(title.split())] = i
     found = sum(1 for a, b in planted if a in paper_of and paper_of[a] == paper_of.get(b))
     assert found == len(planted)

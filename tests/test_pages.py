@@ -94,7 +94,7 @@ def test_topics_page(app, data_dir):
     at.switch_page("pages/topics.py").run()
     no_errors(at)
     report = store.read_report(store.data_dir(data_dir).report_path)
-    k = report["topics"]["k"]
+    k = report.topics.k
     assert at.subheader[0].value == f"{k} clusters"
     assert len(at.get("plotly_chart")) == 1
     assert at.number_input(key="k_input").value == k
@@ -113,7 +113,7 @@ def test_data_page(app, data_dir):
     at.switch_page("pages/data.py").run()
     no_errors(at)
     report = store.read_report(store.data_dir(data_dir).report_path)
-    assert any(h.value == f"Duplicates merged: {len(report['merges'])} papers seen more than once" for h in at.subheader)
+    assert any(h.value == f"Duplicates merged: {len(report.merges)} papers seen more than once" for h in at.subheader)
     pages = at.dataframe[0].value
     assert pages["Entries"].tolist()[:5] == [117, 81, 242, 233, 72]
 

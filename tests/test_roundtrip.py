@@ -8,7 +8,7 @@ import pytest
 
 from lib.core import schema as S
 from lib.build import main
-from lib.explore.export import FORMATS
+from lib.explore.export import EXPORT_FORMATS as FORMATS
 from lib.reading.formats import read_bytes
 
 BAD = Path(__file__).resolve().parent / "data" / "bad"

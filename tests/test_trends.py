@@ -9,7 +9,7 @@ import pandas as pd
 import plotly.graph_objects as go
 import pytest
 
-from chart_data import CLUSTER_NAMES, ROWS, THEME_NAMES, check_style, papers_table, values, year
+from chart_data import CLUSTER_NAMES, ROWS, THEME_NAMES, check_style, papers_table, themes_of, values, year
 from lib.core import schema as S
 from lib.explore import trends
 
@@ -77,7 +77,7 @@ def test_time_axis_listing_dates_with_years_keep_them(undated):
 
 
 def test_theme_trend_share_per_year(papers):
-    d = trends.theme_trend(papers, ["llm", "rl"], THEME_NAMES).to_dict()
+    d = trends.theme_trend(papers, themes_of(papers), ["llm", "rl"], THEME_NAMES).to_dict()
     assert [t["name"] for t in d["data"]] == ["Language models", "Reinforcement learning"]
     years = [2020, 2021, 2022, 2023, 2024]
     for trace, theme in zip(d["data"], ["llm", "rl"]):
@@ -96,7 +96,7 @@ def test_theme_trend_share_per_year(papers):
 
 
 def test_theme_trend_counts_by_listing_date(undated):
-    d = trends.theme_trend(undated, ["llm"], THEME_NAMES, measure="count").to_dict()
+    d = trends.theme_trend(undated, themes_of(undated), ["llm"], THEME_NAMES, measure="count").to_dict()
     (trace,) = d["data"]
     assert trace["x"] == ["Mar 13", "Mar 18"]
     assert values(trace["y"]) == [2, 4]  # p04, p08 | p01, p06, p07, p11
@@ -111,23 +111,23 @@ def test_theme_trend_marks_only_small_periods():
         S.PUBLISHED: ["2020-01"] * 20 + ["2021-01"] * 3 + ["2022-01"] * 2,
         S.LISTING_DATES: [[] for _ in range(n)],
     })
-    (trace,) = trends.theme_trend(big, ["llm"], THEME_NAMES).to_dict()["data"]
+    (trace,) = trends.theme_trend(big, themes_of(big), ["llm"], THEME_NAMES).to_dict()["data"]
     assert trace["marker"]["symbol"] == ["circle", "circle-open", "circle-open"]
 
 
 def test_trend_charts_need_two_periods(undated):
     one = undated.assign(**{S.LISTING_DATES: [["03-18"]] * len(ROWS)})
     message = "Only one listing date (Mar 18): a trend needs at least two."
-    assert trends.theme_trend(one, ["llm"], THEME_NAMES) == message
+    assert trends.theme_trend(one, themes_of(one), ["llm"], THEME_NAMES) == message
     assert trends.cluster_share_over_time(one, CLUSTER_NAMES) == message
     none = undated.assign(**{S.LISTING_DATES: [[] for _ in ROWS]})
-    assert trends.theme_trend(none, ["llm"], THEME_NAMES) == "No paper has a listing date: a trend needs at least two."
+    assert trends.theme_trend(none, themes_of(none), ["llm"], THEME_NAMES) == "No paper has a listing date: a trend needs at least two."
     assert isinstance(trends.papers_per_period(none), str)
 
 
 def test_theme_trend_rejects_unknown_measure(papers):
     with pytest.raises(ValueError):
-        trends.theme_trend(papers, ["llm"], THEME_NAMES, measure="ratio")
+        trends.theme_trend(papers, themes_of(papers), ["llm"], THEME_NAMES, measure="ratio")
 
 
 # ------------------------------------------------------------------------------------- per period
@@ -166,7 +166,7 @@ def test_cluster_share_over_time(papers):
 
 
 def test_emerging_themes_by_hand(papers):
-    table = trends.emerging_themes(papers, THEME_NAMES, recent_years=2, baseline_years=3, min_support=2)
+    table = trends.emerging_themes(papers, themes_of(papers), THEME_NAMES, recent_years=2, baseline_years=3, min_support=2)
     assert list(table.columns) == list(trends.EMERGING_COLUMNS)
     # recent 2023-2024 holds 5 papers, baseline 2020-2022 holds 6
     assert table["theme"].tolist() == ["safety", "llm", "rl"]  # vision has 1 recent paper, graph none
@@ -181,17 +181,17 @@ def test_emerging_themes_by_hand(papers):
 
 
 def test_emerging_themes_default_support_drops_thin_themes(papers):
-    assert trends.emerging_themes(papers, THEME_NAMES).empty  # no theme has 5 recent papers
+    assert trends.emerging_themes(papers, themes_of(papers), THEME_NAMES).empty  # no theme has 5 recent papers
 
 
 def test_emerging_themes_without_publication_years(undated):
-    table = trends.emerging_themes(undated, THEME_NAMES)
+    table = trends.emerging_themes(undated, themes_of(undated), THEME_NAMES)
     assert table.empty and list(table.columns) == list(trends.EMERGING_COLUMNS)
 
 
 def test_every_builder_returns_a_figure(papers):
     built = [
-        trends.theme_trend(papers, ["llm"], THEME_NAMES), trends.papers_per_period(papers),
+        trends.theme_trend(papers, themes_of(papers), ["llm"], THEME_NAMES), trends.papers_per_period(papers),
         trends.cluster_share_over_time(papers, CLUSTER_NAMES),
     ]
     assert all(isinstance(f, go.Figure) for f in built)
@@ -199,14 +199,14 @@ def test_every_builder_returns_a_figure(papers):
 
 def test_builders_cope_with_no_papers():
     empty = S.empty_papers()
-    assert trends.theme_trend(empty, ["llm"], THEME_NAMES) == "No paper has a listing date: a trend needs at least two."
+    assert trends.theme_trend(empty, themes_of(empty), ["llm"], THEME_NAMES) == "No paper has a listing date: a trend needs at least two."
     assert isinstance(trends.papers_per_period(empty), str)
     assert isinstance(trends.cluster_share_over_time(empty, CLUSTER_NAMES), str)
     assert trends.time_axis(empty).periods == ()
 
 
 def test_theme_trend_without_a_theme_says_so(papers):
-    assert trends.theme_trend(papers, [], THEME_NAMES) == "Choose at least one theme to see its trend."
+    assert trends.theme_trend(papers, themes_of(papers), [], THEME_NAMES) == "Choose at least one theme to see its trend."
 
 
 def test_time_axis_codes_follow_labels(papers):

@@ -4,18 +4,18 @@ and the download buttons. Only drawing and session wiring; all data work is call
 from __future__ import annotations
 
 import hashlib
+from dataclasses import replace
 
 import numpy as np
 import streamlit as st
 
-from lib.core import schema as S
 from lib.explore.display import escape_markdown, highlight_markdown
-from lib.explore.export import FORMATS
+from lib.explore.export import EXPORT_FORMATS
 from lib.explore.filters import describe, search_hits
 from lib.explore.tables import paper_detail, results_table
+from lib.core import schema as S
 from ui import state
-from ui.data import View
-from ui.labels import TYPE_NAMES, facet_labels
+from ui.cache import Atlas
 
 PAGE_SIZE = 1000
 SHOWN = "_shown_ids"
@@ -24,28 +24,28 @@ SHOWN = "_shown_ids"
 def search_bar() -> None:
     left, mid, right = st.columns([5, 3, 2], vertical_alignment="bottom")
     with left:
-        state.bound(st.text_input, "q", "query", label="Search titles and abstracts",
+        state.bound_field(st.text_input, "q", "query", label="Search titles and abstracts",
                     placeholder='e.g. "knowledge distillation" or, typo-tolerant, atention pruning')
     with mid:
-        state.bound(st.segmented_control, "search_mode", "search", label="Search mode",
-                    options=["exact", "fuzzy"], format_func={"exact": "Exact phrase", "fuzzy": "Typo-tolerant titles"}.get,
-                    from_widget=lambda v: v or "exact")
+        # Clicking the chosen segment again clears it; the search stays exact then.
+        state.bound(st.segmented_control, "search_mode", lambda s: s.search,
+                    lambda s, v: replace(s, search=v or "exact"), label="Search mode", options=["exact", "fuzzy"],
+                    format_func={"exact": "Exact phrase", "fuzzy": "Typo-tolerant titles"}.get)
     with right:
-        state.bound(st.selectbox, "sort", "sort", label="Sort by",
+        state.bound_field(st.selectbox, "sort", "sort", label="Sort by",
                     options=["relevance", "newest", "oldest", "title", "sources"],
                     format_func={"relevance": "Relevance / listing order", "newest": "Newest first",
                                  "oldest": "Oldest first", "title": "Title A–Z", "sources": "Most pages"}.get)
 
 
-def results(view: View, positions: np.ndarray) -> list[int]:
+def results(atlas: Atlas, positions: np.ndarray) -> list[int]:
     """Draw the results table (paged above PAGE_SIZE rows); return the selected rows as positions."""
     n_pages = max(1, -(-len(positions) // PAGE_SIZE))
     page = 1
     if n_pages > 1:
         page = st.number_input(f"Page (of {n_pages:,}, {PAGE_SIZE:,} rows each)", 1, n_pages, 1, key="page")
     shown = positions[(page - 1) * PAGE_SIZE : page * PAGE_SIZE]
-    labels = facet_labels(view)
-    table = results_table(view.papers.iloc[shown], labels["themes"], labels["clusters"])
+    table = results_table(atlas.papers.iloc[shown], atlas.names)
     ids = table.index.tolist()
     st.session_state[SHOWN] = ids
     key = "results_" + hashlib.sha1("\n".join(ids).encode()).hexdigest()[:12]
@@ -71,14 +71,14 @@ def _open_selected(key: str) -> None:
         state.set_open_paper(shown[rows[-1]])
 
 
-def downloads(view: View, positions: np.ndarray, selected: list[int]) -> None:
+def downloads(atlas: Atlas, positions: np.ndarray, selected: list[int]) -> None:
     """Download buttons for the selected rows, or all filtered rows when none is selected, in shown order."""
     chosen = np.asarray(selected if selected else positions, dtype=np.int64)
     what = f"{len(chosen):,} selected" if selected else f"all {len(chosen):,} shown"
     st.caption(f"Download {what} papers")
-    rows = view.papers.iloc[chosen]
-    cols = st.columns(len(FORMATS))
-    for col, (name, fmt) in zip(cols, FORMATS.items()):
+    rows = atlas.papers.iloc[chosen]
+    cols = st.columns(len(EXPORT_FORMATS))
+    for col, (name, fmt) in zip(cols, EXPORT_FORMATS.items()):
         col.download_button(
             fmt.label, data=lambda fmt=fmt: fmt.write(rows), file_name=f"paper-atlas.{fmt.extension}",
             mime=fmt.mime, key=f"download_{name}", on_click="ignore", icon=":material/download:",
@@ -86,18 +86,17 @@ def downloads(view: View, positions: np.ndarray, selected: list[int]) -> None:
         )
 
 
-def detail(view: View, paper_id: str | None) -> None:
+def detail(atlas: Atlas, paper_id: str | None) -> None:
     """The open paper: abstract with matches marked, why each theme matched, its cluster, similar papers."""
-    if paper_id is None or paper_id not in view.index.position:
+    if paper_id is None or paper_id not in atlas.index.position:
         st.info("Select a row in the table to read the paper here.", icon=":material/touch_app:")
         return
-    labels = facet_labels(view)
-    row = view.papers.iloc[view.index.position[paper_id]]
-    d = paper_detail(row, labels["themes"])
-    hits = search_hits(view.index, state.spec())
+    row = atlas.papers.iloc[atlas.index.position[paper_id]]
+    d = paper_detail(row, atlas.names)
+    hits = search_hits(atlas.index, state.spec())
     terms = hits.terms if hits is not None else ()
     st.markdown(f"#### {highlight_markdown(d.title, terms)}")
-    facts = [f"{TYPE_NAMES.get(d.paper_type, d.paper_type)}", f"seen on {len(set(p.rsplit(':', 1)[0] for p in d.pages))} page(s)"]
+    facts = [f"{S.PAPER_TYPE_NAMES.get(d.paper_type, d.paper_type)}", f"seen on {len(set(p.rsplit(':', 1)[0] for p in d.pages))} page(s)"]
     if d.published:
         facts.append(f"published {d.published}")
     if d.listing_dates:
@@ -121,10 +120,10 @@ def detail(view: View, paper_id: str | None) -> None:
             for variant in d.abstract_variants:
                 st.markdown(escape_markdown(variant))
     _why_themes(d)
-    st.markdown(f"**Topic:** {escape_markdown(labels['clusters'].get(d.cluster, str(d.cluster)))}")
+    st.markdown(f"**Topic:** {escape_markdown(d.cluster_name)}")
     if d.datasets:
         st.markdown("**Datasets:** " + escape_markdown(", ".join(d.datasets)))
-    _similar(view, d.similar_ids)
+    _similar(atlas, d.similar_ids)
 
 
 def _why_themes(d) -> None:
@@ -136,22 +135,22 @@ def _why_themes(d) -> None:
     st.markdown("**Why these themes**\n\n" + "\n".join(lines))
 
 
-def _similar(view: View, similar_ids: list[str]) -> None:
-    known = [pid for pid in similar_ids if pid in view.index.position]
+def _similar(atlas: Atlas, similar_ids: list[str]) -> None:
+    known = [pid for pid in similar_ids if pid in atlas.index.position]
     if not known:
         return
     st.markdown("**Similar papers**")
     for pid in known:
-        title = view.papers.iloc[view.index.position[pid]][S.TITLE]
+        title = atlas.papers[S.TITLE].iat[atlas.index.position[pid]]
         st.button(escape_markdown(title), key=f"similar_{pid}", on_click=state.set_open_paper, args=(pid,),
                   type="tertiary", icon=":material/article:")
 
 
-def summary_line(view: View, positions: np.ndarray) -> None:
+def summary_line(atlas: Atlas, positions: np.ndarray) -> None:
     spec = state.spec()
-    text = f"Showing **{len(positions):,}** of {len(view.index):,} papers"
+    text = f"Showing **{len(positions):,}** of {len(atlas.index):,} papers"
     left, right = st.columns([5, 1], vertical_alignment="center")
-    left.markdown(text + " — " + escape_markdown(describe(spec, facet_labels(view))))
+    left.markdown(text + " — " + escape_markdown(describe(spec, atlas.names)))
     right.button("Clear all", key="clear_main", on_click=state.clear_filters, disabled=spec.is_empty(),
                  icon=":material/filter_alt_off:", width="stretch")
 

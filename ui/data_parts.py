@@ -11,16 +11,16 @@ from lib.reading import store
 from lib.collection import AddOutcome, add_file
 from lib.explore.display import escape_markdown
 from lib.reading.formats import MAX_BYTES
-from ui.data import View
+from ui.cache import Atlas
 
 PENDING = "_pending_uploads"
 OUTCOMES = "_add_outcomes"
 UPLOAD_ROUND = "_upload_round"
 
 
-def add_papers(view: View) -> None:
+def add_papers(atlas: Atlas) -> None:
     """Upload or paste; files are read and stored on the next run, then the collection rebuilds."""
-    _process_pending(view)
+    _process_pending(atlas)
     st.subheader("Add papers")
     st.caption(
         "Hugging Face Papers page text (.txt or pasted), CSV/TSV, JSON/JSONL, Parquet, BibTeX, RIS or arXiv "
@@ -46,12 +46,12 @@ def _queue(round_: int) -> None:
     st.session_state[UPLOAD_ROUND] = round_ + 1  # fresh, empty widgets for the next batch
 
 
-def _process_pending(view: View) -> None:
+def _process_pending(atlas: Atlas) -> None:
     pending = st.session_state.pop(PENDING, None)
     if not pending:
         return
-    data = view.corpus.data
-    st.session_state[OUTCOMES] = [add_file(data, view.papers, name, content) for name, content in pending]
+    data = atlas.corpus.data
+    st.session_state[OUTCOMES] = [add_file(data, atlas.papers, name, content) for name, content in pending]
     if any(o.stored for o in st.session_state[OUTCOMES]):
         st.rerun()  # the next run sees the new inputs and rebuilds, with progress
 
@@ -73,8 +73,8 @@ def _show_outcomes() -> None:
                 st.code("\n".join(o.warnings[:500]), language=None)
 
 
-def sources(view: View) -> None:
-    data = view.corpus.data
+def sources(atlas: Atlas) -> None:
+    data = atlas.corpus.data
     added = store.list_sources(data)
     st.subheader(f"Added sources: {len(added)}")
     if not added:

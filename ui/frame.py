@@ -1,4 +1,4 @@
-"""The frame around every page: load the current view, take state from the URL, draw the shared
+"""The frame around every page: load the collection, take state from the URL, draw the shared
 sidebar, and mirror the state back into the URL. Every page calls `prepare()` first."""
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ import streamlit as st
 
 from lib.core.errors import AtlasError
 from ui import sidebar, state
-from ui.data import View, load_view
+from ui.cache import Atlas, load_atlas
 
 
 PAGE_CONFIG = dict(page_title="Paper Atlas", page_icon=":material/travel_explore:", layout="wide")
@@ -30,8 +30,8 @@ def mark_routed() -> None:
     _run.routed = True
 
 
-def prepare() -> View:
-    """The view for this run; on unusable bundled data, a clear message and a stop instead of a trace."""
+def prepare() -> Atlas:
+    """The collection for this run; on unusable data, a clear message and a stop instead of a trace."""
     st.set_page_config(**PAGE_CONFIG)
     if not getattr(_run, "routed", False):
         # Started directly (a deep link on a fresh server): register the app's own navigation, which also
@@ -42,12 +42,12 @@ def prepare() -> View:
     _run.routed = False
     state.seed_k_from_url()
     try:
-        view = load_view(state.k())
+        atlas = load_atlas(state.k())
     except AtlasError as exc:
         st.error(f"Paper Atlas could not build its collection. {exc}", icon=":material/error:")
         st.stop()
-    state.seed_from_url(view.index)
+    state.seed_from_url(atlas.index)
     # Callbacks have already applied this run's changes, so the URL can be brought up to date now.
     state.sync_url()
-    sidebar.render(view)
-    return view
+    sidebar.render(atlas)
+    return atlas

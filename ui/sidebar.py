@@ -1,61 +1,76 @@
-"""The shared sidebar: one facet widget per filter, each option labelled with its live count."""
+"""The shared sidebar: one widget per facet of the registry, each option labelled with its live count."""
 
 from __future__ import annotations
 
 import streamlit as st
 
 from lib.explore.display import plural
+from lib.explore.facets import FACETS, FLAG, MANY, ONE, RANGE, Facet, RangeIndex
 from lib.explore.filters import facet_counts
 from ui import state
-from ui.data import View
-from ui.labels import facet_labels
+from ui.cache import Atlas
 
 
-def render(view: View) -> None:
+def render(atlas: Atlas) -> None:
     spec = state.spec()
-    counts = facet_counts(view.index, spec)
-    labels = facet_labels(view)
+    counts = facet_counts(atlas.index, spec)
     bar = st.sidebar
     bar.header("Filters")
     bar.button("Clear all filters", key="clear_sidebar", on_click=state.clear_filters,
                disabled=spec.is_empty(), width="stretch")
-
-    def named(facet: str):
-        return lambda v: f"{labels[facet].get(v, v)} ({counts[facet].get(v, 0):,})"
-
-    theme_ids, _ = view.index.themes
-    state.bound(bar.multiselect, "f_themes", "themes", label="Themes", options=theme_ids,
-                format_func=named("themes"), placeholder="Any theme")
-    state.bound(bar.segmented_control, "f_match", "theme_mode", label="Match themes",
-                options=["any", "all"], format_func={"any": "any of them", "all": "all of them"}.get,
-                from_widget=lambda v: v or "any", label_visibility="collapsed")
-    state.bound(bar.multiselect, "f_clusters", "clusters", label="Topic cluster",
-                options=sorted(counts["clusters"]), format_func=named("clusters"), placeholder="Any topic")
-    state.bound(bar.radio, "f_code", "code", label="Code", options=["any", "yes", "no"], horizontal=True,
-                format_func=lambda v: {"any": "Any", "yes": f"Has code ({counts['code']['yes']:,})",
-                                       "no": f"No code ({counts['code']['no']:,})"}[v])
-    state.bound(bar.multiselect, "f_types", "types", label="Paper type", options=view.index.types[0],
-                format_func=named("types"), placeholder="Any type")
-    _year_filter(view, counts["years"])
-    state.bound(bar.multiselect, "f_datasets", "datasets", label="Datasets mentioned",
-                options=view.index.datasets[0], format_func=named("datasets"), placeholder="Any dataset")
-    state.bound(bar.multiselect, "f_sources", "sources", label="Source page", options=view.index.sources[0],
-                format_func=named("sources"), placeholder="Any page")
-    state.bound(bar.multiselect, "f_dates", "dates", label="Listing date", options=view.index.dates[0],
-                format_func=named("dates"), placeholder="Any date")
+    for facet in FACETS:
+        if facet.name not in atlas.index.facets:
+            continue
+        if facet.kind in (MANY, ONE):
+            _choice(atlas, facet, counts[facet.name])
+        elif facet.kind == FLAG:
+            _flag(facet, counts[facet.name])
+        elif facet.kind == RANGE:
+            _years(atlas.index.facets[facet.name], counts[facet.name])
 
 
-def _year_filter(view: View, year_counts: dict[int, int]) -> None:
-    years = sorted(y for y in set(view.index.year.tolist()) if y)
-    if len(years) < 2:
+def _choice(atlas: Atlas, facet: Facet, count: dict) -> None:
+    """A multiselect of the facet's values; hidden when no paper has one (say, authors on listing pages)."""
+    values = atlas.index.values(facet.name)
+    if not values:
         return
-    lo, hi = years[0], years[-1]
+    chosen = state.spec().chosen(facet.name) or ()
+    # A facet offering only its most frequent values keeps those chosen, and lists by count.
+    options = values if facet.top is None else list(dict.fromkeys([*chosen, *count]))
+
+    def named(value) -> str:
+        return f"{facet.label(atlas.names, value)} ({count.get(value, 0):,})"
+
+    state.bound(st.sidebar.multiselect, f"f_{facet.name}", lambda s: list(s.chosen(facet.name) or ()),
+                lambda s, v: s.choose(facet.name, tuple(v)), label=facet.title, options=options,
+                format_func=named, placeholder=facet.placeholder)
+    if facet.all_key:
+        state.bound(st.sidebar.segmented_control, f"f_{facet.name}_match",
+                    lambda s: "all" if facet.name in s.match_all else "any",
+                    lambda s, v: s.match_all_of(facet.name, v == "all"),
+                    label=f"Match {facet.title.lower()}", options=["any", "all"],
+                    format_func={"any": "any of them", "all": "all of them"}.get, label_visibility="collapsed")
+
+
+def _flag(facet: Facet, count: dict) -> None:
+    labels = {"any": "Any", "yes": f"Has {facet.title.lower()} ({count['yes']:,})",
+              "no": f"No {facet.title.lower()} ({count['no']:,})"}
+    state.bound(st.sidebar.radio, f"f_{facet.name}", lambda s: s.chosen(facet.name) or "any",
+                lambda s, v: s.choose(facet.name, None if v == "any" else v), label=facet.title,
+                options=["any", "yes", "no"], horizontal=True, format_func=labels.get)
+
+
+def _years(index: RangeIndex, year_counts: dict[int, int]) -> None:
+    if len(index.values) < 2:
+        return
+    facet, (lo, hi) = index.facet, index.bounds
     state.bound(
-        st.sidebar.slider, "f_years", "years", label="Publication year", min_value=lo, max_value=hi,
-        to_widget=lambda v: tuple(v) if v else (lo, hi),
-        from_widget=lambda v: None if tuple(v) == (lo, hi) else tuple(v),
+        st.sidebar.slider, f"f_{facet.name}", lambda s: tuple(s.chosen(facet.name) or (lo, hi)),
+        lambda s, v: s.choose(facet.name, None if tuple(v) == (lo, hi) else tuple(v)),
+        label=facet.title, min_value=lo, max_value=hi,
     )
-    chosen = state.spec().years or (lo, hi)
-    dated = sum(c for y, c in year_counts.items() if y and chosen[0] <= y <= chosen[1])
-    st.sidebar.caption(f"{plural(dated, 'paper')} published in {chosen[0]}–{chosen[1]}; "
-                       f"{year_counts.get(0, 0):,} undated" + (" (left out while a year range is set)" if state.spec().years else ""))
+    active = state.spec().chosen(facet.name)
+    first, last = active or (lo, hi)
+    dated = sum(c for y, c in year_counts.items() if y and first <= y <= last)
+    st.sidebar.caption(f"{plural(dated, 'paper')} {facet.phrase} in {first}–{last}; "
+                       f"{year_counts.get(0, 0):,} undated" + (" (left out while a year range is set)" if active else ""))

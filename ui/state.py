@@ -7,11 +7,12 @@ so each widget is re-seeded from the canonical state before it is drawn, and wri
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
-from typing import Callable
 
 import streamlit as st
 
+from lib.explore.facets import url_int
 from lib.explore.filters import FilterSpec, PaperIndex, from_query, to_query
 
 SPEC = "_spec"
@@ -43,7 +44,12 @@ def seed_from_url(index: PaperIndex) -> None:
 
 
 def parse_k(text: str) -> int | None:
-    return int(text) if text.isdigit() and MIN_K <= int(text) <= MAX_K else None
+    """The k a URL asks for, when it is a plain number in range; else None (automatic)."""
+    try:
+        k = url_int(text)
+    except ValueError:
+        return None
+    return k if MIN_K <= k <= MAX_K else None
 
 
 def spec() -> FilterSpec:
@@ -58,10 +64,13 @@ def update_spec(**changes) -> None:
     set_spec(replace(spec(), **changes))
 
 
+def choose(facet: str, choice) -> None:
+    set_spec(spec().choose(facet, choice))
+
+
 def clear_filters() -> None:
     """Drop every filter and the search, keep how the user likes to search and sort."""
-    current = spec()
-    set_spec(FilterSpec(search=current.search, sort=current.sort))
+    set_spec(spec().without_facets())
 
 
 def k() -> int | None:
@@ -93,13 +102,17 @@ def sync_url() -> None:
         st.query_params.from_dict(params)
 
 
-def bound(widget: Callable, key: str, attr: str, *, to_widget=None, from_widget=None, **kwargs):
-    """Draw `widget` with its value taken from FilterSpec field `attr`, writing changes back to it."""
-    to_widget = to_widget or (lambda v: list(v) if isinstance(v, tuple) else v)
-    from_widget = from_widget or (lambda v: tuple(v) if isinstance(v, list) else v)
-    st.session_state[key] = to_widget(getattr(spec(), attr))
+def bound(widget: Callable, key: str, get: Callable[[FilterSpec], object], put: Callable[[FilterSpec, object], FilterSpec],
+          **kwargs):
+    """Draw `widget` with its value read from the spec by `get`, writing changes back through `put`."""
+    st.session_state[key] = get(spec())
 
     def write_back() -> None:
-        update_spec(**{attr: from_widget(st.session_state[key])})
+        set_spec(put(spec(), st.session_state[key]))
 
     return widget(key=key, on_change=write_back, **kwargs)
+
+
+def bound_field(widget: Callable, key: str, attr: str, **kwargs):
+    """`bound` to one FilterSpec field (query, search, sort)."""
+    return bound(widget, key, lambda s: getattr(s, attr), lambda s, v: replace(s, **{attr: v}), **kwargs)

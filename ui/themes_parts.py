@@ -5,21 +5,19 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from lib.core import schema as S
-from lib.explore import tables as views
+from lib.explore import tables
+from lib.explore.facets import Membership
 from lib.explore.trends import cluster_share_over_time, emerging_themes, papers_per_period, theme_trend, time_axis
-from ui.data import View
+from ui.cache import Atlas
 
 
 MIN_SUPPORT = 5
 DEFAULT_TREND_THEMES = ("yolo", "lora", "pruning", "diffusion", "nas")
 
 
-def names(view: View) -> tuple[dict, dict, dict]:
-    themes = view.corpus.taxonomy.themes
-    # Charts number the clusters themselves ("C3 · ..."), so they get the bare labels.
-    return ({t.id: t.name for t in themes}, {t.id: t.group for t in themes},
-            {c["cluster"]: c["label"] for c in view.clusters})
+def groups(atlas: Atlas) -> dict[str, str]:
+    """Theme id -> its taxonomy group."""
+    return {t.id: t.group for t in atlas.corpus.taxonomy.themes}
 
 
 def _show(result) -> None:
@@ -29,14 +27,17 @@ def _show(result) -> None:
         st.plotly_chart(result, width="stretch")
 
 
-def trends(rows: pd.DataFrame, theme_names: dict, cluster_names: dict) -> None:
+def trends(rows: pd.DataFrame, themes: Membership, atlas: Atlas) -> None:
+    """Theme lines over time, papers per period, cluster shares and the emerging themes, for `rows` (whose
+    theme membership is `themes`)."""
+    theme_names = atlas.names.themes
     st.header("Trends")
     axis = time_axis(rows)
     st.caption(axis.note)
-    present = rows[S.THEMES].explode().dropna().value_counts()
-    options = [t for t in theme_names if t in present.index]
+    counts = dict(zip(themes.values, themes.counts().tolist()))
+    options = [t for t in theme_names if counts.get(t)]
     featured = [t for t in DEFAULT_TREND_THEMES if t in options]
-    st.session_state.setdefault("trend_themes", featured or list(present.index[:5]))
+    st.session_state.setdefault("trend_themes", featured or sorted(options, key=lambda t: -counts[t])[:5])
     left, right = st.columns([4, 1], vertical_alignment="bottom")
     # Names only: a live count in an option label would orphan the choice when the count changes.
     st.session_state["trend_themes"] = [t for t in st.session_state["trend_themes"] if t in options]
@@ -44,10 +45,10 @@ def trends(rows: pd.DataFrame, theme_names: dict, cluster_names: dict) -> None:
     measure = right.segmented_control("Measure", ["share", "count"], key="trend_measure", default="share",
                                       format_func={"share": "Share", "count": "Count"}.get) or "share"
     if chosen:
-        _show(theme_trend(rows, chosen, theme_names, measure=measure))
+        _show(theme_trend(rows, themes, chosen, theme_names, measure=measure))
     _show(papers_per_period(rows))
-    _show(cluster_share_over_time(rows, cluster_names))
-    emerging = emerging_themes(rows, theme_names, min_support=MIN_SUPPORT)
+    _show(cluster_share_over_time(rows, atlas.names.clusters))
+    emerging = emerging_themes(rows, themes, theme_names, min_support=MIN_SUPPORT)
     st.subheader("Emerging themes")
     if emerging.empty:
         st.info("Emerging themes compare the last two publication years with the three before; these papers "
@@ -58,6 +59,6 @@ def trends(rows: pd.DataFrame, theme_names: dict, cluster_names: dict) -> None:
         f"baseline years ({emerging.attrs['baseline']}). Listed only with at least {MIN_SUPPORT} papers in the "
         "recent years; growth is the recent share divided by the baseline share, \"new\" when the baseline had none."
     )
-    st.dataframe(views.emerging_table(emerging), hide_index=True, width="stretch",
+    st.dataframe(tables.emerging_table(emerging), hide_index=True, width="stretch",
                  column_config={"Recent share": st.column_config.NumberColumn(format="percent"),
                                 "Baseline share": st.column_config.NumberColumn(format="percent")})

@@ -7,23 +7,23 @@ import streamlit as st
 
 from lib.core import schema as S
 from lib.explore.display import escape_markdown
+from lib.explore.facets import BY_NAME
 from ui import state
-from ui.data import View
-from ui.labels import cluster_name
+from ui.cache import Atlas
 
 
-def k_control(view: View) -> None:
-    auto = view.corpus.report.get("topics", {})
+def k_control(atlas: Atlas) -> None:
+    auto = atlas.corpus.report.topics
     left, right = st.columns([1, 3], vertical_alignment="bottom")
-    st.session_state["k_input"] = view.k
+    st.session_state["k_input"] = atlas.k
     left.number_input("Number of clusters (k)", min_value=state.MIN_K, max_value=state.MAX_K, step=1,
                       key="k_input", on_change=_k_changed)
     chosen = "automatic" if state.k() is None else "set by you"
     right.markdown(
-        f"**k = {view.k}** ({chosen}). Automatic choice: {escape_markdown(auto.get('reason', 'not recorded'))}"
+        f"**k = {atlas.k}** ({chosen}). Automatic choice: {escape_markdown(auto.reason)}"
     )
     if state.k() is not None:
-        right.button(f"Back to automatic k ({auto.get('k')})", key="k_auto", on_click=_set_k, args=(None,))
+        right.button(f"Back to automatic k ({auto.k})", key="k_auto", on_click=_set_k, args=(None,))
 
 
 def _k_changed() -> None:
@@ -33,11 +33,11 @@ def _k_changed() -> None:
 def _set_k(value: int | None) -> None:
     state.set_k(value)
     # Cluster numbers mean other clusters under another k, so a cluster filter would silently change.
-    state.update_spec(clusters=())
+    state.choose("clusters", ())
 
 
-def mask(view: View, positions: np.ndarray) -> np.ndarray:
-    out = np.zeros(len(view.index), dtype=bool)
+def mask(atlas: Atlas, positions: np.ndarray) -> np.ndarray:
+    out = np.zeros(len(atlas.index), dtype=bool)
     out[positions] = True
     return out
 
@@ -57,19 +57,20 @@ def picked_notice() -> None:
         right.button("Clear map pick", key="clear_pick", on_click=state.update_spec, kwargs={"ids": ()})
 
 
-def cluster_cards(view: View, positions: np.ndarray) -> None:
-    st.subheader(f"{len(view.clusters)} clusters")
-    in_filter = np.bincount(view.index.clusters[positions], minlength=len(view.clusters))
+def cluster_cards(atlas: Atlas, positions: np.ndarray) -> None:
+    cards = atlas.topics.clusters
+    st.subheader(f"{len(cards)} clusters")
+    in_filter = np.bincount(atlas.papers[S.CLUSTER].to_numpy()[positions], minlength=len(cards))
+    label = BY_NAME["clusters"].label
     columns = st.columns(3)
-    for card in view.clusters:
-        c = card["cluster"]
+    for card in cards:
+        c = card.cluster
         with columns[c % 3].container(border=True):
-            st.markdown(f"**{escape_markdown(cluster_name(c, card['label']))}**")
+            st.markdown(f"**{escape_markdown(label(atlas.names, c))}**")
             shown = int(in_filter[c]) if c < len(in_filter) else 0
-            st.caption(f"{card['size']} papers · {shown} under the current filters")
-            st.markdown("Top terms: " + escape_markdown(", ".join(card["top_terms"])))
-            for pid in card["representatives"]:
-                if pid in view.index.position:
-                    st.markdown("- " + escape_markdown(view.papers[S.TITLE].iat[view.index.position[pid]]))
-            st.button("Show only this topic", key=f"only_cluster_{c}", on_click=state.update_spec,
-                      kwargs={"clusters": (c,)})
+            st.caption(f"{card.size:,} papers · {shown:,} under the current filters")
+            st.markdown("Top terms: " + escape_markdown(", ".join(card.top_terms)))
+            for pid in card.representatives:
+                if pid in atlas.index.position:
+                    st.markdown("- " + escape_markdown(atlas.papers[S.TITLE].iat[atlas.index.position[pid]]))
+            st.button("Show only this topic", key=f"only_cluster_{c}", on_click=state.choose, args=("clusters", (c,)))

@@ -34,6 +34,7 @@ from rapidfuzz import fuzz, process
 
 from lib.core import schema as S
 from lib.core.records import Record
+from lib.core.report import Merge, SameTitleSplit
 
 _NON_WORD = re.compile(r"[\W_]+")
 _NUMBER = re.compile(r"\d+")
@@ -69,8 +70,8 @@ class _Group:
 @dataclass
 class DedupeResult:
     papers: pd.DataFrame
-    merges: list[dict]  # one entry per paper built from more than one record
-    same_title_splits: list[dict]  # titles shared by papers whose abstracts differ
+    merges: list[Merge]  # one entry per paper built from more than one record
+    same_title_splits: list[SameTitleSplit]  # titles shared by papers whose abstracts differ
 
 
 def abstracts_compatible(a: str, b: str, threshold: float = ABSTRACT_THRESHOLD) -> bool:
@@ -301,23 +302,23 @@ def _assign_ids(rows: list[dict]) -> None:
             row[S.PAPER_ID] = make_paper_id(key + suffix)
 
 
-def _merge_entry(row: dict) -> dict:
-    return {
-        "paper_id": row[S.PAPER_ID],
-        "title": row[S.TITLE],
-        "n_records": len(row[S.SOURCE_LINES]),
-        "where": row[S.SOURCE_LINES],
-        "title_variants": row["_titles"] if len(row["_titles"]) > 1 else [],
-        "n_abstract_versions": 1 + len(row[S.ABSTRACT_VARIANTS]),
-    }
+def _merge_entry(row: dict) -> Merge:
+    return Merge(
+        paper_id=row[S.PAPER_ID],
+        title=row[S.TITLE],
+        n_records=len(row[S.SOURCE_LINES]),
+        where=tuple(row[S.SOURCE_LINES]),
+        title_variants=tuple(row["_titles"]) if len(row["_titles"]) > 1 else (),
+        n_abstract_versions=1 + len(row[S.ABSTRACT_VARIANTS]),
+    )
 
 
-def _splits(rows: list[dict]) -> list[dict]:
+def _splits(rows: list[dict]) -> list[SameTitleSplit]:
     by_key: dict[str, list[dict]] = defaultdict(list)
     for row in rows:
         by_key[row["_key"]].append(row)
     return [
-        {"title": same[0][S.TITLE], "paper_ids": [r[S.PAPER_ID] for r in same]}
+        SameTitleSplit(same[0][S.TITLE], tuple(r[S.PAPER_ID] for r in same))
         for same in by_key.values()
         if len(same) > 1
     ]

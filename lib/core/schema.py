@@ -75,6 +75,7 @@ RECORD_ARXIV_ID = "record_arxiv_id"
 LIST_COLUMNS = tuple(c for c, kind in COLUMNS.items() if kind == "list")
 
 PAPER_TYPES = ("method", "survey", "benchmark")
+PAPER_TYPE_NAMES = {"method": "Method", "survey": "Survey / review", "benchmark": "Benchmark / dataset"}
 ARXIV_SOURCES = ("record", "text", "list")  # the input's own id field, an id in the text, the id cache
 
 
@@ -85,6 +86,12 @@ def empty_papers() -> pd.DataFrame:
 
 def _dtype(kind: str) -> str:
     return {"int": "int64", "float": "float64"}.get(kind, "object")
+
+
+def present(value) -> str | None:
+    """A text cell's value, or None when it is missing: None, NaN (how Parquet and pandas give a missing
+    string back), or empty text."""
+    return value if isinstance(value, str) and value else None
 
 
 def missing_columns(papers: pd.DataFrame) -> list[str]:

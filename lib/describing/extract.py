@@ -1,4 +1,4 @@
-"""Facets read from a paper's own title and abstract: code link, arXiv id, datasets, paper type.
+"""Fields read from a paper's own title and abstract: code link, arXiv id, datasets, paper type.
 
 Pure text rules, no network and no models; dataset names are matched by lib.datasets. Every pattern
 is written to be found by a fast literal scan or sits behind a cheap substring gate, so a million
@@ -228,7 +228,7 @@ def _is_side_remark(low: str, m: re.Match[str]) -> bool:
 
 
 # ---------------------------------------------------------------- the table
-def extract_facets(titles: Sequence[str], abstracts: Sequence[str]) -> pd.DataFrame:
+def extract_fields(titles: Sequence[str], abstracts: Sequence[str]) -> pd.DataFrame:
     """One row of facets per paper, in input order: code_url, arxiv_id, datasets, paper_type.
 
     Missing titles or abstracts (None, NaN) count as empty text.

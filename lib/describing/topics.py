@@ -101,9 +101,12 @@ def fit_topics(
     k_range: tuple[int, int] = (4, 20),
     random_state: int = 0,
     progress: Progress | None = None,
+    similar: bool = True,
     **tuning,
 ) -> TopicResult:
-    """Cluster `texts` into k topics (chosen by `choose_k` unless given) and describe each topic and paper."""
+    """Cluster `texts` into k topics (chosen by `choose_k` unless given) and describe each topic and paper.
+
+    Without `similar`, the similar-papers search (which does not depend on k) is skipped: `similar` is empty."""
     p = TopicParams(**tuning)
     say = progress or (lambda stage, fraction: None)
     if len(texts) == 0:
@@ -113,11 +116,11 @@ def fit_topics(
     # One thread: on two cores shared with other work, BLAS and OpenMP threads spin and contend; measured
     # at 100k papers, 20-23 s on one thread against 33-53 s with two (bench/topics_scaling.py).
     with threadpool_limits(1):
-        return _fit(texts, k, k_range, random_state, say, p)
+        return _fit(texts, k, k_range, random_state, say, p, similar)
 
 
 def _fit(texts: Sequence[str], k: int | None, k_range: tuple[int, int], random_state: int, say: Progress,
-         p: TopicParams) -> TopicResult:
+         p: TopicParams, with_similar: bool) -> TopicResult:
     say("vectorize", 0.0)
     counts, tfidf, vocabulary = vectorize(texts, min_df=p.min_df, max_df=p.max_df, max_features=p.max_features)
     say("svd", 0.35)
@@ -135,9 +138,11 @@ def _fit(texts: Sequence[str], k: int | None, k_range: tuple[int, int], random_s
     sizes = np.bincount(labels, minlength=choice.k)
     say("map", 0.56)
     coords = layout(Z, labels, centroids)
-    say("similar", 0.57)
-    similar, scores = similar_papers(tfidf, Z, exact_max=p.exact_similar_max, n_candidates=p.n_candidates,
-                                     cell_size=p.cell_size, n_probe=p.n_probe, random_state=random_state)
+    similar, scores = np.zeros((0, N_SIMILAR), np.int64), np.zeros((0, N_SIMILAR), np.float32)
+    if with_similar:
+        say("similar", 0.57)
+        similar, scores = similar_papers(tfidf, Z, exact_max=p.exact_similar_max, n_candidates=p.n_candidates,
+                                         cell_size=p.cell_size, n_probe=p.n_probe, random_state=random_state)
     say("done", 1.0)
     return TopicResult(labels, choice.k, k is None, choice.scores, choice.reason, names, terms,
                        sizes.tolist(), representatives(Z, labels, centroids), coords, similar, scores)

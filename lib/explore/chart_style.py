@@ -1,5 +1,5 @@
-"""What every chart shares: the template, the cluster palette, titles and legends, escaped labels, and
-the papers-by-themes matrix the theme charts count from. Pure: never imports streamlit, never mutates input.
+"""What every chart shares: the template, the cluster palette, titles and legends, and escaped labels.
+Pure: never imports streamlit, never mutates input.
 """
 
 from __future__ import annotations
@@ -7,11 +7,7 @@ from __future__ import annotations
 import html
 from typing import Mapping
 
-import numpy as np
-import pandas as pd
 import plotly.express as px
-
-from lib.core import schema as S
 
 TEMPLATE = "plotly_white"
 # Indexed by cluster id (not by position) so a cluster keeps its colour across charts and filters.
@@ -45,15 +41,6 @@ def style_figure(fig, title, *, subtitle="", x_title="", y_title="", n_legend=0,
     if n_legend > LONG_LEGEND:
         fig.update_layout(legend=dict(orientation="h", yanchor="top", y=legend_y, x=0, xanchor="left"))
     return fig
-
-
-def theme_matrix(papers: pd.DataFrame) -> tuple[list[str], np.ndarray]:
-    """Theme ids present and a (papers x themes) boolean matrix of the `themes` column."""
-    exploded = pd.Series(papers[S.THEMES].to_numpy(), dtype=object).explode().dropna()
-    codes, uniques = pd.factorize(exploded)
-    matrix = np.zeros((len(papers), len(uniques)), dtype=bool)
-    matrix[exploded.index.to_numpy(dtype=np.int64), codes] = True
-    return [str(u) for u in uniques], matrix
 
 
 def theme_labels(ids: list[str], theme_names: Mapping[str, str]) -> list[str]:

@@ -11,9 +11,11 @@ from typing import Mapping
 import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
+import scipy.sparse as sp
 
 from lib.core import schema as S
-from lib.explore.chart_style import FADED, PALETTE, cluster_name, esc, style_figure, theme_labels, theme_matrix
+from lib.explore.chart_style import FADED, PALETTE, cluster_name, esc, style_figure, theme_labels
+from lib.explore.facets import Membership
 
 GL_ABOVE = 5000  # SVG scatter gets sluggish past a few thousand points
 
@@ -28,15 +30,6 @@ def _theme_order(present: list[str], theme_names: Mapping[str, str]) -> list[str
     """Taxonomy order first, then ids the taxonomy does not know, alphabetically."""
     known = [t for t in theme_names if t in present]
     return known + sorted(set(present) - set(known))
-
-
-def _gram(matrix: np.ndarray, chunk: int = 100_000) -> np.ndarray:
-    # Chunked so a million-row float copy of the indicator matrix is never held at once.
-    out = np.zeros((matrix.shape[1],) * 2, dtype=np.int64)
-    for start in range(0, matrix.shape[0], chunk):
-        block = matrix[start:start + chunk].astype(np.float32)
-        out += np.rint(block.T @ block).astype(np.int64)
-    return out
 
 
 def _empty(fig: go.Figure, message: str) -> go.Figure:
@@ -132,10 +125,11 @@ def _stratified(rows: np.ndarray, clusters: np.ndarray, k: int, rng) -> np.ndarr
 # ------------------------------------------------------------------------------------- themes
 
 
-def theme_counts(papers: pd.DataFrame, theme_names: Mapping[str, str], theme_groups: Mapping[str, str]) -> go.Figure:
+def theme_counts(themes: Membership, theme_names: Mapping[str, str], theme_groups: Mapping[str, str]) -> go.Figure:
     """Horizontal bars of papers per theme (main themes only), one trace per taxonomy group."""
-    ids, matrix = theme_matrix(papers)
-    counts = dict(zip(ids, matrix.sum(axis=0).tolist()))
+    themes = themes.present()
+    ids = themes.values
+    counts = dict(zip(ids, themes.counts().tolist()))
     groups = list(dict.fromkeys([theme_groups.get(t, "Other") for t in _theme_order(ids, theme_names)]))
     label = dict(zip(ids, theme_labels(ids, theme_names)))
     traces, order = [], []
@@ -169,14 +163,19 @@ def _cell_text(z: np.ndarray) -> list[list[str]]:
 
 
 def theme_cluster_heatmap(
-    papers: pd.DataFrame, theme_names: Mapping[str, str], cluster_names: Mapping[int, str]
+    themes: Membership, clusters: np.ndarray, theme_names: Mapping[str, str], cluster_names: Mapping[int, str]
 ) -> go.Figure:
-    """Papers per (theme, cluster) cell; rows are themes present, columns the clusters present."""
-    ids, matrix = theme_matrix(papers)
+    """Papers per (theme, cluster) cell; rows are the themes present, columns the clusters of the rows
+    (`clusters` holds each row's cluster)."""
+    membership = themes.present()
+    ids = membership.values
     themes = _theme_order(ids, theme_names)
-    by_cluster = pd.DataFrame(matrix, columns=ids).groupby(papers[S.CLUSTER].to_numpy()).sum()
-    z = by_cluster.reindex(columns=themes).to_numpy(dtype=np.int64).T
-    x = [cluster_name(int(c), cluster_names.get(int(c), "")) for c in by_cluster.index]
+    present, codes = np.unique(np.asarray(clusters, dtype=np.int64), return_inverse=True)
+    one_hot = sp.csr_matrix((np.ones(len(codes), np.float32), (codes, np.arange(len(codes)))),
+                            shape=(len(present), len(codes)))
+    by_cluster = np.rint((one_hot @ membership.matrix).toarray()).astype(np.int64)  # clusters x themes
+    z = by_cluster[:, [ids.index(t) for t in themes]].T
+    x = [cluster_name(int(c), cluster_names.get(int(c), "")) for c in present]
     fig = go.Figure()
     if themes:
         fig.add_trace(go.Heatmap(
@@ -191,16 +190,17 @@ def theme_cluster_heatmap(
     return fig if themes else _empty(fig, "No paper has a theme.")
 
 
-def theme_cooccurrence(papers: pd.DataFrame, theme_names: Mapping[str, str], *, max_themes: int = 15) -> go.Figure:
+def theme_cooccurrence(themes: Membership, theme_names: Mapping[str, str], *, max_themes: int = 15) -> go.Figure:
     """Papers sharing each pair of themes; the diagonal holds each theme's own count. Only the
     `max_themes` most frequent themes are drawn, so the cells stay readable."""
-    ids, matrix = theme_matrix(papers)
+    membership = themes.present()
+    ids, matrix = membership.values, membership.matrix
     if len(ids) > max_themes:
-        keep = sorted(np.argsort(-matrix.sum(axis=0), kind="stable")[:max_themes])
+        keep = sorted(np.argsort(-membership.counts(), kind="stable")[:max_themes])
         ids, matrix = [ids[i] for i in keep], matrix[:, keep]
     themes = _theme_order(ids, theme_names)
     matrix = matrix[:, [ids.index(t) for t in themes]]
-    z = _gram(matrix)
+    z = np.rint((matrix.T @ matrix).toarray()).astype(np.int64)
     labels = theme_labels(themes, theme_names)
     off_diagonal = z[~np.eye(len(themes), dtype=bool)]
     # The diagonal would dwarf every pair, so the colours scale to the largest shared count.

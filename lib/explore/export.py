@@ -321,7 +321,7 @@ def to_parquet(papers: pd.DataFrame) -> bytes:
     return out.getvalue()
 
 
-FORMATS: dict[str, ExportFormat] = {
+EXPORT_FORMATS: dict[str, ExportFormat] = {
     "csv": ExportFormat("CSV", "csv", "text/csv", to_csv),
     "json": ExportFormat("JSON", "json", "application/json", to_json),
     "bibtex": ExportFormat("BibTeX", "bib", "application/x-bibtex", to_bibtex),

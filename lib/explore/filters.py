@@ -1,13 +1,14 @@
-"""Filters as data: a frozen FilterSpec, the precomputed PaperIndex it runs against, and one pure
-`apply_filters`. Also facet counts, a plain-words `describe`, and the URL form (`to_query`/`from_query`).
+"""Filters as data: a frozen FilterSpec, the PaperIndex it runs against, and one pure `apply_filters`. Also the
+live facet counts, a plain-words `describe`, and the URL form (`to_query` / `from_query`).
 
-Nothing here rescans text or lists per interaction: facets are boolean matrices built once per corpus.
+Every facet-specific step loops over the registry in lib.explore.facets; nothing here names a facet.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Mapping
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, fields, replace
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -15,74 +16,93 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from lib.core import schema as S
+from lib.core.dates import month_key
+from lib.explore.facets import BY_NAME, FACETS, FLAG, FLAG_CHOICES, MANY, RANGE, FacetIndex, Names, RangeIndex
 from lib.explore.search import Hits, SearchIndex
 
 SORTS = ("relevance", "newest", "oldest", "title", "sources")
 SEARCH_MODES = ("exact", "fuzzy")
-CODE_CHOICES = ("any", "yes", "no")
 MAX_QUERY = 200
+MAX_URL_VALUES = 1000  # values taken from one URL key; a longer list is somebody's mistake or an attack
 
 
 @dataclass(frozen=True)
 class FilterSpec:
-    themes: tuple[str, ...] = ()
-    theme_mode: str = "any"  # "any": at least one chosen theme; "all": every chosen theme
-    clusters: tuple[int, ...] = ()
-    sources: tuple[str, ...] = ()
-    dates: tuple[str, ...] = ()
-    code: str = "any"
-    types: tuple[str, ...] = ()
-    datasets: tuple[str, ...] = ()
-    years: tuple[int, int] | None = None
+    """What a reader asked for. `facets` holds (facet name, choice) pairs in registry order, for active
+    facets only: a tuple of values (MANY, ONE), "yes" or "no" (FLAG), or (first, last) (RANGE)."""
+
+    facets: tuple[tuple[str, Any], ...] = ()
+    match_all: tuple[str, ...] = ()  # MANY facets whose chosen values must all hold, not just one
     query: str = ""
     search: str = "exact"
     ids: tuple[str, ...] = ()  # an explicit set of papers, e.g. picked on the map
     sort: str = "relevance"
 
+    @classmethod
+    def of(cls, **choices) -> FilterSpec:
+        """A spec from keywords naming facets (`themes=("lora",)`, `code="yes"`) or the other fields."""
+        own = {f.name for f in fields(cls)}
+        spec = cls(**{k: v for k, v in choices.items() if k in own})
+        for name, choice in choices.items():
+            if name not in own:
+                spec = spec.choose(name, choice)
+        return spec
+
+    def chosen(self, name: str) -> Any:
+        """The choice for facet `name`, or None when the facet is not active."""
+        return dict(self.facets).get(name)
+
+    def choose(self, name: str, choice: Any) -> FilterSpec:
+        """This spec with facet `name` set to `choice` (an empty choice clears it)."""
+        if name not in BY_NAME:
+            raise KeyError(f"no facet called {name!r}")
+        if isinstance(choice, list):
+            choice = tuple(choice)
+        active = dict(self.facets)
+        if choice:
+            active[name] = choice
+        else:
+            active.pop(name, None)
+        return replace(self, facets=tuple((f.name, active[f.name]) for f in FACETS if f.name in active))
+
+    def match_all_of(self, name: str, wanted: bool) -> FilterSpec:
+        others = tuple(m for m in self.match_all if m != name)
+        return replace(self, match_all=(*others, name) if wanted else others)
+
+    def without_facets(self) -> FilterSpec:
+        """No facet, no search and no picked papers; how the reader searches and sorts is kept."""
+        return FilterSpec(search=self.search, sort=self.sort, match_all=self.match_all)
+
     def is_empty(self) -> bool:
-        return self == FilterSpec(search=self.search, sort=self.sort, theme_mode=self.theme_mode)
+        return self == self.without_facets()
 
 
 @dataclass
 class PaperIndex:
-    """Everything filtering needs, in arrays aligned with the papers table's rows."""
+    """Everything filtering needs, in arrays aligned with the papers table's rows, built once per collection."""
 
     ids: np.ndarray
-    themes: tuple[list[str], np.ndarray]
-    sources: tuple[list[str], np.ndarray]
-    dates: tuple[list[str], np.ndarray]
-    types: tuple[list[str], np.ndarray]
-    datasets: tuple[list[str], np.ndarray]
-    clusters: np.ndarray
-    has_code: np.ndarray
-    year: np.ndarray  # 0 when undated
+    facets: dict[str, FacetIndex]
     month_key: np.ndarray  # YYYYMM, 0 when undated, for sorting by date
     n_sources: np.ndarray
     title_rank: np.ndarray
     search: SearchIndex
-    position: dict[str, int] = field(default_factory=dict)
-    totals: dict[str, np.ndarray] = field(default_factory=dict)  # column sums of each facet matrix
-
-    def __post_init__(self) -> None:
-        for name in ("themes", "sources", "dates", "types", "datasets"):
-            self.totals[name] = getattr(self, name)[1].sum(axis=0)
+    position: dict[str, int]
 
     @classmethod
-    def from_papers(cls, papers: pd.DataFrame, theme_order: list[str] | None = None) -> "PaperIndex":
-        published = papers[S.PUBLISHED].fillna("").astype(str)
-        month_key = np.array([int(p[:4] + p[5:7]) if len(p) >= 7 else (int(p[:4]) * 100 if p else 0) for p in published])
+    def from_papers(cls, papers: pd.DataFrame, orders: Mapping[str, Sequence] | None = None) -> PaperIndex:
+        """The index of `papers`; `orders` gives a facet's values in the order to offer them (themes in
+        taxonomy order), else they are sorted."""
+        orders = orders or {}
         titles = pa.array(papers[S.TITLE], type=pa.large_string())  # Arrow strings: no Python object per title
         return cls(
             ids=papers[S.PAPER_ID].to_numpy(dtype=object),
-            themes=_membership(papers[S.THEMES], theme_order),
-            sources=_membership(papers[S.SOURCES]),
-            dates=_membership(papers[S.LISTING_DATES]),
-            types=_membership_one(papers[S.PAPER_TYPE]),
-            datasets=_membership(papers[S.DATASETS]),
-            clusters=papers[S.CLUSTER].to_numpy(dtype=np.int64),
-            has_code=papers[S.CODE_URL].notna().to_numpy() & (papers[S.CODE_URL].fillna("") != "").to_numpy(),
-            year=month_key // 100,
-            month_key=month_key,
+            facets={
+                f.name: FacetIndex.build(f, papers[f.column], orders.get(f.name))
+                for f in FACETS
+                if f.column in papers.columns
+            },
+            month_key=np.array([month_key(p) if isinstance(p, str) else 0 for p in papers[S.PUBLISHED]], np.int64),
             n_sources=papers[S.N_SOURCES].to_numpy(dtype=np.int64),
             # place in case-insensitive title order, ties in table order
             title_rank=pc.rank(pc.utf8_lower(titles), sort_keys="ascending", tiebreaker="first").to_numpy() - 1,
@@ -93,47 +113,9 @@ class PaperIndex:
     def __len__(self) -> int:
         return len(self.ids)
 
-
-def _membership(column: pd.Series, order: list[str] | None = None) -> tuple[list[str], np.ndarray]:
-    """Distinct values (in `order`, else sorted) and an (n, values) boolean matrix of who has which."""
-    lengths = np.fromiter((len(v) for v in column), dtype=np.int64, count=len(column))
-    flat = pd.Series([v for values in column for v in values], dtype=object)
-    seen = sorted(set(flat))
-    values = [v for v in order if v in set(seen)] + [v for v in seen if v not in set(order)] if order else seen
-    matrix = np.zeros((len(column), len(values)), dtype=bool)
-    if len(flat):
-        rows = np.repeat(np.arange(len(column)), lengths)
-        matrix[rows, pd.Categorical(flat, categories=values).codes] = True
-    return values, matrix
-
-
-def _membership_one(column: pd.Series) -> tuple[list[str], np.ndarray]:
-    """`_membership` of a column holding one value per row."""
-    codes, values = pd.factorize(column, sort=True)
-    matrix = np.zeros((len(column), len(values)), dtype=bool)
-    matrix[np.flatnonzero(codes >= 0), codes[codes >= 0]] = True
-    return [str(v) for v in values], matrix
-
-
-def _column_counts(matrix: np.ndarray, keep: np.ndarray, totals: np.ndarray) -> np.ndarray:
-    """Per-column counts of the rows in `keep`, copying only the smaller side of the mask."""
-    n_keep = int(keep.sum())
-    if n_keep == len(keep):
-        return totals
-    if n_keep * 2 <= len(keep):
-        return matrix[keep].sum(axis=0)
-    return totals - matrix[~keep].sum(axis=0)
-
-
-def _any_of(facet: tuple[list[str], np.ndarray], chosen: tuple[str, ...], *, all_of: bool = False) -> np.ndarray | None:
-    values, matrix = facet
-    cols = [values.index(v) for v in chosen if v in values]
-    if not chosen:
-        return None
-    if not cols:
-        return np.zeros(len(matrix), dtype=bool)
-    sub = matrix[:, cols]
-    return sub.all(axis=1) if all_of else sub.any(axis=1)
+    def values(self, name: str) -> list:
+        """The values of facet `name` present in the collection, in the order they are offered."""
+        return self.facets[name].values if name in self.facets else []
 
 
 def search_hits(index: PaperIndex, spec: FilterSpec) -> Hits | None:
@@ -143,24 +125,19 @@ def search_hits(index: PaperIndex, spec: FilterSpec) -> Hits | None:
 
 
 def _masks(index: PaperIndex, spec: FilterSpec, hits: Hits | None) -> dict[str, np.ndarray]:
-    """One boolean mask per active facet, keyed by facet name."""
-    n = len(index)
-    masks: dict[str, np.ndarray | None] = {
-        "themes": _any_of(index.themes, spec.themes, all_of=spec.theme_mode == "all"),
-        "sources": _any_of(index.sources, spec.sources),
-        "dates": _any_of(index.dates, spec.dates),
-        "types": _any_of(index.types, spec.types),
-        "datasets": _any_of(index.datasets, spec.datasets),
-        "clusters": np.isin(index.clusters, spec.clusters) if spec.clusters else None,
-        "code": (index.has_code if spec.code == "yes" else ~index.has_code) if spec.code != "any" else None,
-        "years": ((index.year >= spec.years[0]) & (index.year <= spec.years[1])) if spec.years else None,
-        "ids": np.isin(index.ids, np.asarray(spec.ids, dtype=object)) if spec.ids else None,
+    """One boolean mask per active filter, keyed by facet name ("query" and "ids" for the others)."""
+    masks = {
+        name: index.facets[name].mask(choice, all_of=name in spec.match_all)
+        for name, choice in spec.facets
+        if name in index.facets
     }
+    if spec.ids:
+        masks["ids"] = np.isin(index.ids, np.asarray(spec.ids, dtype=object))
     if hits is not None:
-        found = np.zeros(n, dtype=bool)
+        found = np.zeros(len(index), dtype=bool)
         found[hits.positions] = True
         masks["query"] = found
-    return {k: v for k, v in masks.items() if v is not None}
+    return masks
 
 
 def _combine(masks: dict[str, np.ndarray], n: int, *, skip: str | None = None) -> np.ndarray:
@@ -192,126 +169,123 @@ def apply_filters(index: PaperIndex, spec: FilterSpec) -> np.ndarray:
 def facet_counts(index: PaperIndex, spec: FilterSpec) -> dict[str, dict]:
     """For each facet, how many papers each value would show given the *other* active filters.
 
-    Themes in "all" mode count within the current theme selection too (how many remain if one more
-    theme is required); everywhere else a facet's own choice is left out, so choosing more values in
-    one facet never hides the alternatives.
+    A facet in "all" mode counts within its own selection too (how many remain if one more value is
+    required); everywhere else a facet's own choice is left out, so choosing more values in one facet
+    never hides the alternatives. RANGE facets count per year, 0 being the undated papers.
     """
     masks = _masks(index, spec, search_hits(index, spec))
     n = len(index)
     out: dict[str, dict] = {}
-    for name in ("themes", "sources", "dates", "types", "datasets"):
-        skip = None if (name == "themes" and spec.theme_mode == "all") else name
-        base = _combine(masks, n, skip=skip)
-        values, matrix = getattr(index, name)
-        out[name] = dict(zip(values, _column_counts(matrix, base, index.totals[name]).tolist()))
-    base = _combine(masks, n, skip="clusters")
-    labels, counts = np.unique(index.clusters[base], return_counts=True)
-    out["clusters"] = {int(c): 0 for c in np.unique(index.clusters)} | dict(zip(labels.tolist(), counts.tolist()))
-    base = _combine(masks, n, skip="code")
-    out["code"] = {"yes": int(index.has_code[base].sum()), "no": int((~index.has_code[base]).sum())}
-    base = _combine(masks, n, skip="years")
-    years, counts = np.unique(index.year[base], return_counts=True)
-    out["years"] = dict(zip(years.tolist(), counts.tolist()))
+    for name, facet_index in index.facets.items():
+        base = _combine(masks, n, skip=None if name in spec.match_all else name)
+        chosen = spec.chosen(name)
+        out[name] = facet_index.counts(base, include=chosen if isinstance(chosen, tuple) else ())
     return out
 
 
-def describe(spec: FilterSpec, labels: Mapping[str, Mapping] | None = None) -> str:
+def describe(spec: FilterSpec, names: Names | None = None) -> str:
     """The active filters in plain words, e.g. 'about LoRA or Pruning · with code · matching "vit"'."""
-    labels = labels or {}
-
-    def names(facet: str, values) -> list[str]:
-        table = labels.get(facet, {})
-        return [str(table.get(v, v)) for v in values]
-
+    names = names or Names()
     parts = []
-    if spec.themes:
-        joiner = " and " if spec.theme_mode == "all" else " or "
-        parts.append("about " + joiner.join(names("themes", spec.themes)))
-    if spec.clusters:
-        parts.append("in topic " + " or ".join(names("clusters", spec.clusters)))
-    if spec.sources:
-        parts.append("seen on " + " or ".join(names("sources", spec.sources)))
-    if spec.dates:
-        parts.append("listed on " + " or ".join(names("dates", spec.dates)))
-    if spec.code != "any":
-        parts.append("with code" if spec.code == "yes" else "without code")
-    if spec.types:
-        parts.append("of type " + " or ".join(names("types", spec.types)))
-    if spec.datasets:
-        parts.append("using " + " or ".join(names("datasets", spec.datasets)))
-    if spec.years:
-        parts.append(f"published {spec.years[0]}–{spec.years[1]}")
+    for name, choice in spec.facets:
+        facet = BY_NAME[name]
+        if facet.kind == FLAG:
+            parts.append(facet.phrase if choice == "yes" else facet.negated)
+        elif facet.kind == RANGE:
+            parts.append(f"{facet.phrase} {choice[0]}–{choice[1]}")
+        else:
+            joiner = " and " if name in spec.match_all else " or "
+            parts.append(f"{facet.phrase} " + joiner.join(facet.label(names, v) for v in choice))
     if spec.query.strip():
         how = "title words close to" if spec.search == "fuzzy" else "text containing"
         parts.append(f'{how} "{spec.query.strip()}"')
     if spec.ids:
-        parts.append(f"{len(spec.ids)} papers picked on the map")
+        parts.append(f"{len(spec.ids):,} papers picked on the map")
     return " · ".join(parts) if parts else "all papers, no filters"
 
 
 # --- URL form -------------------------------------------------------------------------------------
 
-_LIST_KEYS = {"themes": "theme", "clusters": "cluster", "sources": "source", "dates": "date",
-              "types": "type", "datasets": "dataset", "ids": "id"}
-_CHOICE_KEYS = {"theme_mode": ("match", ("any", "all")), "code": ("code", CODE_CHOICES),
-                "search": ("search", SEARCH_MODES), "sort": ("sort", SORTS)}
+_CHOICES = {"search": ("search", SEARCH_MODES), "sort": ("sort", SORTS)}
+IDS_KEY = "id"
+QUERY_KEY = "q"
 
 
 def to_query(spec: FilterSpec) -> dict[str, str | list[str]]:
     """URL query parameters for `spec`, leaving out everything at its default."""
-    default = FilterSpec()
     out: dict[str, str | list[str]] = {}
-    for attr, key in _LIST_KEYS.items():
-        if getattr(spec, attr):
-            out[key] = [str(v) for v in getattr(spec, attr)]
-    for attr, (key, _) in _CHOICE_KEYS.items():
-        if getattr(spec, attr) != getattr(default, attr):
+    for name, choice in spec.facets:
+        facet = BY_NAME[name]
+        if facet.kind == RANGE:
+            out[facet.url_key] = f"{choice[0]}-{choice[1]}"
+        elif facet.kind == FLAG:
+            out[facet.url_key] = choice
+        else:
+            out[facet.url_key] = [str(v) for v in choice]
+    for name in spec.match_all:
+        if BY_NAME[name].all_key:
+            out[BY_NAME[name].all_key] = "all"
+    for attr, (key, _) in _CHOICES.items():
+        if getattr(spec, attr) != getattr(FilterSpec(), attr):
             out[key] = getattr(spec, attr)
-    if spec.years:
-        out["years"] = f"{spec.years[0]}-{spec.years[1]}"
+    if spec.ids:
+        out[IDS_KEY] = list(spec.ids)
     if spec.query.strip():
-        out["q"] = spec.query.strip()
+        out[QUERY_KEY] = spec.query.strip()
     return out
 
 
 def from_query(params: Mapping[str, str | list[str]], index: PaperIndex | None = None) -> FilterSpec:
-    """A FilterSpec from URL parameters. Unknown keys and invalid values are dropped, never raised."""
+    """A FilterSpec from URL parameters. Unknown keys and invalid values are dropped, never raised; with an
+    index, values the collection does not have are dropped and year ranges are clamped to its years."""
 
     def get_all(key: str) -> list[str]:
         value = params.get(key, [])
-        return [value] if isinstance(value, str) else [str(v) for v in value]
+        return ([value] if isinstance(value, str) else [str(v) for v in value])[:MAX_URL_VALUES]
 
-    valid = _valid_values(index)
-    kwargs: dict = {}
-    for attr, key in _LIST_KEYS.items():
-        raw = list(dict.fromkeys(get_all(key)))
-        if attr == "clusters":
-            raw = [int(v) for v in raw if v.lstrip("-").isdigit()]
-        allowed = valid.get(attr)
-        kwargs[attr] = tuple(v for v in raw if allowed is None or v in allowed)
-    for attr, (key, choices) in _CHOICE_KEYS.items():
+    spec = FilterSpec()
+    for facet in FACETS:
+        raw = get_all(facet.url_key)
+        known = index.facets.get(facet.name) if index is not None else None
+        if facet.kind == RANGE:
+            choice = _parse_range(raw[0] if raw else "", known)
+        elif facet.kind == FLAG:
+            choice = raw[0] if raw and raw[0] in FLAG_CHOICES else None
+        else:
+            choice = tuple(v for v in dict.fromkeys(_parsed(facet.parse, raw)) if known is None or v in known.position)
+        spec = spec.choose(facet.name, choice)
+        if facet.kind == MANY and facet.all_key and (get_all(facet.all_key) or [""])[0] == "all":
+            spec = spec.match_all_of(facet.name, True)
+    for attr, (key, allowed) in _CHOICES.items():
         value = (get_all(key) or [None])[0]
-        if value in choices:
-            kwargs[attr] = value
-    kwargs["years"] = _parse_years((get_all("years") or [""])[0])
-    kwargs["query"] = (get_all("q") or [""])[0].strip()[:MAX_QUERY]
-    return FilterSpec(**kwargs)
+        if value in allowed:
+            spec = replace(spec, **{attr: value})
+    ids = tuple(dict.fromkeys(get_all(IDS_KEY)))
+    return replace(
+        spec,
+        ids=tuple(i for i in ids if index is None or i in index.position),
+        query=(get_all(QUERY_KEY) or [""])[0].strip()[:MAX_QUERY],
+    )
 
 
-def _parse_years(text: str) -> tuple[int, int] | None:
-    lo, _, hi = text.partition("-")
-    if not (lo.isdigit() and hi.isdigit()):
+def _parsed(parse, raw: list[str]) -> list:
+    out = []
+    for text in raw:
+        try:
+            out.append(parse(text))
+        except ValueError:
+            continue
+    return out
+
+
+def _parse_range(text: str, known: FacetIndex | None) -> tuple[int, int] | None:
+    """'2019-2023' as (2019, 2023), within the collection's years when an index is given; else None."""
+    lo, sep, hi = text.partition("-")
+    if not sep or not all(0 < len(t) <= 4 and t.isascii() and t.isdigit() for t in (lo, hi)):
         return None
-    lo_i, hi_i = sorted((int(lo), int(hi)))
-    return (lo_i, hi_i) if 1900 <= lo_i <= 2100 and 1900 <= hi_i <= 2100 else None
-
-
-def _valid_values(index: PaperIndex | None) -> dict[str, set]:
-    if index is None:
-        return {}
-    return {
-        "themes": set(index.themes[0]), "sources": set(index.sources[0]), "dates": set(index.dates[0]),
-        "types": set(index.types[0]), "datasets": set(index.datasets[0]),
-        "clusters": set(index.clusters.tolist()), "ids": set(index.position),
-    }
-
+    first, last = sorted((int(lo), int(hi)))
+    bounds = known.bounds if isinstance(known, RangeIndex) else (1000, 2999)
+    if bounds is None or last < bounds[0] or first > bounds[1]:
+        return None
+    first, last = max(first, bounds[0]), min(last, bounds[1])
+    return None if (first, last) == bounds and known is not None else (first, last)

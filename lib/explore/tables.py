@@ -1,30 +1,31 @@
-"""Projections of the papers table for display: the results table's columns and one paper's details.
-
-Owns what a reader sees of a row (never abstracts in the table: they are shown in the detail view).
+"""Tables for reading: the results table's columns, one paper's details, and the Data page's tables of a
+build report. Owns what a reader sees of a row (never abstracts in the results: they are in the detail view).
 """
 
 from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from typing import Mapping
 
 import pandas as pd
 
 from lib.core import schema as S
 from lib.core.ids import arxiv_abs_url
 from lib.core.dates import listing_date_label
+from lib.core.report import BuildReport
+from lib.explore.facets import BY_NAME, Names
 
 RESULT_COLUMNS = ("Title", "Themes", "Topic", "Pages", "Published", "Code")
 
 
-def results_table(rows: pd.DataFrame, theme_names: Mapping[str, str], cluster_names: Mapping[int, str]) -> pd.DataFrame:
+def results_table(rows: pd.DataFrame, names: Names) -> pd.DataFrame:
     """The results table for `rows`, in their order: title, theme names, topic, pages seen on, code link."""
+    topic = BY_NAME["clusters"].label
     return pd.DataFrame(
         {
             "Title": rows[S.TITLE].to_numpy(),
-            "Themes": [[theme_names.get(t, t) for t in themes] for themes in rows[S.THEMES]],
-            "Topic": [cluster_names.get(c, str(c)) for c in rows[S.CLUSTER]],
+            "Themes": [[names.themes.get(t, t) for t in themes] for themes in rows[S.THEMES]],
+            "Topic": [topic(names, c) for c in rows[S.CLUSTER].tolist()],
             "Pages": rows[S.N_SOURCES].to_numpy(),
             "Published": rows[S.PUBLISHED].fillna("").to_numpy(),
             "Code": rows[S.CODE_URL].to_numpy(),
@@ -42,7 +43,7 @@ class Detail:
     themes: list[tuple[str, list[str]]]  # (theme name, matched words)
     mentions: list[tuple[str, list[str]]]
     cluster: int
-    cluster_label: str
+    cluster_name: str  # "C3 · label"
     pages: list[str]  # "file:line"
     listing_dates: list[str]
     published: str | None
@@ -57,21 +58,16 @@ class Detail:
     similar_ids: list[str]
 
 
-def _present(value) -> str | None:
-    """The text, or None for a missing value (None, NaN from Parquet, or empty)."""
-    return value if isinstance(value, str) and value else None
-
-
-def paper_detail(row: pd.Series, theme_names: Mapping[str, str]) -> Detail:
+def paper_detail(row: pd.Series, names: Names) -> Detail:
     try:
         evidence = json.loads(row[S.THEME_EVIDENCE] or "{}")
     except (TypeError, ValueError):
         evidence = {}
 
     def named(ids) -> list[tuple[str, list[str]]]:
-        return [(theme_names.get(t, t), list(evidence.get(t, []))) for t in ids]
+        return [(names.themes.get(t, t), list(evidence.get(t, []))) for t in ids]
 
-    arxiv_id = _present(row.get(S.ARXIV_ID))
+    arxiv_id = S.present(row.get(S.ARXIV_ID))
     return Detail(
         paper_id=row[S.PAPER_ID],
         title=row[S.TITLE],
@@ -80,50 +76,50 @@ def paper_detail(row: pd.Series, theme_names: Mapping[str, str]) -> Detail:
         themes=named(row[S.THEMES]),
         mentions=named(row[S.THEME_MENTIONS]),
         cluster=int(row[S.CLUSTER]),
-        cluster_label=row[S.CLUSTER_LABEL],
+        cluster_name=BY_NAME["clusters"].label(names, int(row[S.CLUSTER])),
         pages=list(row[S.SOURCE_LINES]),
         listing_dates=[listing_date_label(d) for d in row[S.LISTING_DATES]],
-        published=_present(row.get(S.PUBLISHED)),
+        published=S.present(row.get(S.PUBLISHED)),
         arxiv_id=arxiv_id,
         arxiv_url=arxiv_abs_url(arxiv_id) if arxiv_id else None,
         arxiv_note=("matched by title with low confidence" if row.get(S.ARXIV_CONFIDENCE) == "low" else None),
         authors=list(row[S.AUTHORS]) if S.AUTHORS in row and isinstance(row[S.AUTHORS], list) else [],
-        doi=_present(row.get(S.DOI)),
-        code_url=_present(row.get(S.CODE_URL)),
+        doi=S.present(row.get(S.DOI)),
+        code_url=S.present(row.get(S.CODE_URL)),
         datasets=list(row[S.DATASETS]),
         paper_type=row[S.PAPER_TYPE],
         similar_ids=list(row[S.SIMILAR_IDS]),
     )
 
 
-def pages_table(report: dict) -> pd.DataFrame:
-    """Per listing page: entries, lines of each kind, page date."""
+def inputs_table(report: BuildReport) -> pd.DataFrame:
+    """Per input: entries, lines of each kind, page date, encoding."""
     rows = [
         {
-            "Input": p["source"], "Listing date": listing_date_label(p["page_date"]) if p.get("page_date") else "—",
-            "Entries": p["papers"], "Boilerplate lines": p["lines"]["boilerplate"],
-            "Date lines": p["lines"]["date"], "Unrecognised lines": p["lines"]["unrecognised"],
-            "Encoding": p.get("encoding", "utf-8"),
+            "Input": p.source, "Listing date": listing_date_label(p.page_date) if p.page_date else "—",
+            "Entries": p.papers, "Boilerplate lines": p.lines["boilerplate"],
+            "Date lines": p.lines["date"], "Unrecognised lines": p.lines["unrecognised"],
+            "Encoding": p.encoding,
         }
-        for p in report.get("pages", [])
+        for p in report.inputs
     ]
     return pd.DataFrame(rows, columns=["Input", "Listing date", "Entries", "Boilerplate lines", "Date lines",
                                        "Unrecognised lines", "Encoding"])
 
 
-def merges_table(report: dict) -> pd.DataFrame:
+def merges_table(report: BuildReport) -> pd.DataFrame:
     """Every paper built from several entries, with where each entry was."""
     rows = [
-        {"Title": m["title"], "Entries": m["n_records"], "Where": ", ".join(m["where"]),
-         "Title spellings": " | ".join(m["title_variants"]), "Abstract versions": m["n_abstract_versions"]}
-        for m in report.get("merges", [])
+        {"Title": m.title, "Entries": m.n_records, "Where": ", ".join(m.where),
+         "Title spellings": " | ".join(m.title_variants), "Abstract versions": m.n_abstract_versions}
+        for m in report.merges
     ]
     return pd.DataFrame(rows, columns=["Title", "Entries", "Where", "Title spellings", "Abstract versions"])
 
 
-def issues_table(report: dict) -> pd.DataFrame:
+def issues_table(report: BuildReport) -> pd.DataFrame:
     """Lines and files the parser could not fully use, as file:line, reason and the text."""
-    rows = [{"Where": i["where"], "Problem": i["reason"], "Text": i.get("text", "")} for i in report.get("issues", [])]
+    rows = [{"Where": i.where(), "Problem": i.reason, "Text": i.text} for i in report.issues]
     return pd.DataFrame(rows, columns=["Where", "Problem", "Text"])
 
 

@@ -13,7 +13,8 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from lib.core import schema as S
-from lib.explore.chart_style import FADED, PALETTE, cluster_name, style_figure, theme_labels, theme_matrix
+from lib.explore.chart_style import FADED, PALETTE, cluster_name, style_figure, theme_labels
+from lib.explore.facets import Membership
 from lib.core.dates import listing_date_label
 
 UNDATED = "Undated"
@@ -116,9 +117,11 @@ def _period_axis(fig: go.Figure, axis: TimeAxis, extra: tuple[str, ...] = ()) ->
 
 
 def theme_trend(
-    papers: pd.DataFrame, themes: list[str], theme_names: Mapping[str, str], *, measure: str = "share"
+    papers: pd.DataFrame, membership: Membership, themes: list[str], theme_names: Mapping[str, str], *,
+    measure: str = "share",
 ) -> go.Figure | str:
-    """One line per chosen theme over the time axis, as a share of dated papers or a count.
+    """One line per chosen theme over the time axis, as a share of dated papers or a count; `membership`
+    says which of the `papers` rows have which themes.
 
     Returns a message instead when there are fewer than two periods or no theme is chosen. Periods
     with fewer than MIN_PERIOD_PAPERS papers get hollow markers, since their shares are noisy.
@@ -134,11 +137,10 @@ def theme_trend(
     codes = axis.codes
     dated = codes >= 0
     totals = _period_totals(axis)
-    ids, matrix = theme_matrix(papers)
     small = totals < MIN_PERIOD_PAPERS
     traces = []
     for i, (theme, name) in enumerate(zip(themes, theme_labels(themes, theme_names))):
-        has = matrix[:, ids.index(theme)] if theme in ids else np.zeros(len(papers), dtype=bool)
+        has = membership.has(theme)
         counts = np.bincount(codes[dated & has], minlength=len(axis.periods))
         share = np.divide(counts, totals, out=np.full(len(totals), np.nan), where=totals > 0)
         share_text = [f"{s:.0%}" if t else "no papers" for s, t in zip(share, totals)]
@@ -223,10 +225,11 @@ def cluster_share_over_time(papers: pd.DataFrame, cluster_names: Mapping[int, st
 
 
 def emerging_themes(
-    papers: pd.DataFrame, theme_names: Mapping[str, str], *, recent_years: int = 2, baseline_years: int = 3,
-    min_support: int = 5,
+    papers: pd.DataFrame, membership: Membership, theme_names: Mapping[str, str], *, recent_years: int = 2,
+    baseline_years: int = 3, min_support: int = 5,
 ) -> pd.DataFrame:
-    """Themes whose share of papers grew from the baseline years to the most recent years.
+    """Themes whose share of papers grew from the baseline years to the most recent years; `membership`
+    says which of the `papers` rows have which themes.
 
     Windows end at the latest publication year: recent = its last `recent_years` years, baseline =
     the `baseline_years` before. Only themes with at least `min_support` papers in the recent window
@@ -249,8 +252,10 @@ def emerging_themes(
                    "baseline": _window(last - recent_years - baseline_years + 1, last - recent_years)}
     if not base.any():
         return table
-    ids, matrix = theme_matrix(papers)
-    recent_count, base_count = matrix[recent].sum(axis=0), matrix[base].sum(axis=0)
+    present = membership.present()
+    ids = present.values
+    recent_count = np.rint(present.matrix.T @ recent.astype(np.float32)).astype(np.int64)
+    base_count = np.rint(present.matrix.T @ base.astype(np.float32)).astype(np.int64)
     recent_share, base_share = recent_count / recent.sum(), base_count / base.sum()
     rows = pd.DataFrame({
         "theme": pd.Series(ids, dtype="str"), "name": pd.Series([theme_names.get(t, t) for t in ids], dtype="str"),

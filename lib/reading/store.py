@@ -17,9 +17,13 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from lib.core.report import BuildReport
+
 ENV_VAR = "PAPER_ATLAS_DATA"
 DEFAULT_DATA = Path(__file__).resolve().parents[2] / "data"
 # Files a folder of inputs may hold; names starting with "." or "_" are notes, not inputs.
+PAPERS_FILE = "papers.parquet"
+REPORT_FILE = "build_report.json"
 INPUT_SUFFIXES = (".txt", ".csv", ".tsv", ".json", ".jsonl", ".parquet", ".bib", ".ris", ".xml")
 
 
@@ -47,11 +51,11 @@ class DataDir:
 
     @property
     def papers_path(self) -> Path:
-        return self.processed / "papers.parquet"
+        return self.processed / PAPERS_FILE
 
     @property
     def report_path(self) -> Path:
-        return self.processed / "build_report.json"
+        return self.processed / REPORT_FILE
 
     @property
     def sources(self) -> Path:
@@ -75,7 +79,7 @@ class DataDir:
         report = read_report(self.report_path)
         if report is None or not self.papers_path.exists():
             return True
-        return report.get("input_fingerprint") != self.fingerprint()
+        return report.input_fingerprint != self.fingerprint()
 
 
 def data_dir(root: str | os.PathLike | None = None) -> DataDir:
@@ -131,6 +135,12 @@ def atomic_write(path: Path, write: Callable[[Path], None]) -> None:
         tmp.unlink(missing_ok=True)
 
 
+def write_build(out_dir: Path, papers: pd.DataFrame, report: BuildReport) -> None:
+    """Write a build's table, then its report (the report last: it is what marks the build as done)."""
+    write_papers(papers, out_dir / PAPERS_FILE)
+    write_report(report, out_dir / REPORT_FILE)
+
+
 def write_papers(papers: pd.DataFrame, path: Path) -> None:
     atomic_write(path, lambda tmp: papers.to_parquet(tmp, index=False))
 
@@ -145,15 +155,17 @@ def read_papers(path: Path, columns: list[str] | None = None) -> pd.DataFrame:
     return papers
 
 
-def write_report(report: dict, path: Path) -> None:
-    text = json.dumps(report, indent=2, ensure_ascii=False, default=str)
+def write_report(report: BuildReport, path: Path) -> None:
+    text = json.dumps(report.to_dict(), indent=2, ensure_ascii=False)
     atomic_write(path, lambda tmp: tmp.write_text(text, encoding="utf-8"))
 
 
-def read_report(path: Path) -> dict | None:
+def read_report(path: Path) -> BuildReport | None:
+    """The build report at `path`; None when there is none or it cannot be used (the collection is then
+    rebuilt)."""
     try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except (FileNotFoundError, json.JSONDecodeError):
+        return BuildReport.from_dict(json.loads(path.read_text(encoding="utf-8")))
+    except (OSError, UnicodeDecodeError, ValueError):  # JSONDecodeError is a ValueError
         return None
 
 

@@ -1,23 +1,24 @@
-"""The app's one caching boundary: loading (and on first run, building) the corpus, re-clustering per k,
-and the filter index. Pages get everything through these functions and never cache anything themselves.
+"""The app's one caching boundary: loading (and on first run, building) the collection, re-clustering per k,
+and the filter index. Pages get everything through `load_atlas` and never cache anything themselves.
 """
 
 from __future__ import annotations
 
 import threading
 from dataclasses import dataclass
+from functools import cached_property
 
 import pandas as pd
 import streamlit as st
 
-from lib.core import schema as S
-from lib.reading import store
-from lib.explore.display import plural
-from lib.build import apply_topics, build_to_disk, cluster_cards
-from lib.explore.filters import PaperIndex
+from lib.build import CLUSTER_COLUMNS, build_to_disk, cluster_topics
 from lib.core.errors import AtlasError
+from lib.core.report import BuildReport, TopicSummary
 from lib.describing.themes import Taxonomy, load_taxonomy
-from lib.describing.topics import fit_topics
+from lib.explore.display import plural
+from lib.explore.facets import Names
+from lib.explore.filters import PaperIndex
+from lib.reading import store
 
 
 @dataclass(frozen=True)
@@ -26,22 +27,33 @@ class Corpus:
 
     key: str
     papers: pd.DataFrame
-    report: dict
+    report: BuildReport
     taxonomy: Taxonomy
     data: store.DataDir
 
 
-@dataclass(frozen=True)
-class View:
-    """The corpus under one clustering k: the table pages show, its clusters, and its filter index."""
+@dataclass(frozen=True, eq=False)
+class Atlas:
+    """The collection under one clustering k: the table pages show, its topics, and its filter index.
+    Shared read-only across sessions."""
 
     corpus: Corpus
-    k: int
     papers: pd.DataFrame
-    clusters: list[dict]
-    k_reason: str
-    k_scores: dict
+    topics: TopicSummary
     index: PaperIndex
+
+    @property
+    def k(self) -> int:
+        return self.topics.k
+
+    @cached_property
+    def names(self) -> Names:
+        """What this collection calls its themes, clusters and pages."""
+        return Names(
+            themes={t.id: t.name for t in self.corpus.taxonomy.themes},
+            clusters={c.cluster: c.label for c in self.topics.clusters},
+            page_dates={p.source: p.page_date for p in self.corpus.report.inputs},
+        )
 
 
 @st.cache_resource
@@ -56,7 +68,7 @@ def _failed_builds() -> dict[str, str]:
 
 
 def ensure_built(data: store.DataDir) -> None:
-    """Build the corpus when nothing is built or the inputs changed since, showing progress.
+    """Build the collection when nothing is built or the inputs changed since, showing progress.
 
     Sessions share one lock, so a second visitor waits for the running build instead of starting another.
     When a rebuild fails and an earlier build exists, that one stays in use and the reason is shown;
@@ -90,14 +102,16 @@ def _build_with_progress(data: store.DataDir) -> None:
             data.raw_files(), data.processed, data.taxonomy, fingerprint=data.fingerprint(),
             arxiv_cache_path=data.arxiv_cache, progress=progress
         )
-        status.update(label=f"Built {plural(result.report['n_papers'], 'paper')}", state="complete", expanded=False)
+        status.update(label=f"Built {plural(result.report.n_papers, 'paper')}", state="complete", expanded=False)
 
 
 @st.cache_resource(max_entries=4, show_spinner="Loading papers…")
 def _load(root: str, fingerprint: str) -> Corpus:
     data = store.data_dir(root)
     papers = store.read_papers(data.papers_path)
-    report = store.read_report(data.report_path) or {}
+    report = store.read_report(data.report_path)
+    if report is None:
+        raise AtlasError(f"{data.report_path.name}: the build report is missing or unreadable")
     key = f"{fingerprint}:{store.file_digest(data.papers_path)[:16]}"
     return Corpus(key, papers, report, load_taxonomy(data.taxonomy), data)
 
@@ -109,30 +123,22 @@ def load_corpus() -> Corpus:
 
 
 @st.cache_data(max_entries=16, show_spinner="Re-clustering…")
-def _recluster(corpus_key: str, k: int, _corpus: Corpus) -> dict:
-    papers = _corpus.papers
-    topics = fit_topics((papers[S.TITLE] + ". " + papers[S.ABSTRACT]).tolist(), k=k, random_state=0)
-    columns = apply_topics(papers[[S.PAPER_ID]], topics)
-    return {
-        "columns": {c: columns[c].to_numpy() for c in (S.CLUSTER, S.CLUSTER_LABEL, S.X, S.Y)},
-        "clusters": cluster_cards(topics, papers[S.PAPER_ID].tolist()),
-        "reason": f"k={k}, set by you",
-    }
+def _recluster(corpus_key: str, k: int, _corpus: Corpus) -> tuple[dict, TopicSummary]:
+    topics = cluster_topics(_corpus.papers, k=k, random_state=_corpus.report.params.get("random_state") or 0)
+    summary = TopicSummary(topics.summary.k, False, f"k={k}, set by you", clusters=topics.summary.clusters)
+    return {c: topics.columns[c].to_numpy() for c in CLUSTER_COLUMNS}, summary
 
 
 @st.cache_resource(max_entries=8, show_spinner=False)
-def _view(corpus_key: str, k: int | None, _corpus: Corpus) -> View:
-    topics = _corpus.report.get("topics", {})
-    built_k = int(topics.get("k", 0))
-    papers, clusters, reason = _corpus.papers, topics.get("clusters", []), topics.get("reason", "")
-    if k is not None and k != built_k:
-        again = _recluster(corpus_key, k, _corpus)
-        papers = papers.assign(**again["columns"])
-        clusters, reason = again["clusters"], again["reason"]
-    index = PaperIndex.from_papers(papers, theme_order=list(_corpus.taxonomy.ids()))
-    return View(_corpus, k or built_k, papers, clusters, reason, topics.get("scores", {}), index)
+def _atlas(corpus_key: str, k: int | None, _corpus: Corpus) -> Atlas:
+    papers, topics = _corpus.papers, _corpus.report.topics
+    if k is not None and k != topics.k:
+        columns, topics = _recluster(corpus_key, k, _corpus)
+        papers = papers.assign(**columns)
+    index = PaperIndex.from_papers(papers, orders={"themes": list(_corpus.taxonomy.ids())})
+    return Atlas(_corpus, papers, topics, index)
 
 
-def load_view(k: int | None = None) -> View:
+def load_atlas(k: int | None = None) -> Atlas:
     corpus = load_corpus()
-    return _view(corpus.key, k, corpus)
+    return _atlas(corpus.key, k, corpus)

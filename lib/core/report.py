@@ -1,0 +1,158 @@
+"""The build report, typed: what a build read, merged, tagged and clustered, and how long each stage took.
+
+`lib.build` makes it and `lib.reading.store` writes and reads its JSON form; everything else reads these
+fields, never string keys. A report of another `VERSION` (or one that does not fit these types) reads as
+no report at all, so the collection is simply rebuilt.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import types
+import typing
+from dataclasses import dataclass, field
+from typing import Any
+
+from lib.core.records import Issue
+
+VERSION = 2
+
+
+@dataclass(frozen=True)
+class InputSummary:
+    """One input file: how many entries it held and what each of its non-blank lines was."""
+
+    source: str
+    papers: int
+    lines: dict[str, int]  # line kind (lib.core.records.LINE_KINDS) -> count
+    page_date: str | None = None
+    encoding: str = "utf-8"
+
+
+@dataclass(frozen=True)
+class Merge:
+    """A paper built from more than one entry, and where those entries were."""
+
+    paper_id: str
+    title: str
+    n_records: int
+    where: tuple[str, ...]  # "file:line" of each entry
+    title_variants: tuple[str, ...] = ()  # the spellings, when they differ
+    n_abstract_versions: int = 1
+
+
+@dataclass(frozen=True)
+class SameTitleSplit:
+    """A title shared by papers whose abstracts say they are different works; each kept its own row."""
+
+    title: str
+    paper_ids: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class ClusterCard:
+    """One topic cluster: its number, its label, its size, its top terms and its most typical papers."""
+
+    cluster: int
+    label: str
+    size: int
+    top_terms: tuple[str, ...]
+    representatives: tuple[str, ...]  # paper ids
+
+
+@dataclass(frozen=True)
+class TopicSummary:
+    """How the clusters were made: k, whether it was chosen automatically and why, and the cards."""
+
+    k: int
+    automatic: bool
+    reason: str
+    scores: dict[int, float] = field(default_factory=dict)  # silhouette per k tried
+    clusters: tuple[ClusterCard, ...] = ()
+
+
+@dataclass(frozen=True)
+class IdConflict:
+    """A paper whose own arXiv id (from its record or its text) differs from the id list's."""
+
+    paper_id: str
+    title: str
+    kept: str
+    kept_from: str  # "record" or "text"
+    list_id: str
+
+
+@dataclass(frozen=True)
+class ArxivSummary:
+    """Where the papers' arXiv ids came from, and how many papers stay undated."""
+
+    from_record: int = 0
+    from_text: int = 0
+    from_list: int = 0
+    low_confidence: int = 0
+    undated: int = 0
+    conflicts: tuple[IdConflict, ...] = ()
+
+
+@dataclass(frozen=True)
+class ThemeCount:
+    about: int
+    mentions: int
+
+
+@dataclass(frozen=True)
+class BuildReport:
+    n_records: int
+    n_papers: int
+    inputs: tuple[InputSummary, ...]
+    merges: tuple[Merge, ...]
+    same_title_splits: tuple[SameTitleSplit, ...]
+    issues: tuple[Issue, ...]
+    taxonomy: str
+    theme_counts: dict[str, ThemeCount]
+    topics: TopicSummary
+    arxiv: ArxivSummary
+    timings: dict[str, float]
+    input_fingerprint: str = ""
+    params: dict[str, int | None] = field(default_factory=dict)  # k and random_state asked for
+    version: int = VERSION
+
+    def to_dict(self) -> dict:
+        return dataclasses.asdict(self)
+
+    @classmethod
+    def from_dict(cls, doc: object) -> BuildReport:
+        """The report a JSON document holds; ValueError when it is of another version or shape."""
+        if not isinstance(doc, dict) or doc.get("version") != VERSION:
+            raise ValueError("not a build report of this version")
+        return _load(cls, doc)
+
+
+def _load(kind: Any, value: object) -> Any:
+    """`value` (parsed JSON) as an instance of the type `kind`: dataclasses, tuples, dicts, optionals, scalars."""
+    origin, args = typing.get_origin(kind), typing.get_args(kind)
+    if dataclasses.is_dataclass(kind):
+        if not isinstance(value, dict):
+            raise ValueError(f"{kind.__name__}: expected an object")
+        hints = typing.get_type_hints(kind)
+        known = {f.name for f in dataclasses.fields(kind)}
+        return kind(**{k: _load(hints[k], v) for k, v in value.items() if k in known})
+    if origin in (typing.Union, types.UnionType):
+        if value is None and type(None) in args:
+            return None
+        return _load(next(a for a in args if a is not type(None)), value)
+    if origin is tuple:
+        if not isinstance(value, list):
+            raise ValueError("expected a list")
+        return tuple(_load(args[0], v) for v in value)
+    if origin is dict:
+        if not isinstance(value, dict):
+            raise ValueError("expected an object")
+        return {_load(args[0], k): _load(args[1], v) for k, v in value.items()}
+    if kind is float and isinstance(value, int | float) and not isinstance(value, bool):
+        return float(value)
+    if kind is int and isinstance(value, str):  # JSON object keys are text: the silhouette per k
+        return int(value)
+    if kind in (int, str, bool) and isinstance(value, kind):
+        return value
+    raise ValueError(f"expected {getattr(kind, '__name__', kind)}, found {type(value).__name__}")
