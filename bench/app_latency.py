@@ -34,8 +34,13 @@ REPEATS = 5
 def prepare(size: str) -> Path:
     root = corpora.prepare(size, "latency")
     started = time.perf_counter()
-    subprocess.run([sys.executable, "-m", "lib.build", "--quiet"], cwd=ROOT, check=True, stdout=subprocess.DEVNULL,
-                   env={**os.environ, "PAPER_ATLAS_DATA": str(root)})
+    subprocess.run(
+        [sys.executable, "-m", "lib.build", "--quiet"],
+        cwd=ROOT,
+        check=True,
+        stdout=subprocess.DEVNULL,
+        env={**os.environ, "PAPER_ATLAS_DATA": str(root)},
+    )
     print(f"  built {size} in {time.perf_counter() - started:.1f} s", file=sys.stderr)
     return root
 
@@ -48,9 +53,25 @@ def browser_first_render(root: Path) -> tuple[float, float, float, float]:
 
     port = _free_port()
     env = {**os.environ, "PAPER_ATLAS_DATA": str(root)}
-    proc = subprocess.Popen([sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.port", str(port),
-                             "--server.address", "127.0.0.1", "--server.headless", "true"],
-                            cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "streamlit",
+            "run",
+            str(ROOT / "app.py"),
+            "--server.port",
+            str(port),
+            "--server.address",
+            "127.0.0.1",
+            "--server.headless",
+            "true",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     url = f"http://127.0.0.1:{port}"
 
     def visit(context) -> float:
@@ -121,15 +142,21 @@ def main(sizes: list[str]) -> None:
         renders = browser_first_render(root)
         server = server_times(root)
         rows.append((size, renders, server))
-    print(f"\n{'corpus':>8} | {'table: server cold':>18} | {'fresh browser':>13} | {'returning':>9} | "
-          f"{'first content':>13} | {'rerun':>7} | {'filter change':>13} | {'exact search':>12} | {'fuzzy search':>12}")
+    print(
+        f"\n{'corpus':>8} | {'table: server cold':>18} | {'fresh browser':>13} | {'returning':>9} | "
+        f"{'first content':>13} | {'rerun':>7} | {'filter change':>13} | {'exact search':>12} | {'fuzzy search':>12}"
+    )
     print("-" * 134)
     for size, (cold, fresh, returning, heading), s in rows:
-        print(f"{size:>8} | {cold:>16.2f} s | {fresh:>11.2f} s | {returning:>7.2f} s | {heading:>11.2f} s | "
-              f"{s['rerun'] * 1000:>4.0f} ms | "
-              f"{s['filter'] * 1000:>10.0f} ms | {s['search'] * 1000:>9.0f} ms | {s['fuzzy'] * 1000:>9.0f} ms")
-    print("\nServer times are whole script runs measured in-process (AppTest), medians of 5; first render is "
-          "navigation to a drawn results table in headless Chromium.")
+        print(
+            f"{size:>8} | {cold:>16.2f} s | {fresh:>11.2f} s | {returning:>7.2f} s | {heading:>11.2f} s | "
+            f"{s['rerun'] * 1000:>4.0f} ms | "
+            f"{s['filter'] * 1000:>10.0f} ms | {s['search'] * 1000:>9.0f} ms | {s['fuzzy'] * 1000:>9.0f} ms"
+        )
+    print(
+        "\nServer times are whole script runs measured in-process (AppTest), medians of 5; first render is "
+        "navigation to a drawn results table in headless Chromium."
+    )
 
 
 if __name__ == "__main__":

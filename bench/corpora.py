@@ -19,8 +19,11 @@ def prepare(size: str, prefix: str = "corpus") -> Path:
         if size == "seeds":
             shutil.copytree(ROOT / "data" / "raw", root / "raw")
         else:
-            subprocess.run([sys.executable, str(ROOT / "bench" / "make_corpus.py"), size, "--out", str(root / "raw")],
-                           check=True, stdout=subprocess.DEVNULL)
+            subprocess.run(
+                [sys.executable, str(ROOT / "bench" / "make_corpus.py"), size, "--out", str(root / "raw")],
+                check=True,
+                stdout=subprocess.DEVNULL,
+            )
             for name in ("_planted_duplicates.csv", "planted_duplicates.csv"):  # the name differs across versions
                 if (root / "raw" / name).exists():
                     shutil.move(root / "raw" / name, root / "planted_duplicates.csv")

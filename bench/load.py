@@ -120,7 +120,10 @@ async def rerun(ws, query_string: str, widgets: dict[str, str] | None = None) ->
             elif which == "markdown" and element.markdown.body.startswith("Showing"):
                 seen["shown"] = element.markdown.body.replace("**", "")
         elif kind == "script_finished":
-            if fwd.script_finished not in (ForwardMsg.FINISHED_SUCCESSFULLY, ForwardMsg.FINISHED_FRAGMENT_RUN_SUCCESSFULLY):
+            if fwd.script_finished not in (
+                ForwardMsg.FINISHED_SUCCESSFULLY,
+                ForwardMsg.FINISHED_FRAGMENT_RUN_SUCCESSFULLY,
+            ):
                 seen["errors"] += 1
             return time.perf_counter() - started, seen
 
@@ -128,16 +131,26 @@ async def rerun(ws, query_string: str, widgets: dict[str, str] | None = None) ->
 async def session(port: int, query_string: str, typed: str) -> dict:
     """One visitor: open the shared URL, then type a search. Latencies in seconds, or an error."""
     try:
-        async with connect(f"ws://{HOST}:{port}/_stcore/stream", subprotocols=["streamlit"], max_size=None,
-                           open_timeout=MESSAGE_TIMEOUT, ping_interval=None) as ws:
+        async with connect(
+            f"ws://{HOST}:{port}/_stcore/stream",
+            subprotocols=["streamlit"],
+            max_size=None,
+            open_timeout=MESSAGE_TIMEOUT,
+            ping_interval=None,
+        ) as ws:
             opened, seen = await rerun(ws, query_string)
             box = next((wid for wid in seen["text_inputs"] if wid.endswith("-q")), None)
             if box is None:
                 return {"error": "no search box in the first render"}
             changed, seen2 = await rerun(ws, query_string, {box: typed})
-            return {"open": opened, "interaction": changed, "errors": seen["errors"] + seen2["errors"],
-                    "bytes": seen["bytes"] + seen2["bytes"], "shown": (seen.get("shown"), seen2.get("shown"))}
-    except (OSError, asyncio.TimeoutError, Exception) as exc:  # noqa: BLE001 - a failed session is a result
+            return {
+                "open": opened,
+                "interaction": changed,
+                "errors": seen["errors"] + seen2["errors"],
+                "bytes": seen["bytes"] + seen2["bytes"],
+                "shown": (seen.get("shown"), seen2.get("shown")),
+            }
+    except (TimeoutError, OSError, Exception) as exc:  # noqa: BLE001 - a failed session is a result
         return {"error": f"{type(exc).__name__}: {exc}"[:200]}
 
 
@@ -162,15 +175,33 @@ def main(argv: list[str]) -> int:
     n = max(1, min(args.sessions, MAX_SESSIONS))
     deadline = time.monotonic() + min(args.deadline, 300.0)
     if not (args.data / "processed" / "papers.parquet").exists():
-        print(f"error: {args.data} has no processed/papers.parquet; build it first (python bench/run.py)",
-              file=sys.stderr)
+        print(
+            f"error: {args.data} has no processed/papers.parquet; build it first (python bench/run.py)", file=sys.stderr
+        )
         return 1
     port = free_port()
     env = {**os.environ, "PAPER_ATLAS_DATA": str(args.data.resolve())}
     proc = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.port", str(port),
-         "--server.address", HOST, "--server.headless", "true", "--browser.gatherUsageStats", "false"],
-        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        [
+            sys.executable,
+            "-m",
+            "streamlit",
+            "run",
+            str(ROOT / "app.py"),
+            "--server.port",
+            str(port),
+            "--server.address",
+            HOST,
+            "--server.headless",
+            "true",
+            "--browser.gatherUsageStats",
+            "false",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     sampler = RssSampler(proc.pid)
     rows, skipped = [], 0
     try:
@@ -199,15 +230,21 @@ def main(argv: list[str]) -> int:
             proc.wait(timeout=20)
         except subprocess.TimeoutExpired:
             proc.kill()
-    print(f"Load test: {args.data.name}, {n} concurrent sessions per wave, {time.strftime('%Y-%m-%d %H:%M')}, "
-          f"load average {os.getloadavg()[0]:.2f} at the end")
+    print(
+        f"Load test: {args.data.name}, {n} concurrent sessions per wave, {time.strftime('%Y-%m-%d %H:%M')}, "
+        f"load average {os.getloadavg()[0]:.2f} at the end"
+    )
     if "error" in cold:
         print(f"cold first render failed: {cold['error']}")
     else:
-        print(f"cold first render (one session, empty caches): open {cold['open']:.2f} s, then a search "
-              f"{cold['interaction']:.2f} s; server RSS idle {idle:.0f} MiB, after warm-up {warm_rss:.0f} MiB")
-    print("\n| wave | URL filter | then types | ok / failed | open p50 / p95 (s) | interaction p50 / p95 (s) "
-          "| wave wall (s) | MiB per session sent | server RSS before / peak / after (MiB) |")
+        print(
+            f"cold first render (one session, empty caches): open {cold['open']:.2f} s, then a search "
+            f"{cold['interaction']:.2f} s; server RSS idle {idle:.0f} MiB, after warm-up {warm_rss:.0f} MiB"
+        )
+    print(
+        "\n| wave | URL filter | then types | ok / failed | open p50 / p95 (s) | interaction p50 / p95 (s) "
+        "| wave wall (s) | MiB per session sent | server RSS before / peak / after (MiB) |"
+    )
     print("|" + "---|" * 9)
     for i, query_string, typed, results, elapsed, before, during, after in rows:
         ok = [r for r in results if "error" not in r and not r["errors"]]
@@ -215,9 +252,11 @@ def main(argv: list[str]) -> int:
         opened = [r["open"] for r in ok]
         changed = [r["interaction"] for r in ok]
         sent = statistics.mean(r["bytes"] for r in ok) / 2**20 if ok else float("nan")
-        print(f"| {i} | `{query_string}` | {typed} | {len(ok)} / {failed} | {pct(opened, .5):.2f} / {pct(opened, .95):.2f} "
-              f"| {pct(changed, .5):.2f} / {pct(changed, .95):.2f} | {elapsed:.1f} | {sent:.2f} | "
-              f"{before:.0f} / {during:.0f} / {after:.0f} |")
+        print(
+            f"| {i} | `{query_string}` | {typed} | {len(ok)} / {failed} | {pct(opened, 0.5):.2f} / {pct(opened, 0.95):.2f} "
+            f"| {pct(changed, 0.5):.2f} / {pct(changed, 0.95):.2f} | {elapsed:.1f} | {sent:.2f} | "
+            f"{before:.0f} / {during:.0f} / {after:.0f} |"
+        )
         for r in ok[:1]:
             saw = [str(text).replace("\\", "") for text in r["shown"]]
             print(f"|  | first session saw: {saw[0]}; then: {saw[1]} |" + "  |" * 7)

@@ -94,7 +94,9 @@ def generate(n: int, *, seed: int = 0, dup_rate: float = 0.03) -> tuple[list[tup
         while extra > 0 or sum(map(len, sentences)) < 400:  # listing abstracts are paragraphs, never one line
             sentences.insert(int(rng.integers(len(sentences) + 1)), every[int(rng.integers(len(every)))])
             extra -= 1
-        entries.append((f"{name}: {_recombine(title, seeds[int(rng.integers(len(seeds)))][0], rng)}", " ".join(sentences)))
+        entries.append(
+            (f"{name}: {_recombine(title, seeds[int(rng.integers(len(seeds)))][0], rng)}", " ".join(sentences))
+        )
     planted = []  # copies are appended, so they land on later pages than their originals
     for original in np.flatnonzero(rng.random(n) < dup_rate):
         planted.append((int(original), len(entries)))

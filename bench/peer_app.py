@@ -19,8 +19,13 @@ import pandas as pd
 from sklearn.cluster import KMeans
 from sklearn.feature_extraction.text import TfidfVectorizer
 
-BOILERPLATE = {"new", "get trending papers in your email inbox!", "get trending papers in your email inbox once a day!",
-               "subscribe", "byak and the research community"}
+BOILERPLATE = {
+    "new",
+    "get trending papers in your email inbox!",
+    "get trending papers in your email inbox once a day!",
+    "subscribe",
+    "byak and the research community",
+}
 _DATE = re.compile(r"^[A-Z][a-z]{2} \d{1,2}$")
 
 
@@ -32,7 +37,7 @@ def read_pages(raw: Path) -> list[str]:
             line = line.strip()
             if not line or line.lower() in BOILERPLATE or _DATE.match(line):
                 continue
-            lines.append(line[len("Subscribe"):] if line.startswith("Subscribe") else line)
+            lines.append(line[len("Subscribe") :] if line.startswith("Subscribe") else line)
     return lines
 
 
@@ -67,10 +72,12 @@ def compute(raw: Path, *, k: int = 10, theme: str = "", query: str = "", random_
     keep = pd.Series(True, index=papers.index)
     if theme:
         keep &= papers["title"].str.contains(theme, case=False, regex=False) | papers["abstract"].str.contains(
-            theme, case=False, regex=False)
+            theme, case=False, regex=False
+        )
     if query:
         keep &= papers["title"].str.contains(query, case=False, regex=False) | papers["abstract"].str.contains(
-            query, case=False, regex=False)
+            query, case=False, regex=False
+        )
     shown = papers[keep]
     lap("filter")
     return shown, timings

@@ -34,8 +34,15 @@ import corpora  # bench/corpora.py, beside this script
 
 ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "bench" / "out"
-TOPIC_STAGES = {"vectorize": "tfidf", "svd": "svd", "choose k": "choose k", "kmeans": "kmeans",
-                "labels": "labels", "map": "map", "similar": "neighbours"}
+TOPIC_STAGES = {
+    "vectorize": "tfidf",
+    "svd": "svd",
+    "choose k": "choose k",
+    "kmeans": "kmeans",
+    "labels": "labels",
+    "map": "map",
+    "similar": "neighbours",
+}
 THEME = ("pruning",)
 EXACT = ["knowledge distillation", "pruning", "vision transformer", "diffusion", "quantized"]
 FUZZY = ["knowlege distilation", "atention pruning", "vison transfomer", "difusion", "quantizaton"]
@@ -46,6 +53,7 @@ MAX_RSS_GIB = 16.0
 
 # --- children: each runs in a fresh interpreter and prints one JSON line --------------------------
 
+
 def _usage() -> dict:
     ru = resource.getrusage(resource.RUSAGE_SELF)
     return {"peak_rss_mb": ru.ru_maxrss / 1024, "cpu_s": ru.ru_utime + ru.ru_stime}
@@ -54,15 +62,20 @@ def _usage() -> dict:
 def child_build(root: Path) -> dict:
     started = time.perf_counter()
     sys.path.insert(0, str(ROOT))
-    from lib.reading import store
     from lib.build import build_to_disk
+    from lib.reading import store
 
     data = store.data_dir(root)
     marks: list[tuple[str, float]] = []
     imported = time.perf_counter()
-    result = build_to_disk(data.raw_files(), data.processed, data.taxonomy, fingerprint=data.fingerprint(),
-                           arxiv_cache_path=data.arxiv_cache if data.arxiv_cache.exists() else None,
-                           progress=lambda stage, f: _mark(marks, stage))
+    result = build_to_disk(
+        data.raw_files(),
+        data.processed,
+        data.taxonomy,
+        fingerprint=data.fingerprint(),
+        arxiv_cache_path=data.arxiv_cache if data.arxiv_cache.exists() else None,
+        progress=lambda stage, f: _mark(marks, stage),
+    )
     done = time.perf_counter()
     stages = {s: t for s, t in result.timings.items() if s != "topics"}
     topic_marks = [(s.split(": ", 1)[1], t) for s, t in marks if s.startswith("Clustering topics: ")]
@@ -71,8 +84,14 @@ def child_build(root: Path) -> dict:
     stages["topics (total)"] = result.timings.get("topics", 0.0)
     stages["write"] = done - imported - sum(result.timings.values())
     stages["import"] = imported - started
-    return {"stages": stages, "n_papers": result.report.n_papers, "n_records": result.report.n_records,
-            "k": result.report.topics.k, "in_process_s": done - started, **_usage()}
+    return {
+        "stages": stages,
+        "n_papers": result.report.n_papers,
+        "n_records": result.report.n_records,
+        "k": result.report.topics.k,
+        "in_process_s": done - started,
+        **_usage(),
+    }
 
 
 def _mark(marks: list, stage: str) -> None:
@@ -82,9 +101,9 @@ def _mark(marks: list, stage: str) -> None:
 
 def child_serve(root: Path) -> dict:
     sys.path.insert(0, str(ROOT))
-    from lib.reading import store
-    from lib.explore.filters import FilterSpec, PaperIndex, apply_filters, facet_counts
     from lib.describing.themes import load_taxonomy
+    from lib.explore.filters import FilterSpec, PaperIndex, apply_filters, facet_counts
+    from lib.reading import store
 
     data = store.data_dir(root)
     t0 = time.perf_counter()
@@ -121,8 +140,9 @@ def child_serve(root: Path) -> dict:
     out["exact search"] = timed([FilterSpec(query=q) for q in EXACT], interaction)
     out["filter + search"] = timed([FilterSpec(themes=THEME, query=q) for q in EXACT], interaction)
     out["fuzzy search"] = timed([FilterSpec(query=q, search="fuzzy") for q in FUZZY], interaction)
-    out["filter + search, repeated"] = timed([FilterSpec(themes=THEME, query=q) for q in EXACT], interaction,
-                                             cold=False)
+    out["filter + search, repeated"] = timed(
+        [FilterSpec(themes=THEME, query=q) for q in EXACT], interaction, cold=False
+    )
     out["exact search only"] = timed(EXACT, index.search.exact)
     out["fuzzy search only"] = timed(FUZZY, index.search.fuzzy)
     return {"times": out, "rss_ready_mb": rss_ready, **_usage()}
@@ -145,6 +165,7 @@ def _vm_rss_mb() -> float:
 
 # --- the parent ------------------------------------------------------------------------------------
 
+
 def _busy_seconds() -> float:
     """CPU seconds spent by everything on the machine since boot (all cores)."""
     fields = [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
@@ -158,8 +179,13 @@ def run_child(*args: str) -> dict:
     The child is stopped (and the run reported as such) past CHILD_TIMEOUT or `max_rss_gib` of RSS, so a
     corpus too big for the machine cannot push other work into swap or the OOM killer."""
     busy, started = _busy_seconds(), time.perf_counter()
-    proc = subprocess.Popen([sys.executable, str(Path(__file__).resolve()), "--child", *args], cwd=ROOT,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        [sys.executable, str(Path(__file__).resolve()), "--child", *args],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     err: list[str] = []
     reader = threading.Thread(target=lambda: err.extend(proc.stderr), daemon=True)
     reader.start()
@@ -181,8 +207,13 @@ def run_child(*args: str) -> dict:
     wall = time.perf_counter() - started
     if stopped or proc.returncode != 0:
         stage = next((line.strip() for line in reversed(err) if line.strip()), "?")
-        return {"failed": f"{stopped or 'exit ' + str(proc.returncode)}, during: {stage[:200]}", "wall_s": wall,
-                "peak_rss_mb": peak * 1024, "cpu_s": float("nan"), "others_cores": float("nan")}
+        return {
+            "failed": f"{stopped or 'exit ' + str(proc.returncode)}, during: {stage[:200]}",
+            "wall_s": wall,
+            "peak_rss_mb": peak * 1024,
+            "cpu_s": float("nan"),
+            "others_cores": float("nan"),
+        }
     result = json.loads(out.strip().splitlines()[-1])
     others = max(0.0, _busy_seconds() - busy - result["cpu_s"]) / wall
     return {**result, "wall_s": wall, "others_cores": others}
@@ -225,16 +256,36 @@ def dedupe_quality(root: Path) -> tuple[float, float] | None:
 
 
 def machine() -> dict:
-    cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
-                if line.startswith("model name")), platform.processor())
-    mem = int(next(line.split()[1] for line in Path("/proc/meminfo").read_text().splitlines()
-                   if line.startswith("MemTotal"))) / 2**20
+    cpu = next(
+        (
+            line.split(":", 1)[1].strip()
+            for line in Path("/proc/cpuinfo").read_text().splitlines()
+            if line.startswith("model name")
+        ),
+        platform.processor(),
+    )
+    mem = (
+        int(
+            next(
+                line.split()[1]
+                for line in Path("/proc/meminfo").read_text().splitlines()
+                if line.startswith("MemTotal")
+            )
+        )
+        / 2**20
+    )
     git = ["git", "--no-optional-locks", "-C", str(ROOT)]
     commit = subprocess.run(git + ["rev-parse", "--short", "HEAD"], capture_output=True, text=True).stdout.strip()
     dirty = subprocess.run(git + ["status", "--porcelain", "--", "lib"], capture_output=True, text=True).stdout
-    return {"date": datetime.datetime.now().strftime("%Y-%m-%d %H:%M"), "cpu": cpu, "cores": os.cpu_count(),
-            "ram_gib": round(mem, 1), "load": os.getloadavg(), "python": platform.python_version(),
-            "code": f"{commit or '?'}{' + uncommitted changes in lib/' if dirty.strip() else ''}"}
+    return {
+        "date": datetime.datetime.now().strftime("%Y-%m-%d %H:%M"),
+        "cpu": cpu,
+        "cores": os.cpu_count(),
+        "ram_gib": round(mem, 1),
+        "load": os.getloadavg(),
+        "python": platform.python_version(),
+        "code": f"{commit or '?'}{' + uncommitted changes in lib/' if dirty.strip() else ''}",
+    }
 
 
 def measure(size: str, runs: int, peer_runs: int) -> dict:
@@ -248,11 +299,20 @@ def measure(size: str, runs: int, peer_runs: int) -> dict:
             serves.append(run_child("serve", str(root)))
         if r < peer_runs:
             peers.append(run_child("peer", str(root), str(k)))
-        print(f"  {size} run {r + 1}: build {build.get('failed') or format(build['wall_s'], '.1f') + ' s'}"
-              + (f", peer {peers[-1].get('total', float('nan')):.1f} s" if r < peer_runs else ""),
-              file=sys.stderr, flush=True)
-    result = {"size": size, "machine": machine(), "builds": builds, "serves": serves, "peers": peers,
-              "quality": quality}
+        print(
+            f"  {size} run {r + 1}: build {build.get('failed') or format(build['wall_s'], '.1f') + ' s'}"
+            + (f", peer {peers[-1].get('total', float('nan')):.1f} s" if r < peer_runs else ""),
+            file=sys.stderr,
+            flush=True,
+        )
+    result = {
+        "size": size,
+        "machine": machine(),
+        "builds": builds,
+        "serves": serves,
+        "peers": peers,
+        "quality": quality,
+    }
     (OUT / f"results-{size}.json").write_text(json.dumps(result, indent=1))
     return result
 
@@ -273,45 +333,78 @@ def _row(label: str, values: list[float], fmt: str) -> str:
 
 def _table(title: str, first: str, children: list[dict], rows: list[tuple[str, callable, str]]) -> list[str]:
     n = len(children)
-    lines = ["", title, "", "| " + " | ".join([first] + [f"run {i + 1}" for i in range(n)] + ["median"]) + " |",
-             "|" + "---|" * (n + 2)]
+    lines = [
+        "",
+        title,
+        "",
+        "| " + " | ".join([first] + [f"run {i + 1}" for i in range(n)] + ["median"]) + " |",
+        "|" + "---|" * (n + 2),
+    ]
     return lines + [_row(label, [get(c) for c in children], fmt) for label, get, fmt in rows]
 
 
 def size_table(res: dict) -> str:
     b, s, p = _ok(res["builds"]), _ok(res["serves"]), _ok(res["peers"])
-    lines = [f"\n### {res['size']}" + (f": {b[0]['n_records']} entries -> {b[0]['n_papers']} papers, k={b[0]['k']}"
-                                       if b else "")]
-    lines += [f"\n- a run did not finish: {c['failed']}" for c in res["builds"] + res["serves"] + res["peers"]
-              if "failed" in c]
+    lines = [
+        f"\n### {res['size']}"
+        + (f": {b[0]['n_records']} entries -> {b[0]['n_papers']} papers, k={b[0]['k']}" if b else "")
+    ]
+    lines += [
+        f"\n- a run did not finish: {c['failed']}"
+        for c in res["builds"] + res["serves"] + res["peers"]
+        if "failed" in c
+    ]
     if b:
         rows = [(stage, lambda c, st=stage: c["stages"].get(st, 0.0), ".2f") for stage in b[0]["stages"]]
-        rows += [("**full build, process wall**", lambda c: c["wall_s"], ".1f"),
-                 ("CPU time of the build", lambda c: c["cpu_s"], ".1f"),
-                 ("peak RSS (MiB)", lambda c: c["peak_rss_mb"], ".0f"),
-                 ("others' CPU meanwhile (cores)", lambda c: c["others_cores"], ".2f")]
+        rows += [
+            ("**full build, process wall**", lambda c: c["wall_s"], ".1f"),
+            ("CPU time of the build", lambda c: c["cpu_s"], ".1f"),
+            ("peak RSS (MiB)", lambda c: c["peak_rss_mb"], ".0f"),
+            ("others' CPU meanwhile (cores)", lambda c: c["others_cores"], ".2f"),
+        ]
         lines += _table("Build (s, fresh process each run)", "stage", b, rows)
     if res["quality"]:
-        lines.append(f"\nDedupe on planted near-duplicates: recall {res['quality'][0]:.4f}, "
-                     f"pair precision {res['quality'][1]:.4f}")
+        lines.append(
+            f"\nDedupe on planted near-duplicates: recall {res['quality'][0]:.4f}, "
+            f"pair precision {res['quality'][1]:.4f}"
+        )
     if s:
         rows = [(key, lambda c, k=key: c["times"][k] * 1000, ".1f") for key in s[0]["times"]]
-        rows += [("RSS with table + index (MiB)", lambda c: c["rss_ready_mb"], ".0f"),
-                 ("peak RSS (MiB)", lambda c: c["peak_rss_mb"], ".0f")]
-        lines += _table("Serve (ms, in-process; median of 5 queries x 3 repeats; every search misses the search "
-                        "memo except 'repeated')", "step", s, rows)
+        rows += [
+            ("RSS with table + index (MiB)", lambda c: c["rss_ready_mb"], ".0f"),
+            ("peak RSS (MiB)", lambda c: c["peak_rss_mb"], ".0f"),
+        ]
+        lines += _table(
+            "Serve (ms, in-process; median of 5 queries x 3 repeats; every search misses the search "
+            "memo except 'repeated')",
+            "step",
+            s,
+            rows,
+        )
     if p:
         rows = [(stage, lambda c, st=stage: c["stages"][st], ".2f") for stage in p[0]["stages"]]
-        rows += [("**rerun total**", lambda c: c["total"], ".2f"), ("peak RSS (MiB)", lambda c: c["peak_rss_mb"], ".0f")]
-        lines += _table(f"Peer: the naive app's work per rerun (s); it shows {p[0]['n_shown']} papers for the theme "
-                        "keyword + search", "peer stage", p, rows)
+        rows += [
+            ("**rerun total**", lambda c: c["total"], ".2f"),
+            ("peak RSS (MiB)", lambda c: c["peak_rss_mb"], ".0f"),
+        ]
+        lines += _table(
+            f"Peer: the naive app's work per rerun (s); it shows {p[0]['n_shown']} papers for the theme "
+            "keyword + search",
+            "peer stage",
+            p,
+            rows,
+        )
     return "\n".join(lines)
 
 
 def summary(results: list[dict]) -> str:
-    lines = ["\n### Summary (medians; targets in brackets)", "",
-             "| corpus | full build | filter + search | fuzzy title search | peak RSS build / serve | dedupe recall "
-             "| peer rerun | ours / peer: interaction | ours / peer: full build |", "|" + "---|" * 9]
+    lines = [
+        "\n### Summary (medians; targets in brackets)",
+        "",
+        "| corpus | full build | filter + search | fuzzy title search | peak RSS build / serve | dedupe recall "
+        "| peer rerun | ours / peer: interaction | ours / peer: full build |",
+        "|" + "---|" * 9,
+    ]
 
     def mark(value, limit, unit="s", scale=1) -> str:
         if limit is None or value != value:
@@ -332,20 +425,24 @@ def summary(results: list[dict]) -> str:
         if res["quality"]:
             recall = f"{res['quality'][0]:.3f} [>=0.99] " + ("ok" if res["quality"][0] >= 0.99 else "MISS")
         failed = " (did not finish)" if len(b) < len(res["builds"]) else ""
-        lines.append(f"| {size} | {build:.1f} s (CPU {cpu:.1f} s){mark(build, target[0])}{failed} | "
-                     f"{inter * 1000:.1f} ms{mark(inter, target[1], 'ms', 1000)} | "
-                     f"{fuzzy * 1000:.1f} ms{mark(fuzzy, target[2], 'ms', 1000)} | "
-                     f"{peak_b:.2f} / {peak_s:.2f} GiB{mark(max(peak_b, peak_s), target[3], 'GiB')} | {recall} | "
-                     f"{peer:.2f} s | {inter / peer:.5f} ({peer / inter:,.0f}x faster) | {build / peer:.1f} |")
+        lines.append(
+            f"| {size} | {build:.1f} s (CPU {cpu:.1f} s){mark(build, target[0])}{failed} | "
+            f"{inter * 1000:.1f} ms{mark(inter, target[1], 'ms', 1000)} | "
+            f"{fuzzy * 1000:.1f} ms{mark(fuzzy, target[2], 'ms', 1000)} | "
+            f"{peak_b:.2f} / {peak_s:.2f} GiB{mark(max(peak_b, peak_s), target[3], 'GiB')} | {recall} | "
+            f"{peer:.2f} s | {inter / peer:.5f} ({peer / inter:,.0f}x faster) | {build / peer:.1f} |"
+        )
     return "\n".join(lines)
 
 
 def header(info: dict, others: float) -> str:
     shared = "yes" if others > 0.3 or info["load"][0] > 1.0 else "no"
-    return (f"Paper Atlas bench, {info['date']} · {info['cpu']} · {info['cores']} cores · {info['ram_gib']} GiB · "
-            f"Python {info['python']} · code {info['code']}\nload average at start {info['load'][0]:.2f}/{info['load'][1]:.2f}/"
-            f"{info['load'][2]:.2f}; other processes used {others:.2f} cores on average during our runs "
-            f"-> machine shared: {shared}")
+    return (
+        f"Paper Atlas bench, {info['date']} · {info['cpu']} · {info['cores']} cores · {info['ram_gib']} GiB · "
+        f"Python {info['python']} · code {info['code']}\nload average at start {info['load'][0]:.2f}/{info['load'][1]:.2f}/"
+        f"{info['load'][2]:.2f}; other processes used {others:.2f} cores on average during our runs "
+        f"-> machine shared: {shared}"
+    )
 
 
 def main(argv: list[str]) -> int:
@@ -368,8 +465,9 @@ def main(argv: list[str]) -> int:
         results = [json.loads((OUT / f"results-{size}.json").read_text()) for size in args.sizes]
         info = results[0].get("machine", info)
     else:
-        results = [measure(size, args.runs, args.runs if args.peer_runs is None else args.peer_runs)
-                   for size in args.sizes]
+        results = [
+            measure(size, args.runs, args.runs if args.peer_runs is None else args.peer_runs) for size in args.sizes
+        ]
     children = _ok([c for r in results for c in r["builds"] + r["serves"] + r["peers"]])
     others = statistics.mean(c["others_cores"] for c in children) if children else float("nan")
     print(header(info, others))

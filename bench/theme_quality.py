@@ -28,16 +28,22 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from lib.reading.formats import read_path  # noqa: E402
 from lib.describing.themes import Taxonomy, load_taxonomy, tag_themes  # noqa: E402
+from lib.reading.formats import read_path  # noqa: E402
 
 LABELS = ROOT / "tests" / "data" / "theme_labels.csv"  # dev: the rules were written while looking at these
 HOLDOUT = ROOT / "tests" / "data" / "theme_labels_holdout.csv"  # labelled before the rules changed, never tuned on
 REQUIRED = ("yolo", "lora", "pruning", "quantization", "distillation", "nas", "moe", "diffusion")
 # The plain keyword approach the tagger has to beat: one case-insensitive regex per theme, any hit counts.
 BASELINE = {
-    "yolo": r"\byolo", "lora": r"lora", "pruning": r"prun", "quantization": r"quantiz", "distillation": r"distill",
-    "nas": r"architecture search|\bnas\b", "moe": r"mixture of experts|\bmoe\b", "diffusion": r"diffusion",
+    "yolo": r"\byolo",
+    "lora": r"lora",
+    "pruning": r"prun",
+    "quantization": r"quantiz",
+    "distillation": r"distill",
+    "nas": r"architecture search|\bnas\b",
+    "moe": r"mixture of experts|\bmoe\b",
+    "diffusion": r"diffusion",
 }
 METHODS = ("keyword", "tagger")
 
@@ -69,8 +75,10 @@ def confusion(papers: list[dict], taxonomy: Taxonomy) -> dict[str, dict[str, tup
     for theme in REQUIRED:
         gold = [p[theme] == "1" for p in papers]
         keyword = re.compile(BASELINE[theme], re.IGNORECASE)
-        predicted = {"keyword": [bool(keyword.search(f"{p['title']} {p['abstract']}")) for p in papers],
-                     "tagger": [theme in t.themes for t in tags]}
+        predicted = {
+            "keyword": [bool(keyword.search(f"{p['title']} {p['abstract']}")) for p in papers],
+            "tagger": [theme in t.themes for t in tags],
+        }
         for method in METHODS:
             pairs = list(zip(predicted[method], gold))
             result[method][theme] = (pairs.count((True, True)), pairs.count((True, False)), pairs.count((False, True)))
@@ -86,8 +94,10 @@ def scores(tp: int, fp: int, fn: int) -> tuple[float, float, float]:
 
 def evaluate(papers: list[dict], taxonomy: Taxonomy) -> dict[str, dict[str, tuple[float, float, float]]]:
     """{"keyword"|"tagger": {theme: (precision, recall, f1)}} over the labelled papers."""
-    return {method: {theme: scores(*counts) for theme, counts in per_theme.items()}
-            for method, per_theme in confusion(papers, taxonomy).items()}
+    return {
+        method: {theme: scores(*counts) for theme, counts in per_theme.items()}
+        for method, per_theme in confusion(papers, taxonomy).items()
+    }
 
 
 def macro_f1(per_theme: dict[str, tuple[float, float, float]]) -> float:
@@ -116,19 +126,26 @@ def quality_table(sets: dict[str, list[dict]], taxonomy: Taxonomy) -> list[str]:
     """Lines of a table: per theme and per labelled set, positives and the P, R, F1 of both methods."""
     counts = {name: confusion(papers, taxonomy) for name, papers in sets.items()}
     cell = "{:>4}  {:>5} {:>5} {:>5}  {:>5} {:>5} {:>5}"
-    lines = [f"{'':<14}" + "".join(f"   {name + ' (' + str(len(p)) + ' papers)':<42}" for name, p in sets.items()),
-             f"{'theme':<14}" + "   " + "   ".join(cell.format("n+", "kw P", "R", "F1", "tag P", "R", "F1")
-                                                  for _ in sets)]
+    lines = [
+        f"{'':<14}" + "".join(f"   {name + ' (' + str(len(p)) + ' papers)':<42}" for name, p in sets.items()),
+        f"{'theme':<14}" + "   " + "   ".join(cell.format("n+", "kw P", "R", "F1", "tag P", "R", "F1") for _ in sets),
+    ]
     for theme in REQUIRED:
         row = []
         for name, papers in sets.items():
             values = [v for m in METHODS for v in scores(*counts[name][m][theme])]
             row.append(cell.format(sum(p[theme] == "1" for p in papers), *(f"{v:.2f}" for v in values)))
         lines.append(f"{theme:<14}   " + "   ".join(row))
-    for label, summary in (("macro-F1", lambda c: macro_f1({t: scores(*n) for t, n in c.items()})),
-                           ("micro-F1", micro_f1)):
-        row = [cell.format("", "", "", f"{summary(counts[n]['keyword']):.3f}", "", "",
-                           f"{summary(counts[n]['tagger']):.3f}") for n in sets]
+    for label, summary in (
+        ("macro-F1", lambda c: macro_f1({t: scores(*n) for t, n in c.items()})),
+        ("micro-F1", micro_f1),
+    ):
+        row = [
+            cell.format(
+                "", "", "", f"{summary(counts[n]['keyword']):.3f}", "", "", f"{summary(counts[n]['tagger']):.3f}"
+            )
+            for n in sets
+        ]
         lines.append(f"{label:<14}   " + "   ".join(row))
     return lines
 
@@ -143,13 +160,17 @@ def main() -> None:
     print(f"taxonomy {taxonomy.source} ({len(taxonomy.themes)} themes); kw = keyword baseline, tag = tagger\n")
     print("\n".join(quality_table(sets, taxonomy)))
     gold = {name: sum(p[t] == "1" for p in s for t in REQUIRED) for name, s in sets.items()}
-    print(f"\npositives over the 8 themes: {gold}. A theme with no positives in a set scores F1 1 there without a"
-          " false positive and 0 with one.\n")
+    print(
+        f"\npositives over the 8 themes: {gold}. A theme with no positives in a set scores F1 1 there without a"
+        " false positive and 0 with one.\n"
+    )
     required_only = Taxonomy(tuple(t for t in taxonomy.themes if t.id in REQUIRED), taxonomy.source)
     corpus = [{"title": t, "abstract": a} for t, a in seed_papers().items()]
-    for label, tax, sample in (("labelled, all themes", taxonomy, papers),
-                               ("labelled, 8 labelled themes only", required_only, papers),
-                               ("whole seed corpus, all themes", taxonomy, corpus)):
+    for label, tax, sample in (
+        ("labelled, all themes", taxonomy, papers),
+        ("labelled, 8 labelled themes only", required_only, papers),
+        ("whole seed corpus, all themes", taxonomy, corpus),
+    ):
         mean, best, n = time_per_paper(sample, tax, args.repeat)
         print(f"speed, {label}: {n} papers, {mean:.1f} us/paper CPU on average, {best:.1f} in the best pass")
 

@@ -20,8 +20,8 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from lib.reading.formats import read_path  # noqa: E402
 from lib.describing.topics import fit_topics, vectorize  # noqa: E402
+from lib.reading.formats import read_path  # noqa: E402
 
 STAGES = ("vectorize", "svd", "choose k", "kmeans", "labels", "map", "similar")
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
@@ -53,8 +53,10 @@ def synthetic_corpus(n: int, *, own_share: float = 0.7, random_state: int = 0) -
     texts = []
     for i in range(n):
         sentences = own[parent[i]]
-        body = [sentences[pick[i, j] % len(sentences)] if from_own[i, j] else every[pick[i, j] % len(every)]
-                for j in range(length[i])]
+        body = [
+            sentences[pick[i, j] % len(sentences)] if from_own[i, j] else every[pick[i, j] % len(every)]
+            for j in range(length[i])
+        ]
         texts.append(f"{seeds[parent[i]][0]}. {' '.join(body)}")
     return texts
 
@@ -109,17 +111,25 @@ def main(sizes: list[str]) -> None:
     print(f"{'papers':<12}" + "".join(f"{r['n']:>26,}" for r in rows))
     print(f"{'stage':<12}" + "".join(f"{'wall s':>10}{'cpu s':>8}{'peak MiB':>8}" for _ in rows))
     for stage in STAGES:
-        print(f"{stage:<12}" + "".join(
-            f"{r['wall'][stage]:>10.2f}{r['cpu'][stage]:>8.2f}{r['peak'][stage]:>8.0f}" for r in rows))
-    print(f"{'total':<12}" + "".join(
-        f"{sum(r['wall'].values()):>10.2f}{sum(r['cpu'].values()):>8.2f}{max(r['peak'].values()):>8.0f}"
-        for r in rows))
+        print(
+            f"{stage:<12}"
+            + "".join(f"{r['wall'][stage]:>10.2f}{r['cpu'][stage]:>8.2f}{r['peak'][stage]:>8.0f}" for r in rows)
+        )
+    print(
+        f"{'total':<12}"
+        + "".join(
+            f"{sum(r['wall'].values()):>10.2f}{sum(r['cpu'].values()):>8.2f}{max(r['peak'].values()):>8.0f}"
+            for r in rows
+        )
+    )
     print(f"{'before fit':<12}" + "".join(f"{'':>18}{r['base_rss']:>8.0f}" for r in rows))
     for r in rows:
         q = r["similar"]
         print(f"n={r['n']:,}: {r['reason']}")
-        print(f"  similar vs brute force on 200 papers: recall@5 {q['recall']:.3f}, "
-              f"cosine share {q['share']:.3f} (5th percentile {q['share_p5']:.3f})")
+        print(
+            f"  similar vs brute force on 200 papers: recall@5 {q['recall']:.3f}, "
+            f"cosine share {q['share']:.3f} (5th percentile {q['share_p5']:.3f})"
+        )
         print(f"  largest topics: {' | '.join(r['names'])}")
 
 

@@ -24,7 +24,13 @@ from lib.core.errors import AtlasError
 from lib.core.ids import arxiv_abs_url, arxiv_month
 from lib.core.records import ParseResult
 from lib.core.report import (
-    ArxivSummary, BuildReport, ClusterCard, IdConflict, InputSummary, ThemeCount, TopicSummary,
+    ArxivSummary,
+    BuildReport,
+    ClusterCard,
+    IdConflict,
+    InputSummary,
+    ThemeCount,
+    TopicSummary,
 )
 from lib.describing.extract import extract_fields
 from lib.describing.themes import Taxonomy, load_taxonomy, tag_themes
@@ -91,7 +97,10 @@ def build_papers(
     lap("facets")
     say("Clustering topics", 0.55)
     topics = cluster_topics(
-        papers, k=k, random_state=random_state, similar=True,
+        papers,
+        k=k,
+        random_state=random_state,
+        similar=True,
         progress=lambda stage, f: say(f"Clustering topics: {stage}", 0.55 + 0.4 * f),
     )
     papers = pd.concat([papers.reset_index(drop=True), topics.columns], axis=1)[list(S.COLUMNS)]
@@ -151,8 +160,11 @@ def _with_arxiv_ids(papers: pd.DataFrame, cache: Sequence[CacheEntry]) -> tuple[
         }
     )
     summary = ArxivSummary(
-        from_record=sources.count("record"), from_text=sources.count("text"), from_list=sources.count("list"),
-        low_confidence=confidences.count("low"), undated=int(out[S.PUBLISHED].isna().sum()),
+        from_record=sources.count("record"),
+        from_text=sources.count("text"),
+        from_list=sources.count("list"),
+        low_confidence=confidences.count("low"),
+        undated=int(out[S.PUBLISHED].isna().sum()),
         conflicts=tuple(conflicts),
     )
     return out, summary
@@ -164,7 +176,11 @@ def topic_texts(papers: pd.DataFrame) -> list[str]:
 
 
 def cluster_topics(
-    papers: pd.DataFrame, *, k: int | None = None, random_state: int = 0, similar: bool = False,
+    papers: pd.DataFrame,
+    *,
+    k: int | None = None,
+    random_state: int = 0,
+    similar: bool = False,
     progress: Progress | None = None,
 ) -> Topics:
     """Topic clusters for `papers`: the columns CLUSTER_COLUMNS (and, with `similar`, SIMILAR_IDS) and the
@@ -184,8 +200,13 @@ def cluster_topics(
 
 def _topic_summary(topics: TopicResult, ids: list[str]) -> TopicSummary:
     cards = tuple(
-        ClusterCard(c, topics.cluster_names[c], int(topics.sizes[c]), tuple(topics.top_terms[c]),
-                    tuple(ids[i] for i in topics.representatives[c]))
+        ClusterCard(
+            c,
+            topics.cluster_names[c],
+            int(topics.sizes[c]),
+            tuple(topics.top_terms[c]),
+            tuple(ids[i] for i in topics.representatives[c]),
+        )
         for c in range(topics.k)
     )
     scores = {int(k): round(float(v), 5) for k, v in topics.k_scores.items()}
@@ -203,9 +224,7 @@ def _report(parsed, deduped: DedupeResult, papers, taxonomy, topics: TopicSummar
         same_title_splits=tuple(deduped.same_title_splits),
         issues=tuple(i for p in parsed for i in p.issues),
         taxonomy=taxonomy.source,
-        theme_counts={
-            t.id: ThemeCount(int(themes.get(t.id, 0)), int(mentions.get(t.id, 0))) for t in taxonomy.themes
-        },
+        theme_counts={t.id: ThemeCount(int(themes.get(t.id, 0)), int(mentions.get(t.id, 0))) for t in taxonomy.themes},
         topics=topics,
         arxiv=arxiv,
         timings=timings,
@@ -286,8 +305,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.error("--k must be at least 1")
     try:
         result = build_to_disk(
-            inputs, args.out or data.processed, taxonomy, fingerprint=fingerprint, arxiv_cache_path=cache,
-            k=args.k, random_state=args.seed, progress=None if args.quiet else _progress_bar,
+            inputs,
+            args.out or data.processed,
+            taxonomy,
+            fingerprint=fingerprint,
+            arxiv_cache_path=cache,
+            k=args.k,
+            random_state=args.seed,
+            progress=None if args.quiet else _progress_bar,
         )
     except AtlasError as exc:
         print(f"\nerror: {exc}", file=sys.stderr)

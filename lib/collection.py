@@ -6,19 +6,19 @@ the next build picks up the added sources.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Sequence
 
 import pandas as pd
 from rapidfuzz import fuzz
 
-from lib.core import schema as S
-from lib.reading import store
 from lib.cleaning.dedupe import TITLE_THRESHOLD, dedupe, normalize_title, numbers_agree
-from lib.reading.formats import detect_format, read_bytes
+from lib.core import schema as S
 from lib.core.errors import IngestError
 from lib.core.records import Record
+from lib.reading import store
+from lib.reading.formats import detect_format, read_bytes
 
 
 @dataclass
@@ -99,8 +99,14 @@ def add_file(data: store.DataDir, papers: pd.DataFrame, name: str, content: byte
         outcome.error = f"{result.source}: nothing to add ({reasons})"
         return outcome
     _count(outcome, papers, result.records)
-    store.add_source(data, name, content, fmt=detect_format(content, name), records=len(result.records),
-                     added=date.today().isoformat())
+    store.add_source(
+        data,
+        name,
+        content,
+        fmt=detect_format(content, name),
+        records=len(result.records),
+        added=date.today().isoformat(),
+    )
     outcome.stored = True
     return outcome
 
@@ -119,5 +125,6 @@ def _count(outcome: AddOutcome, papers: pd.DataFrame, records: list[Record]) -> 
             outcome.n_new += 1
         else:
             outcome.n_merged += 1
-            outcome.merges.append({"title": record.title, "into_title": titles.get(match[0], ""),
-                                   "into_id": match[0], "by": match[1]})
+            outcome.merges.append(
+                {"title": record.title, "into_title": titles.get(match[0], ""), "into_id": match[0], "by": match[1]}
+            )

@@ -21,8 +21,9 @@ merges = tables.merges_table(report)
 st.subheader(f"Duplicates merged: {len(merges)} papers seen more than once")
 st.dataframe(merges, hide_index=True, width="stretch", height=320)
 if report.same_title_splits:
-    st.caption(f"{len(report.same_title_splits)} titles are shared by papers with unrelated abstracts; "
-               "they were kept apart.")
+    st.caption(
+        f"{len(report.same_title_splits)} titles are shared by papers with unrelated abstracts; they were kept apart."
+    )
 issues = tables.issues_table(report)
 st.subheader(f"Lines not recognised and other warnings: {len(issues)}")
 if len(issues):
@@ -34,6 +35,15 @@ st.caption(f"From `{atlas.corpus.data.taxonomy.name}`; edit it and reload to re-
 st.dataframe(tables.taxonomy_table(atlas.corpus.taxonomy), hide_index=True, width="stretch", height=400)
 with st.expander("Build details"):
     topics = report.topics
-    st.json({"topics": {"k": topics.k, "automatic": topics.automatic, "reason": topics.reason,
-                        "silhouettes": topics.scores},
-             "timings (s)": report.timings}, expanded=False)
+    st.json(
+        {
+            "topics": {
+                "k": topics.k,
+                "automatic": topics.automatic,
+                "reason": topics.reason,
+                "silhouettes": topics.scores,
+            },
+            "timings (s)": report.timings,
+        },
+        expanded=False,
+    )

@@ -17,6 +17,7 @@ st.caption(f"{len(rows):,} papers under the current filters.")
 left, right = st.columns(2, gap="large")
 left.plotly_chart(charts.theme_counts(themes, names, themes_parts.groups(atlas)), width="stretch")
 right.plotly_chart(charts.theme_cooccurrence(themes, names), width="stretch")
-st.plotly_chart(charts.theme_cluster_heatmap(themes, rows[S.CLUSTER].to_numpy(), names, atlas.names.clusters),
-                width="stretch")
+st.plotly_chart(
+    charts.theme_cluster_heatmap(themes, rows[S.CLUSTER].to_numpy(), names, atlas.names.clusters), width="stretch"
+)
 themes_parts.trends(rows, themes, atlas)

@@ -13,7 +13,10 @@ positions = apply_filters(atlas.index, state.spec())
 highlight = topics_parts.mask(atlas, positions)
 st.plotly_chart(
     charts.cluster_map(atlas.papers, highlight=None if highlight.all() else highlight),
-    key="map", on_select=topics_parts.pick_from_map, selection_mode=("box", "lasso"), width="stretch",
+    key="map",
+    on_select=topics_parts.pick_from_map,
+    selection_mode=("box", "lasso"),
+    width="stretch",
 )
 topics_parts.picked_notice()
 topics_parts.cluster_cards(atlas, positions)

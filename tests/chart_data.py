@@ -13,11 +13,21 @@ from lib.explore.facets import Membership
 
 HOSTILE = "<script>alert(1)</script> & $x$ Tricks"
 THEME_NAMES = {
-    "llm": "Language models", "vision": "Vision", "rl": "Reinforcement learning",
-    "graph": "Graphs", "safety": "Safety", "audio": "Audio",
+    "llm": "Language models",
+    "vision": "Vision",
+    "rl": "Reinforcement learning",
+    "graph": "Graphs",
+    "safety": "Safety",
+    "audio": "Audio",
 }
-THEME_GROUPS = {"llm": "Language", "safety": "Language", "vision": "Perception", "audio": "Perception",
-                "rl": "Control", "graph": "Structure"}
+THEME_GROUPS = {
+    "llm": "Language",
+    "safety": "Language",
+    "vision": "Perception",
+    "audio": "Perception",
+    "rl": "Control",
+    "graph": "Structure",
+}
 CLUSTER_NAMES = {0: "language models", 1: "vision", 2: "control"}
 
 # id, title, themes, cluster, published, listing dates
@@ -40,18 +50,20 @@ ROWS = [
 def papers_table() -> pd.DataFrame:
     """ROWS as a papers table with the columns the charts read."""
     n = len(ROWS)
-    return pd.DataFrame({
-        S.PAPER_ID: [r[0] for r in ROWS],
-        S.TITLE: [r[1] for r in ROWS],
-        S.THEMES: [list(r[2]) for r in ROWS],
-        S.THEME_MENTIONS: [[] for _ in ROWS],
-        S.CLUSTER: np.array([r[3] for r in ROWS], dtype=np.int64),
-        S.CLUSTER_LABEL: [CLUSTER_NAMES[r[3]] for r in ROWS],
-        S.PUBLISHED: pd.Series([r[4] for r in ROWS], dtype=object),
-        S.LISTING_DATES: [list(r[5]) for r in ROWS],
-        S.X: np.linspace(0, 1, n),
-        S.Y: np.linspace(1, 0, n) ** 2,
-    })
+    return pd.DataFrame(
+        {
+            S.PAPER_ID: [r[0] for r in ROWS],
+            S.TITLE: [r[1] for r in ROWS],
+            S.THEMES: [list(r[2]) for r in ROWS],
+            S.THEME_MENTIONS: [[] for _ in ROWS],
+            S.CLUSTER: np.array([r[3] for r in ROWS], dtype=np.int64),
+            S.CLUSTER_LABEL: [CLUSTER_NAMES[r[3]] for r in ROWS],
+            S.PUBLISHED: pd.Series([r[4] for r in ROWS], dtype=object),
+            S.LISTING_DATES: [list(r[5]) for r in ROWS],
+            S.X: np.linspace(0, 1, n),
+            S.Y: np.linspace(1, 0, n) ** 2,
+        }
+    )
 
 
 def themes_of(papers: pd.DataFrame) -> Membership:

@@ -26,7 +26,9 @@ class Reply:
 
 def atom(name: str) -> Reply:
     """A recorded-style reply from tests/data/atom/."""
-    return Reply(body=(ATOM_DIR / name).read_bytes(), headers=(("Content-Type", "application/atom+xml; charset=utf-8"),))
+    return Reply(
+        body=(ATOM_DIR / name).read_bytes(), headers=(("Content-Type", "application/atom+xml; charset=utf-8"),)
+    )
 
 
 def status(code: int, **headers: str) -> Reply:

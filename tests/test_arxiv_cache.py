@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-import csv
 from pathlib import Path
 
 import pytest
 
-from lib.core import schema as S
-from lib.cleaning.id_cache import CacheEntry, CacheError, match_titles, read_cache, write_cache
 from lib.build import build_papers
 from lib.cleaning.dedupe import normalize_title
+from lib.cleaning.id_cache import CacheEntry, CacheError, match_titles, read_cache, write_cache
+from lib.core import schema as S
 
 CACHE = Path(__file__).resolve().parent.parent / "data" / "arxiv_ids.csv"
 
@@ -117,4 +116,4 @@ def test_missing_cache_is_empty_and_write_round_trips(tmp_path):
     entries = [CacheEntry("B paper", "1506.02640", "high"), CacheEntry("a paper", None, None)]
     write_cache(entries, tmp_path / "c.csv")
     assert read_cache(tmp_path / "c.csv") == sorted(entries, key=lambda e: e.title.casefold())
-    assert next(csv.reader(open(tmp_path / "c.csv"))) == ["title", "arxiv_id", "confidence"]
+    assert (tmp_path / "c.csv").read_text().splitlines()[0] == "title,arxiv_id,confidence"

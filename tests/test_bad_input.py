@@ -12,9 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from lib.reading.formats import MAX_BYTES, read_bytes, read_path, tabular
 from lib.core.errors import IngestError
 from lib.core.records import Issue
+from lib.reading.formats import MAX_BYTES, read_bytes, read_path, tabular
 
 BAD = Path(__file__).resolve().parent / "data" / "bad"
 SAMPLES = BAD.parent / "formats"
@@ -132,13 +132,24 @@ def test_csv_without_title_column():
 def test_ragged_csv_keeps_good_rows_and_reports_bad_ones():
     result = read_path(BAD / "ragged.csv")
     assert [(r.title, r.line, r.published) for r in result.records] == [
-        ("Good One", 2, "2023"), ("Good Two", 5, "2021"), ("Good Three", 7, "2019"),
+        ("Good One", 2, "2023"),
+        ("Good Two", 5, "2021"),
+        ("Good Three", 7, "2019"),
     ]
     assert result.issues == [
-        Issue("ragged.csv", 3, "too many fields: 5, the header has 3; row skipped", "Too Many,Second abstract,2022,extra,cells"),
+        Issue(
+            "ragged.csv",
+            3,
+            "too many fields: 5, the header has 3; row skipped",
+            "Too Many,Second abstract,2022,extra,cells",
+        ),
         Issue("ragged.csv", 4, "too few fields: 2, the header has 3; row skipped", "Too Few,Third abstract"),
-        Issue("ragged.csv", 6, "stray quote inside a cell (a cell with quotes must be quoted as a whole); row skipped",
-              '"Bad "quote,Fifth abstract,2020'),
+        Issue(
+            "ragged.csv",
+            6,
+            "stray quote inside a cell (a cell with quotes must be quoted as a whole); row skipped",
+            '"Bad "quote,Fifth abstract,2020',
+        ),
     ]
 
 
@@ -187,15 +198,20 @@ def test_jsonl_bad_line_is_reported_and_the_rest_kept():
     result = read_bytes(data, "p.jsonl")
     assert [(r.title, r.line) for r in result.records] == [("One", 1), ("Three", 3)]
     assert result.issues == [
-        Issue("p.jsonl", 2, "malformed JSON: Expecting property name enclosed in double quotes (column 17); line skipped",
-              '{"title": "Two",'),
+        Issue(
+            "p.jsonl",
+            2,
+            "malformed JSON: Expecting property name enclosed in double quotes (column 17); line skipped",
+            '{"title": "Two",',
+        ),
     ]
 
 
 def test_truncated_bibtex_keeps_good_entries():
     result = read_path(BAD / "truncated.bib")
     assert [(r.title, r.line, r.published) for r in result.records] == [
-        ("First Good Paper", 1, "2023"), ("Second Good Paper", 6, "2022"),
+        ("First Good Paper", 1, "2023"),
+        ("Second Good Paper", 6, "2022"),
     ]
     assert result.issues == [
         Issue("truncated.bib", 11, "broken BibTeX entry, skipped: Unexpectedly reached end of file.", "@article{cut,"),
@@ -266,8 +282,10 @@ def test_markup_in_titles_is_kept_literally():
     result = read_path(BAD / "markup.csv")
     assert [(r.title, r.abstract) for r in result.records] == [
         ("<script>alert('x')</script> Attention", "<b>bold</b> claims"),
-        (r"Solving $x^2 + y^2 = z^2$ with \LaTeX{} and \emph{care}",
-         "**Markdown** _emphasis_ and [a link](http://example.org)"),
+        (
+            r"Solving $x^2 + y^2 = z^2$ with \LaTeX{} and \emph{care}",
+            "**Markdown** _emphasis_ and [a link](http://example.org)",
+        ),
         ("# Not a heading | pipe | table", "`code` &amp; entities"),
     ]
 

@@ -10,30 +10,38 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from lib.build import build_papers, main
 from lib.core import schema as S
 from lib.reading import store
-from lib.build import build_papers, main
 
 ROOT = Path(__file__).resolve().parent.parent
 
 # (title, first words of its abstract) read off the seed pages by hand.
 SPOT_CHECKS = [
-    ("Accelerating In-Browser Deep Learning Inference on Diverse Edge Clients through Just-in-Time Kernel Optimizations",
-     "Web applications are increasingly becoming the primary platform"),
-    ("DeepZero: Scaling up Zeroth-Order Optimization for Deep Model Training",
-     "Zeroth-order (ZO) optimization has become a popular technique"),
+    (
+        "Accelerating In-Browser Deep Learning Inference on Diverse Edge Clients through Just-in-Time Kernel Optimizations",
+        "Web applications are increasingly becoming the primary platform",
+    ),
+    (
+        "DeepZero: Scaling up Zeroth-Order Optimization for Deep Model Training",
+        "Zeroth-order (ZO) optimization has become a popular technique",
+    ),
     ("Language Modeling with Deep Transformers", "We explore deep autoregressive Transformer models"),
     ("Uncertainty-Aware DNN for Multi-Modal Camera Localization", "Camera localization, i.e., camera pose regression"),
-    ("Challenges and Practices of Deep Learning Model Reengineering: A Case Study on Computer Vision",
-     "Many engineering organizations are reimplementing"),
+    (
+        "Challenges and Practices of Deep Learning Model Reengineering: A Case Study on Computer Vision",
+        "Many engineering organizations are reimplementing",
+    ),
     ("YOLO9000: Better, Faster, Stronger", None),
     ("Network Pruning Spaces", None),
     ("Dataset Quantization", None),
     ("A Survey of Mamba", None),
     ("DεpS: Delayed ε-Shrinking for Faster Once-For-All Training", None),
     ("γ-MoD: Exploring Mixture-of-Depth Adaptation for Multimodal Large Language Models", None),
-    ("Window-Based Early-Exit Cascades for Uncertainty Estimation: When Deep Ensembles are More Efficient than Single Models",
-     "Deep Ensembles are a simple, reliable, and effective method"),
+    (
+        "Window-Based Early-Exit Cascades for Uncertainty Estimation: When Deep Ensembles are More Efficient than Single Models",
+        "Deep Ensembles are a simple, reliable, and effective method",
+    ),
 ]
 
 

@@ -8,12 +8,20 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 import pytest
-
 from chart_data import (
-    CLUSTER_NAMES, ROWS, THEME_GROUPS, THEME_NAMES, check_style, papers_table, theme_sets, themes_of, values,
+    CLUSTER_NAMES,
+    ROWS,
+    THEME_GROUPS,
+    THEME_NAMES,
+    check_style,
+    papers_table,
+    theme_sets,
+    themes_of,
+    values,
 )
-from lib.explore import charts
+
 from lib.core import schema as S
+from lib.explore import charts
 
 
 @pytest.fixture
@@ -63,11 +71,16 @@ def test_cluster_map_samples_per_cluster_above_max_points(papers):
 def test_cluster_map_keeps_every_cluster_when_one_is_tiny():
     n = 6000
     clusters = np.r_[np.zeros(n - 2, dtype=np.int64), [1, 1]]
-    big = pd.DataFrame({
-        S.PAPER_ID: [f"p{i}" for i in range(n)], S.TITLE: ["t"] * n, S.CLUSTER: clusters,
-        S.CLUSTER_LABEL: np.where(clusters == 0, "big", "tiny"), S.X: np.arange(n, dtype=float),
-        S.Y: np.zeros(n),
-    })
+    big = pd.DataFrame(
+        {
+            S.PAPER_ID: [f"p{i}" for i in range(n)],
+            S.TITLE: ["t"] * n,
+            S.CLUSTER: clusters,
+            S.CLUSTER_LABEL: np.where(clusters == 0, "big", "tiny"),
+            S.X: np.arange(n, dtype=float),
+            S.Y: np.zeros(n),
+        }
+    )
     d = charts.cluster_map(big, max_points=1000).to_dict()
     assert [len(values(t["customdata"])) for t in d["data"]] == [999, 1]
     assert {t["type"] for t in d["data"]} == {"scatter"}
@@ -123,7 +136,9 @@ def test_theme_counts_grouped_sorted_and_counted(papers):
 
 
 def test_theme_cluster_heatmap_counts(papers):
-    d = charts.theme_cluster_heatmap(themes_of(papers), papers[S.CLUSTER].to_numpy(), THEME_NAMES, CLUSTER_NAMES).to_dict()
+    d = charts.theme_cluster_heatmap(
+        themes_of(papers), papers[S.CLUSTER].to_numpy(), THEME_NAMES, CLUSTER_NAMES
+    ).to_dict()
     (trace,) = d["data"]
     assert trace["x"] == ["C0 · language models", "C1 · vision", "C2 · control"]
     order = ["llm", "vision", "rl", "graph", "safety"]  # taxonomy order, audio absent
@@ -153,15 +168,19 @@ def test_theme_cooccurrence_is_symmetric_with_counts_on_the_diagonal(papers):
 
 def test_theme_charts_without_themes_say_so(papers):
     bare = papers.assign(**{S.THEMES: [[] for _ in ROWS]})
-    for fig in (charts.theme_counts(themes_of(bare), THEME_NAMES, THEME_GROUPS),
-                charts.theme_cluster_heatmap(themes_of(bare), bare[S.CLUSTER].to_numpy(), THEME_NAMES, CLUSTER_NAMES),
-                charts.theme_cooccurrence(themes_of(bare), THEME_NAMES)):
+    for fig in (
+        charts.theme_counts(themes_of(bare), THEME_NAMES, THEME_GROUPS),
+        charts.theme_cluster_heatmap(themes_of(bare), bare[S.CLUSTER].to_numpy(), THEME_NAMES, CLUSTER_NAMES),
+        charts.theme_cooccurrence(themes_of(bare), THEME_NAMES),
+    ):
         d = fig.to_dict()
         assert d["data"] == [] and d["layout"]["annotations"][0]["text"] == "No paper has a theme."
 
+
 def test_every_builder_returns_a_figure(papers):
     built = [
-        charts.cluster_map(papers), charts.theme_counts(themes_of(papers), THEME_NAMES, THEME_GROUPS),
+        charts.cluster_map(papers),
+        charts.theme_counts(themes_of(papers), THEME_NAMES, THEME_GROUPS),
         charts.theme_cluster_heatmap(themes_of(papers), papers[S.CLUSTER].to_numpy(), THEME_NAMES, CLUSTER_NAMES),
         charts.theme_cooccurrence(themes_of(papers), THEME_NAMES),
     ]

@@ -66,8 +66,10 @@ def test_same_paper_variants_merge_into_one_row(variant):
         ("Llama 2: Open Foundation and Fine-Tuned Chat Models", "Llama 3: Open Foundation and Fine-Tuned Chat Models"),
         ("Paper Number 1", "Paper Number 12"),
         # two systems for one task: the names before the colon differ, the long subject does not
-        ("WGK: Weakly Supervised Lesion Detection and Segmentation in Chest Radiographs with Noisy Labels",
-         "NWGQK: Weakly Supervised Lesion Detection and Segmentation in Chest Radiographs with Noisy Labels"),
+        (
+            "WGK: Weakly Supervised Lesion Detection and Segmentation in Chest Radiographs with Noisy Labels",
+            "NWGQK: Weakly Supervised Lesion Detection and Segmentation in Chest Radiographs with Noisy Labels",
+        ),
     ],
 )
 def test_different_titles_stay_apart(a, b):
@@ -75,8 +77,12 @@ def test_different_titles_stay_apart(a, b):
 
 
 def test_a_typo_in_a_system_name_still_merges():
-    papers = dedupe([rec("Mamba: Linear-Time Sequence Modeling with Selective State Spaces"),
-                     rec("Mamaba: Linear-Time Sequence Modeling with Selective State Spaces", line=5)]).papers
+    papers = dedupe(
+        [
+            rec("Mamba: Linear-Time Sequence Modeling with Selective State Spaces"),
+            rec("Mamaba: Linear-Time Sequence Modeling with Selective State Spaces", line=5),
+        ]
+    ).papers
     assert len(papers) == 1
 
 
@@ -90,7 +96,9 @@ def test_same_title_with_unrelated_abstracts_are_two_papers():
 def test_two_versions_of_one_work_keep_the_fuller_abstract_and_the_other_as_variant():
     short = "Convolutional networks are powerful visual models. We improve on the previous best result " * 3
     full = short + "We also extend the approach to new datasets and report faster inference. "
-    result = dedupe([rec("Fully Convolutional Networks", short, line=1), rec("Fully Convolutional Networks", full, line=9)])
+    result = dedupe(
+        [rec("Fully Convolutional Networks", short, line=1), rec("Fully Convolutional Networks", full, line=9)]
+    )
     assert len(result.papers) == 1
     row = result.papers.iloc[0]
     assert row.abstract == full and row.abstract_variants == [short]
@@ -165,10 +173,26 @@ def test_different_arxiv_ids_are_never_merged_even_with_the_same_title():
 
 def test_merged_rows_keep_what_structured_inputs_carry():
     records = [
-        Record("Paper X", A, "a.bib", 1, authors=("Ada Lovelace",), published="2023-05", doi="10.1/x",
-               extra=(("venue", "ICML"),)),
-        Record("Paper X", A, "b.csv", 3, authors=("Ada Lovelace", "Alan Turing"), published="2023",
-               url="https://example.org/x", extra=(("pages", "1-9"),)),
+        Record(
+            "Paper X",
+            A,
+            "a.bib",
+            1,
+            authors=("Ada Lovelace",),
+            published="2023-05",
+            doi="10.1/x",
+            extra=(("venue", "ICML"),),
+        ),
+        Record(
+            "Paper X",
+            A,
+            "b.csv",
+            3,
+            authors=("Ada Lovelace", "Alan Turing"),
+            published="2023",
+            url="https://example.org/x",
+            extra=(("pages", "1-9"),),
+        ),
     ]
     row = dedupe(records).papers.iloc[0]
     assert row.authors == ["Ada Lovelace", "Alan Turing"]

@@ -5,20 +5,20 @@ from __future__ import annotations
 import shutil
 import time
 import urllib.request
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
 from pathlib import Path
 
 import pandas as pd
 import pytest
-
 from fake_arxiv import ATOM_DIR, FakeArxiv, atom, raw, slow, status
+
+from lib.build import build_to_disk
 from lib.cleaning import enrich as E
+from lib.cleaning.dedupe import normalize_title
+from lib.cleaning.id_cache import CacheEntry, read_cache, write_cache
 from lib.core import schema as S
 from lib.reading import store
-from lib.cleaning.id_cache import CacheEntry, read_cache, write_cache
-from lib.build import build_to_disk
-from lib.cleaning.dedupe import normalize_title
 
 ROOT = Path(__file__).resolve().parent.parent
 ATTENTION = "Attention Is All You Need"
@@ -63,13 +63,18 @@ def data(tmp_path) -> store.DataDir:
     """A data folder with a hand-made built table and a cache that already holds two other rows."""
     d = store.data_dir(tmp_path)
     rows = [
-        ("p1", ATTENTION, None, None), ("p2", BERT, None, None), ("p3", WILD, None, None),
-        ("p4", ABSENT, None, None), ("p5", DATED, "2001.08361", "2020-01"), ("p6", CACHED_BLANK, None, None),
+        ("p1", ATTENTION, None, None),
+        ("p2", BERT, None, None),
+        ("p3", WILD, None, None),
+        ("p4", ABSENT, None, None),
+        ("p5", DATED, "2001.08361", "2020-01"),
+        ("p6", CACHED_BLANK, None, None),
     ]
     papers = pd.DataFrame(rows, columns=[S.PAPER_ID, S.TITLE, S.ARXIV_ID, S.PUBLISHED])
     store.write_papers(papers, d.papers_path)
-    write_cache([CacheEntry("An Older Paper", "2101.00001", "high"), CacheEntry(CACHED_BLANK, None, None)],
-                d.arxiv_cache)
+    write_cache(
+        [CacheEntry("An Older Paper", "2101.00001", "high"), CacheEntry(CACHED_BLANK, None, None)], d.arxiv_cache
+    )
     return d
 
 
@@ -85,12 +90,15 @@ def cache_rows(data) -> dict[str, tuple]:
 # ------------------------------------------------------------------------------------ one title
 
 
-@pytest.mark.parametrize("title, expected", [
-    (ATTENTION, CacheEntry(ATTENTION, "1706.03762", "high")),  # second entry; the first scores 45
-    (BERT, CacheEntry(BERT, "1810.04805", "low")),  # ratio 96.7: accepted, flagged
-    (WILD, None),  # best entry scores 62.5, below the threshold
-    (ABSENT, None),  # an empty feed
-])
+@pytest.mark.parametrize(
+    "title, expected",
+    [
+        (ATTENTION, CacheEntry(ATTENTION, "1706.03762", "high")),  # second entry; the first scores 45
+        (BERT, CacheEntry(BERT, "1810.04805", "low")),  # ratio 96.7: accepted, flagged
+        (WILD, None),  # best entry scores 62.5, below the threshold
+        (ABSENT, None),  # an empty feed
+    ],
+)
 def test_lookup_title(fake, title, expected):
     assert E.lookup_title(title, endpoint=fake.url, timeout=2, threshold=90, opener=NO_PROXY) == expected
 
@@ -107,13 +115,19 @@ def test_query_names_the_title_phrase_and_the_client(fake):
     assert fake.user_agents[0].startswith("PaperAtlas/")
 
 
-@pytest.mark.parametrize("body, reason", [
-    ((ATOM_DIR / "attention.xml").read_bytes()[:900], "malformed reply"),  # cut off mid-entry
-    (b"<html><body>Service unavailable</body></html>", "not an Atom feed"),
-    (b'<?xml version="1.0"?><!DOCTYPE f [<!ENTITY a "aaaa">]><feed>&a;</feed>', "malformed reply"),  # defused
-    (b'<feed xmlns="http://www.w3.org/2005/Atom"><entry><id>http://arxiv.org/api/errors#bad_query</id>'
-     b"<title>Error</title><summary>malformed query</summary></entry></feed>", "arXiv error: malformed query"),
-])
+@pytest.mark.parametrize(
+    "body, reason",
+    [
+        ((ATOM_DIR / "attention.xml").read_bytes()[:900], "malformed reply"),  # cut off mid-entry
+        (b"<html><body>Service unavailable</body></html>", "not an Atom feed"),
+        (b'<?xml version="1.0"?><!DOCTYPE f [<!ENTITY a "aaaa">]><feed>&a;</feed>', "malformed reply"),  # defused
+        (
+            b'<feed xmlns="http://www.w3.org/2005/Atom"><entry><id>http://arxiv.org/api/errors#bad_query</id>'
+            b"<title>Error</title><summary>malformed query</summary></entry></feed>",
+            "arXiv error: malformed query",
+        ),
+    ],
+)
 def test_unusable_replies_raise(body, reason):
     with pytest.raises(E.LookupFailed, match=reason):
         E.parse_feed(body)
@@ -121,12 +135,14 @@ def test_unusable_replies_raise(body, reason):
 
 def test_parse_feed_reads_ids_and_unwrapped_titles():
     entries = E.parse_feed((ATOM_DIR / "bert.xml").read_bytes())
-    assert entries == [("1810.04805", "BERT: Pre-training of Deep Bidirectional Transformers for Language Understanding")]
+    assert entries == [
+        ("1810.04805", "BERT: Pre-training of Deep Bidirectional Transformers for Language Understanding")
+    ]
     assert E.parse_feed((ATOM_DIR / "empty.xml").read_bytes()) == []
 
 
 def test_retry_after_header():
-    later = format_datetime(datetime.now(timezone.utc) + timedelta(seconds=30), usegmt=True)
+    later = format_datetime(datetime.now(UTC) + timedelta(seconds=30), usegmt=True)
     assert E._retry_after("1") == 1.0
     assert E._retry_after("86400") == E.MAX_WAIT
     assert 25 <= E._retry_after(later) <= 30
@@ -143,8 +159,12 @@ def test_enrich_caches_found_and_not_found_and_keeps_existing_rows(data, fake):
     assert summary.added == 4 and fake.count == 4
     assert sorted(fake.phrases) == sorted(phrase(t) for t in (ATTENTION, BERT, WILD, ABSENT))  # not DATED
     assert cache_rows(data) == {
-        "An Older Paper": ("2101.00001", "high"), CACHED_BLANK: (None, None),
-        ATTENTION: ("1706.03762", "high"), BERT: ("1810.04805", "low"), WILD: (None, None), ABSENT: (None, None),
+        "An Older Paper": ("2101.00001", "high"),
+        CACHED_BLANK: (None, None),
+        ATTENTION: ("1706.03762", "high"),
+        BERT: ("1810.04805", "low"),
+        WILD: (None, None),
+        ABSENT: (None, None),
     }
 
 
@@ -230,13 +250,13 @@ def test_limit_and_interruption_keep_what_was_found(data, fake):
 
 ABSTRACTS = {
     ATTENTION: "The dominant sequence transduction models are based on complex recurrent or convolutional neural "
-               "networks. We propose a new simple network architecture, the Transformer, based solely on attention "
-               "mechanisms.",
+    "networks. We propose a new simple network architecture, the Transformer, based solely on attention "
+    "mechanisms.",
     BERT: "We introduce a new language representation model called BERT. Unlike recent language representation "
-          "models, it is designed to pre-train deep bidirectional representations from unlabeled text by jointly "
-          "conditioning on both left and right context in all layers.",
+    "models, it is designed to pre-train deep bidirectional representations from unlabeled text by jointly "
+    "conditioning on both left and right context in all layers.",
     ABSENT: "We describe a method for testing listings that was never posted anywhere. It exists only in this "
-            "listing, so a lookup by its title finds nothing at all, and so the paper stays undated after the lookup.",
+    "listing, so a lookup by its title finds nothing at all, and so the paper stays undated after the lookup.",
 }
 LISTING = "Mar 18\n\n" + "".join(f"{title}\n\n{abstract}\n\n" for title, abstract in ABSTRACTS.items())
 
@@ -248,8 +268,9 @@ def test_build_uses_the_cache_to_date_papers(tmp_path, fake, monkeypatch, capsys
     shutil.copy(ROOT / "data" / "themes.toml", d.taxonomy)
 
     def build() -> pd.DataFrame:
-        result = build_to_disk(d.raw_files(), d.processed, d.taxonomy, fingerprint=d.fingerprint(),
-                               arxiv_cache_path=d.arxiv_cache)
+        result = build_to_disk(
+            d.raw_files(), d.processed, d.taxonomy, fingerprint=d.fingerprint(), arxiv_cache_path=d.arxiv_cache
+        )
         return result.papers.set_index(S.TITLE)
 
     assert build()[S.PUBLISHED].isna().all()

@@ -12,19 +12,31 @@ import pandas as pd
 import pytest
 import rispy
 
-from lib.explore import export
 from lib.core import schema as S
+from lib.explore import export
 
 HOSTILE = "<script>alert(1)</script> *a* [a](b) $x$ & 100% #1 {b} ~ ^ \\ _"
 
 
 def paper(pid: str, title: str, extra: dict | None = None) -> dict:
     row = {
-        S.PAPER_ID: pid, S.TITLE: title, S.ABSTRACT: f"We study {title}. Then more.",
-        S.THEMES: ["llm"], S.THEME_MENTIONS: [], S.CLUSTER: 0, S.CLUSTER_LABEL: "language models",
-        S.SOURCES: ["000_a.txt"], S.N_SOURCES: 1, S.LISTING_DATES: ["03-18"], S.CODE_URL: None,
-        S.ARXIV_ID: None, S.PUBLISHED: None, S.DATASETS: [], S.PAPER_TYPE: "method",
-        S.X: 0.0, S.Y: 0.0,
+        S.PAPER_ID: pid,
+        S.TITLE: title,
+        S.ABSTRACT: f"We study {title}. Then more.",
+        S.THEMES: ["llm"],
+        S.THEME_MENTIONS: [],
+        S.CLUSTER: 0,
+        S.CLUSTER_LABEL: "language models",
+        S.SOURCES: ["000_a.txt"],
+        S.N_SOURCES: 1,
+        S.LISTING_DATES: ["03-18"],
+        S.CODE_URL: None,
+        S.ARXIV_ID: None,
+        S.PUBLISHED: None,
+        S.DATASETS: [],
+        S.PAPER_TYPE: "method",
+        S.X: 0.0,
+        S.Y: 0.0,
     }
     return row | (extra or {})
 
@@ -32,19 +44,49 @@ def paper(pid: str, title: str, extra: dict | None = None) -> dict:
 @pytest.fixture
 def papers() -> pd.DataFrame:
     rows = [
-        paper("p3c1", "Scaling Language Models", {
-            S.ARXIV_ID: "2001.08361", S.PUBLISHED: "2020-01", S.THEMES: ["llm", "scaling_laws"],
-            S.DATASETS: ["C4", "The Pile"]}),
-        paper("p0a2", "ε-greedy exploration for γ-discounted control", {
-            S.THEMES: ["rl"], S.CLUSTER: 2, S.CLUSTER_LABEL: "control",
-            S.CODE_URL: "https://github.com/x/eps greedy", S.PUBLISHED: "2021-07"}),
-        paper("p9f3", HOSTILE, {
-            S.THEMES: [], S.ABSTRACT: "", S.SOURCES: ["a.txt", "b.txt"], S.N_SOURCES: 2,
-            S.LISTING_DATES: [], S.CODE_URL: "javascript:alert(1)"}),
+        paper(
+            "p3c1",
+            "Scaling Language Models",
+            {
+                S.ARXIV_ID: "2001.08361",
+                S.PUBLISHED: "2020-01",
+                S.THEMES: ["llm", "scaling_laws"],
+                S.DATASETS: ["C4", "The Pile"],
+            },
+        ),
+        paper(
+            "p0a2",
+            "ε-greedy exploration for γ-discounted control",
+            {
+                S.THEMES: ["rl"],
+                S.CLUSTER: 2,
+                S.CLUSTER_LABEL: "control",
+                S.CODE_URL: "https://github.com/x/eps greedy",
+                S.PUBLISHED: "2021-07",
+            },
+        ),
+        paper(
+            "p9f3",
+            HOSTILE,
+            {
+                S.THEMES: [],
+                S.ABSTRACT: "",
+                S.SOURCES: ["a.txt", "b.txt"],
+                S.N_SOURCES: 2,
+                S.LISTING_DATES: [],
+                S.CODE_URL: "javascript:alert(1)",
+            },
+        ),
         paper("p111", "Scaling Vision Models", {S.ARXIV_ID: "2001.00001", S.PUBLISHED: "2020-01"}),
-        paper("p222", "Scaling Graph Models", {
-            S.ARXIV_ID: "2001.00002", S.PUBLISHED: "2020-01",
-            S.ABSTRACT: "Graphs, e.g. molecules, are everywhere! " + "x " * 400}),
+        paper(
+            "p222",
+            "Scaling Graph Models",
+            {
+                S.ARXIV_ID: "2001.00002",
+                S.PUBLISHED: "2020-01",
+                S.ABSTRACT: "Graphs, e.g. molecules, are everywhere! " + "x " * 400,
+            },
+        ),
     ]
     frame = pd.DataFrame(rows)
     return frame.assign(**{S.CLUSTER: frame[S.CLUSTER].astype("int64")})
@@ -130,10 +172,12 @@ def test_json_keeps_unicode_unescaped(papers):
 
 def test_json_accepts_arrays_and_pandas_missing_values(papers):
     # Parquet hands list columns back as arrays and pandas 3 str columns hold NaN for missing.
-    odd = papers.assign(**{
-        S.THEMES: [np.array(t, dtype=object) for t in papers[S.THEMES]],
-        S.PUBLISHED: papers[S.PUBLISHED].astype("str"),
-    })
+    odd = papers.assign(
+        **{
+            S.THEMES: [np.array(t, dtype=object) for t in papers[S.THEMES]],
+            S.PUBLISHED: papers[S.PUBLISHED].astype("str"),
+        }
+    )
     rows = json.loads(export.to_json(odd))
     assert rows[0][S.THEMES] == ["llm", "scaling_laws"]
     assert rows[2][S.PUBLISHED] is None
@@ -201,7 +245,7 @@ def test_markdown_escapes_hostile_titles(papers):
 def test_markdown_item_details(papers):
     lines = export.to_markdown(papers).decode("utf-8").splitlines()
     start = lines.index("1. **Scaling Language Models**")
-    assert lines[start + 1:start + 5] == [
+    assert lines[start + 1 : start + 5] == [
         "   - [arXiv\\:2001\\.08361](https://arxiv.org/abs/2001.08361)",
         "   - Themes: llm\\, scaling\\_laws",
         "   - Topic: language models",
@@ -244,7 +288,7 @@ def test_missing_columns_are_named(papers):
 
 def test_formats_cover_every_writer(papers):
     assert list(export.EXPORT_FORMATS) == ["csv", "json", "bibtex", "markdown", "ris", "parquet"]
-    for name, fmt in export.EXPORT_FORMATS.items():
+    for fmt in export.EXPORT_FORMATS.values():
         assert fmt.extension and fmt.mime and fmt.label
         data = fmt.write(papers)
         assert isinstance(data, bytes) and data
@@ -260,8 +304,11 @@ def test_exports_leave_the_input_alone(papers):
 # ------------------------------------------------------------------- authors, DOI, RIS, Parquet
 
 AUTHORS = {
-    "p3c1": ["Jared Kaplan", "Sam McCandlish"], "p0a2": ["Émile Ñandú"], "p9f3": [],
-    "p111": ["Google and DeepMind"], "p222": ["A. B. Čech", "Dana O'Neil", "Li_Wei"],
+    "p3c1": ["Jared Kaplan", "Sam McCandlish"],
+    "p0a2": ["Émile Ñandú"],
+    "p9f3": [],
+    "p111": ["Google and DeepMind"],
+    "p222": ["A. B. Čech", "Dana O'Neil", "Li_Wei"],
 }
 DOIS = {"p3c1": "https://doi.org/10.48550/arXiv.2001.08361", "p0a2": "doi:10.1109/TPAMI.2021.1_2{3}"}
 
@@ -329,8 +376,9 @@ def test_ris_fields(with_authors):
 
 
 def test_ris_keeps_each_value_on_one_line(papers):
-    sneaky = papers.head(2).assign(**{
-        S.TITLE: ["Two\nER  - \nTY  - JOUR", "Semi;colon"], S.CODE_URL: [None, "https://x.org/a;b"]})
+    sneaky = papers.head(2).assign(
+        **{S.TITLE: ["Two\nER  - \nTY  - JOUR", "Semi;colon"], S.CODE_URL: [None, "https://x.org/a;b"]}
+    )
     text = export.to_ris(sneaky).decode("utf-8")
     assert [line for line in text.splitlines() if line.startswith("ER  -")] == ["ER  - "] * 2
     refs = rispy.loads(text)

@@ -20,30 +20,42 @@ from lib.describing.extract import classify_paper_type, extract_fields, find_cod
     ("text", "url"),
     [
         # Real seed sentences.
-        ("Codes are available at https://github.com/OPTML-Group/DeepZero.",
-         "https://github.com/OPTML-Group/DeepZero"),
-        ("Our code is available at https://github.com/AngusDujw/Diversity-Driven-Synthesis."
-         "https://github.com/AngusDujw/Diversity-Driven-Synthesis.",
-         "https://github.com/AngusDujw/Diversity-Driven-Synthesis"),
-        ("We have open-sourced the ZeroQ frameworkhttps://github.com/amirgholami/ZeroQ.",
-         "https://github.com/amirgholami/ZeroQ"),
-        ("available at the link: blue{https://github.com/RUCAIBox/FMLP-Rec}.",
-         "https://github.com/RUCAIBox/FMLP-Rec"),
-        ("accessed at https://github.com/SKDDJ/LoLDU{https://github.com/SKDDJ/LoLDU}",
-         "https://github.com/SKDDJ/LoLDU"),
-        ("publicly available at~https://github.com/microsoft/Swin-Transformer.",
-         "https://github.com/microsoft/Swin-Transformer"),
-        ("We release the dataset (https://github.com/ibm-aur-nlp/PubLayNet) to support",
-         "https://github.com/ibm-aur-nlp/PubLayNet"),
+        ("Codes are available at https://github.com/OPTML-Group/DeepZero.", "https://github.com/OPTML-Group/DeepZero"),
+        (
+            "Our code is available at https://github.com/AngusDujw/Diversity-Driven-Synthesis."
+            "https://github.com/AngusDujw/Diversity-Driven-Synthesis.",
+            "https://github.com/AngusDujw/Diversity-Driven-Synthesis",
+        ),
+        (
+            "We have open-sourced the ZeroQ frameworkhttps://github.com/amirgholami/ZeroQ.",
+            "https://github.com/amirgholami/ZeroQ",
+        ),
+        ("available at the link: blue{https://github.com/RUCAIBox/FMLP-Rec}.", "https://github.com/RUCAIBox/FMLP-Rec"),
+        (
+            "accessed at https://github.com/SKDDJ/LoLDU{https://github.com/SKDDJ/LoLDU}",
+            "https://github.com/SKDDJ/LoLDU",
+        ),
+        (
+            "publicly available at~https://github.com/microsoft/Swin-Transformer.",
+            "https://github.com/microsoft/Swin-Transformer",
+        ),
+        (
+            "We release the dataset (https://github.com/ibm-aur-nlp/PubLayNet) to support",
+            "https://github.com/ibm-aur-nlp/PubLayNet",
+        ),
         ("Code for our experiments can be found at github.com/edwardjhu/TP4.", "github.com/edwardjhu/TP4"),
         ("a benchmark suite with baselines at velo-code.github.io.", "velo-code.github.io"),
         ("Project page: https://dreambooth.github.io/", "https://dreambooth.github.io/"),
         ("see our project page at https://dave.ml/layoutlearning/", "https://dave.ml/layoutlearning/"),
         ("Our code is available at https://aka.ms/MInference.", "https://aka.ms/MInference"),
-        ("Code and weights are available at www.verlab.dcc.ufmg.br/descriptors/xfeat_cvpr24.",
-         "www.verlab.dcc.ufmg.br/descriptors/xfeat_cvpr24"),
-        ("We will open-source the model at: https://huggingface.co/nvidia/NV-Embed-v1.",
-         "https://huggingface.co/nvidia/NV-Embed-v1"),
+        (
+            "Code and weights are available at www.verlab.dcc.ufmg.br/descriptors/xfeat_cvpr24.",
+            "www.verlab.dcc.ufmg.br/descriptors/xfeat_cvpr24",
+        ),
+        (
+            "We will open-source the model at: https://huggingface.co/nvidia/NV-Embed-v1.",
+            "https://huggingface.co/nvidia/NV-Embed-v1",
+        ),
         ("Code is available at: https://git.io/AdelaiDet", "https://git.io/AdelaiDet"),
         # Other hosts and shapes.
         ("Demo: https://sites.google.com/view/my-project, enjoy", "https://sites.google.com/view/my-project"),
@@ -52,8 +64,10 @@ from lib.describing.extract import classify_paper_type, extract_fields, find_cod
         ("(our code: https://github.com/x/y)", "https://github.com/x/y"),
         ("see https://github.com/x/tool_(v2).", "https://github.com/x/tool_(v2)"),
         # A paper link first, the code link after it: the code link wins.
-        ("See https://arxiv.org/abs/1704.02685 for details. Code: https://github.com/kundajelab/deeplift",
-         "https://github.com/kundajelab/deeplift"),
+        (
+            "See https://arxiv.org/abs/1704.02685 for details. Code: https://github.com/kundajelab/deeplift",
+            "https://github.com/kundajelab/deeplift",
+        ),
     ],
 )
 def test_find_code_url_positive(text, url):
@@ -97,39 +111,67 @@ def test_find_code_url_negative(text):
         ("ChessVision -- A Dataset for Logically Coherent Multi-label Classification", "", "benchmark"),
         ("An Empirical Study of Pre-Trained Model Reuse in the Hugging Face Registry", "", "benchmark"),
         ("Deep Encoder, Shallow Decoder: Reevaluating Non-autoregressive MT", "", "benchmark"),
-        ("Remote Sensing Image Scene Classification: Benchmark and State of the Art",
-         "This paper first provides a comprehensive review of the recent progress.", "benchmark"),
+        (
+            "Remote Sensing Image Scene Classification: Benchmark and State of the Art",
+            "This paper first provides a comprehensive review of the recent progress.",
+            "benchmark",
+        ),
         # Abstracts that say what the paper is.
-        ("Compute-Efficient Deep Learning: Algorithmic Trends and Opportunities",
-         "In this paper, we present a structured and comprehensive overview of the research in this field.",
-         "survey"),
-        ("A Deep Look into Neural Ranking Models", "In contrast to existing reviews, in this survey, we take a deep look.",
-         "survey"),
-        ("Objaverse: A Universe of Annotated 3D Objects",
-         "Addressing this gap, we present Objaverse 1.0, a large dataset of objects with 800K+ 3D models.",
-         "benchmark"),
-        ("Diffusion Deepfake",
-         "Our paper introduces two extensive deepfake datasets generated by state-of-the-art diffusion models.",
-         "benchmark"),
-        ("A Study of BFLOAT16 for Deep Learning Training",
-         "This paper presents the first comprehensive empirical study demonstrating the efficacy of BFLOAT16.",
-         "benchmark"),
+        (
+            "Compute-Efficient Deep Learning: Algorithmic Trends and Opportunities",
+            "In this paper, we present a structured and comprehensive overview of the research in this field.",
+            "survey",
+        ),
+        (
+            "A Deep Look into Neural Ranking Models",
+            "In contrast to existing reviews, in this survey, we take a deep look.",
+            "survey",
+        ),
+        (
+            "Objaverse: A Universe of Annotated 3D Objects",
+            "Addressing this gap, we present Objaverse 1.0, a large dataset of objects with 800K+ 3D models.",
+            "benchmark",
+        ),
+        (
+            "Diffusion Deepfake",
+            "Our paper introduces two extensive deepfake datasets generated by state-of-the-art diffusion models.",
+            "benchmark",
+        ),
+        (
+            "A Study of BFLOAT16 for Deep Learning Training",
+            "This paper presents the first comprehensive empirical study demonstrating the efficacy of BFLOAT16.",
+            "benchmark",
+        ),
         # Negatives: a passing survey, a dataset as a side remark, benchmarks as test beds.
-        ("Pruning with Lottery Masks",
-         "We survey the literature on pruning before proposing LotMask, a method that prunes at init.",
-         "method"),
+        (
+            "Pruning with Lottery Masks",
+            "We survey the literature on pruning before proposing LotMask, a method that prunes at init.",
+            "method",
+        ),
         ("Automating the Code Review Process with LLMs", "We fine-tune a model for code review.", "method"),
         ("Learning Faster", "We propose X, which achieves state-of-the-art results on three benchmarks.", "method"),
         ("Dataset Condensation with Contrastive Signals", "We propose a dataset condensation method.", "method"),
-        ("Dataset Interfaces: Diagnosing Model Failures",
-         "We introduce dataset interfaces: a framework that lets users scalably synthesize images.", "method"),
-        ("Better Detection", "We propose a detector. Additionally, we contribute two datasets, COCO-DE and VOC-DE.",
-         "method"),
-        ("PyramidDrop: Accelerating Your Large Vision-Language Models",
-         "We conduct an empirical study revealing redundancy. To this end, we propose PyramidDrop, "
-         "a visual redundancy reduction strategy for LVLMs.", "method"),
-        ("Domain Adaptive Few-Shot Open-Set Learning",
-         "We propose a novel approach called DA-FSOS. We present three benchmarks for DA-FSOS.", "method"),
+        (
+            "Dataset Interfaces: Diagnosing Model Failures",
+            "We introduce dataset interfaces: a framework that lets users scalably synthesize images.",
+            "method",
+        ),
+        (
+            "Better Detection",
+            "We propose a detector. Additionally, we contribute two datasets, COCO-DE and VOC-DE.",
+            "method",
+        ),
+        (
+            "PyramidDrop: Accelerating Your Large Vision-Language Models",
+            "We conduct an empirical study revealing redundancy. To this end, we propose PyramidDrop, "
+            "a visual redundancy reduction strategy for LVLMs.",
+            "method",
+        ),
+        (
+            "Domain Adaptive Few-Shot Open-Set Learning",
+            "We propose a novel approach called DA-FSOS. We present three benchmarks for DA-FSOS.",
+            "method",
+        ),
         ("Some Method", "", "method"),
         ("", "", "method"),
     ],
@@ -170,11 +212,37 @@ def test_extract_fields_empty_and_mismatched():
         extract_fields(["a", "b"], ["only one"])
 
 
-_TOKENS = st.sampled_from([
-    "we propose ", "we introduce ", "a ", "new ", "dataset", ", ", ". ", "this survey ", "https://",
-    "github.com/", "www.", "arXiv:", "2502.12524", "hep-th/", "9901001", "CIFAR-10/100", "ImageNet",
-    "(", ")", "{", "}", "~", "-", " ", "\n", "é", "—",
-])
+_TOKENS = st.sampled_from(
+    [
+        "we propose ",
+        "we introduce ",
+        "a ",
+        "new ",
+        "dataset",
+        ", ",
+        ". ",
+        "this survey ",
+        "https://",
+        "github.com/",
+        "www.",
+        "arXiv:",
+        "2502.12524",
+        "hep-th/",
+        "9901001",
+        "CIFAR-10/100",
+        "ImageNet",
+        "(",
+        ")",
+        "{",
+        "}",
+        "~",
+        "-",
+        " ",
+        "\n",
+        "é",
+        "—",
+    ]
+)
 
 
 @settings(max_examples=200, deadline=None)
@@ -210,7 +278,11 @@ def test_seed_counts(seed_facets):
     assert kinds == {"method": 564, "benchmark": 39, "survey": 31}
     top = Counter(d for names in seed_facets[schema.DATASETS] for d in names).most_common(5)
     assert top == [
-        ("ImageNet", 111), ("CIFAR-10", 42), ("COCO", 35), ("CIFAR-100", 21), ("Pascal VOC", 16),
+        ("ImageNet", 111),
+        ("CIFAR-10", 42),
+        ("COCO", 35),
+        ("CIFAR-100", 21),
+        ("Pascal VOC", 16),
     ]
 
 
@@ -224,19 +296,31 @@ def test_no_seed_code_link_points_at_a_paper(seed_facets):
     ("title_start", "code_url", "arxiv_id", "datasets", "kind"),
     [
         ("DeepZero: Scaling up", "https://github.com/OPTML-Group/DeepZero", None, ["CIFAR-10"], "method"),
-        ("LAION-5B: An open large-scale dataset",
-         "https://laion.ai/laion-5b-a-new-era-of-open-large-scale-multi-modal-datasets/", None, ["LAION"],
-         "benchmark"),
+        (
+            "LAION-5B: An open large-scale dataset",
+            "https://laion.ai/laion-5b-a-new-era-of-open-large-scale-multi-modal-datasets/",
+            None,
+            ["LAION"],
+            "benchmark",
+        ),
         ("A Survey of Mamba", None, None, [], "survey"),
-        ("In-Context LoRA for Diffusion", "https://github.com/ali-vilab/In-Context-LoRA", "2410.15027", [],
-         "method"),
+        ("In-Context LoRA for Diffusion", "https://github.com/ali-vilab/In-Context-LoRA", "2410.15027", [], "method"),
         ("Not Just a Black Box", None, "1704.02685", [], "method"),
-        ("Diversity-Driven Synthesis", "https://github.com/AngusDujw/Diversity-Driven-Synthesis", None,
-         ["Tiny ImageNet", "ImageNet"], "method"),
-        ("CUDA: Convolution-based Unlearnable", None, None,
-         ["CIFAR-10", "CIFAR-100", "Tiny ImageNet", "ImageNet"], "method"),
-        ("ZeroQ: A Novel Zero Shot", "https://github.com/amirgholami/ZeroQ", None, ["ImageNet", "COCO"],
-         "method"),
+        (
+            "Diversity-Driven Synthesis",
+            "https://github.com/AngusDujw/Diversity-Driven-Synthesis",
+            None,
+            ["Tiny ImageNet", "ImageNet"],
+            "method",
+        ),
+        (
+            "CUDA: Convolution-based Unlearnable",
+            None,
+            None,
+            ["CIFAR-10", "CIFAR-100", "Tiny ImageNet", "ImageNet"],
+            "method",
+        ),
+        ("ZeroQ: A Novel Zero Shot", "https://github.com/amirgholami/ZeroQ", None, ["ImageNet", "COCO"], "method"),
         ("YOLO9000: Better, Faster", None, None, ["ImageNet", "Pascal VOC", "COCO"], "method"),
         ("VeLO: Training Versatile", "velo-code.github.io", None, [], "method"),
         ("Objaverse: A Universe", None, None, ["LVIS", "Conceptual Captions", "LAION"], "benchmark"),

@@ -13,12 +13,56 @@ from lib.explore.filters import FilterSpec, PaperIndex, apply_filters, describe,
 
 ROWS = [
     # id, title, themes, cluster, sources, dates, code, type, datasets, published, n_sources
-    ("a", "LoRA for Vision Transformers", ["lora"], 0, ["p1"], ["03-18"], "https://github.com/x/a", "method", ["ImageNet"], "2023-05"),
+    (
+        "a",
+        "LoRA for Vision Transformers",
+        ["lora"],
+        0,
+        ["p1"],
+        ["03-18"],
+        "https://github.com/x/a",
+        "method",
+        ["ImageNet"],
+        "2023-05",
+    ),
     ("b", "Pruning Attention Heads", ["pruning"], 1, ["p1", "p2"], ["03-18", "03-11"], None, "method", [], "2019-05"),
-    ("c", "QLoRA: Quantized LoRA", ["lora", "quantization"], 0, ["p2"], ["03-11"], "https://github.com/x/c", "method", ["MMLU"], "2023-05"),
-    ("d", "A Survey of Model Compression", ["pruning", "quantization", "distillation"], 1, ["p3"], [], None, "survey", [], None),
+    (
+        "c",
+        "QLoRA: Quantized LoRA",
+        ["lora", "quantization"],
+        0,
+        ["p2"],
+        ["03-11"],
+        "https://github.com/x/c",
+        "method",
+        ["MMLU"],
+        "2023-05",
+    ),
+    (
+        "d",
+        "A Survey of Model Compression",
+        ["pruning", "quantization", "distillation"],
+        1,
+        ["p3"],
+        [],
+        None,
+        "survey",
+        [],
+        None,
+    ),
     ("e", "Diffusion Models Beat GANs", ["diffusion"], 2, ["p3"], [], None, "method", ["ImageNet"], "2021-05"),
-    ("f", "YOLO9000: Better, Faster, Stronger", ["yolo"], 2, ["p1", "p3"], ["03-18"], None, "benchmark", ["COCO", "Pascal VOC"], "2016-12"),
+    (
+        "f",
+        "YOLO9000: Better, Faster, Stronger",
+        ["yolo"],
+        2,
+        ["p1", "p3"],
+        ["03-18"],
+        None,
+        "benchmark",
+        ["COCO", "Pascal VOC"],
+        "2016-12",
+    ),
 ]
 
 
@@ -27,9 +71,18 @@ def papers() -> pd.DataFrame:
     frame = pd.DataFrame(
         [
             {
-                S.PAPER_ID: pid, S.TITLE: title, S.ABSTRACT: f"{title}. The abstract of paper {pid} about attention.",
-                S.THEMES: themes, S.CLUSTER: cluster, S.SOURCES: sources, S.N_SOURCES: len(sources),
-                S.LISTING_DATES: dates, S.CODE_URL: code, S.PAPER_TYPE: ptype, S.DATASETS: data, S.PUBLISHED: pub,
+                S.PAPER_ID: pid,
+                S.TITLE: title,
+                S.ABSTRACT: f"{title}. The abstract of paper {pid} about attention.",
+                S.THEMES: themes,
+                S.CLUSTER: cluster,
+                S.SOURCES: sources,
+                S.N_SOURCES: len(sources),
+                S.LISTING_DATES: dates,
+                S.CODE_URL: code,
+                S.PAPER_TYPE: ptype,
+                S.DATASETS: data,
+                S.PUBLISHED: pub,
             }
             for pid, title, themes, cluster, sources, dates, code, ptype, data, pub in ROWS
         ]
@@ -90,7 +143,14 @@ def test_fuzzy_search_tolerates_typos(index):
 def test_facet_counts_reflect_the_other_filters(index):
     counts = facet_counts(index, FilterSpec.of(themes=("lora",), code="yes"))
     # Themes leave their own choice out: with code, lora 2 and quantization 1 are available.
-    assert counts["themes"] == {"yolo": 0, "lora": 2, "pruning": 0, "quantization": 1, "distillation": 0, "diffusion": 0}
+    assert counts["themes"] == {
+        "yolo": 0,
+        "lora": 2,
+        "pruning": 0,
+        "quantization": 1,
+        "distillation": 0,
+        "diffusion": 0,
+    }
     # Code counts leave the code choice out: of the lora papers, 2 have code and 0 do not.
     assert counts["code"] == {"yes": 2, "no": 0}
     assert counts["clusters"] == {0: 2, 1: 0, 2: 0}

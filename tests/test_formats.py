@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from lib.reading.formats import FORMATS, detect_format, read_bytes, read_path
 from lib.core.records import Issue, Record
+from lib.reading.formats import FORMATS, detect_format, read_bytes, read_path
 
 SAMPLES = Path(__file__).resolve().parent / "data" / "formats"
 
@@ -16,19 +16,32 @@ SAMPLES = Path(__file__).resolve().parent / "data" / "formats"
 SMOE = Record(
     title="Sparse Mixture-of-Experts for Café Recommendation",
     abstract="We route each query to two of sixty-four experts, which halves serving cost.",
-    source="", line=0, authors=("Ana Müller", "Bo Chen"), published="2023-05",
-    url="https://arxiv.org/abs/2305.01234", arxiv_id="2305.01234", doi="10.1000/smoe.2023.17",
+    source="",
+    line=0,
+    authors=("Ana Müller", "Bo Chen"),
+    published="2023-05",
+    url="https://arxiv.org/abs/2305.01234",
+    arxiv_id="2305.01234",
+    doi="10.1000/smoe.2023.17",
 )
 KNN = Record(
     title="Scaling $k$-NN Retrieval to Billions of Vectors",
     abstract="An index that answers nearest-neighbour queries over a billion vectors in ten milliseconds.",
-    source="", line=0, authors=("Chen Li",), published="2021", url="https://example.org/knn",
+    source="",
+    line=0,
+    authors=("Chen Li",),
+    published="2021",
+    url="https://example.org/knn",
     doi="10.5555/knn.2021.7",
 )
 FOLD = Record(
     title="Protein Folding with Diffusion Models",
     abstract="A diffusion model that predicts backbone coordinates from sequence alone.",
-    source="", line=0, authors=("Kim Park", "Lee Ray", "Sam Ode"), published="2024-02", arxiv_id="2402.00042",
+    source="",
+    line=0,
+    authors=("Kim Park", "Lee Ray", "Sam Ode"),
+    published="2024-02",
+    arxiv_id="2402.00042",
 )
 
 
@@ -67,37 +80,88 @@ EXPECTED = {
         at(FOLD, "papers.parquet", 3, extra=(("citations", "3"),)),
     ],
     "papers.bib": [
-        at(SMOE, "papers.bib", 2, extra=(
-            ("bibtex_key", "muller2023sparse"), ("bibtex_type", "article"), ("venue", "NeurIPS"),
-        )),
+        at(
+            SMOE,
+            "papers.bib",
+            2,
+            extra=(
+                ("bibtex_key", "muller2023sparse"),
+                ("bibtex_type", "article"),
+                ("venue", "NeurIPS"),
+            ),
+        ),
         at(KNN, "papers.bib", 16, extra=(("bibtex_key", "li2021knn"), ("bibtex_type", "inproceedings"))),
-        at(FOLD, "papers.bib", 25, extra=(
-            ("bibtex_key", "park2024folding"), ("bibtex_type", "misc"),
-            ("journal", "arXiv preprint arXiv:2402.00042"), ("venue", "ICML"),
-        )),
+        at(
+            FOLD,
+            "papers.bib",
+            25,
+            extra=(
+                ("bibtex_key", "park2024folding"),
+                ("bibtex_type", "misc"),
+                ("journal", "arXiv preprint arXiv:2402.00042"),
+                ("venue", "ICML"),
+            ),
+        ),
     ],
     "papers.ris": [
         at(SMOE, "papers.ris", 1, extra=(("type_of_reference", "JOUR"), ("journal_name", "NeurIPS"))),
         at(KNN, "papers.ris", 13, extra=(("type_of_reference", "CONF"),)),
-        at(FOLD, "papers.ris", 22, extra=(
-            ("type_of_reference", "GEN"), ("notes", "arXiv:2402.00042v3"), ("journal_name", "ICML"),
-        )),
+        at(
+            FOLD,
+            "papers.ris",
+            22,
+            extra=(
+                ("type_of_reference", "GEN"),
+                ("notes", "arXiv:2402.00042v3"),
+                ("journal_name", "ICML"),
+            ),
+        ),
     ],
     "papers.xml": [  # arXiv's own feed: every paper has an id, links are http, entries are numbered
-        at(SMOE, "papers.xml", 1, url=_atom_url("2305.01234v2"), extra=(
-            ("primary_category", "cs.LG"), ("categories", "cs.LG; cs.IR"), ("comment", "NeurIPS"),
-        )),
-        at(KNN, "papers.xml", 2, url=_atom_url("2107.00007v1"), arxiv_id="2107.00007", published="2021-07",
-           doi=None, extra=(("primary_category", "cs.DB"), ("categories", "cs.DB"))),
-        at(FOLD, "papers.xml", 3, url=_atom_url("2402.00042v3"), extra=(
-            ("primary_category", "q-bio.BM"), ("categories", "q-bio.BM"), ("comment", "ICML"),
-        )),
+        at(
+            SMOE,
+            "papers.xml",
+            1,
+            url=_atom_url("2305.01234v2"),
+            extra=(
+                ("primary_category", "cs.LG"),
+                ("categories", "cs.LG; cs.IR"),
+                ("comment", "NeurIPS"),
+            ),
+        ),
+        at(
+            KNN,
+            "papers.xml",
+            2,
+            url=_atom_url("2107.00007v1"),
+            arxiv_id="2107.00007",
+            published="2021-07",
+            doi=None,
+            extra=(("primary_category", "cs.DB"), ("categories", "cs.DB")),
+        ),
+        at(
+            FOLD,
+            "papers.xml",
+            3,
+            url=_atom_url("2402.00042v3"),
+            extra=(
+                ("primary_category", "q-bio.BM"),
+                ("categories", "q-bio.BM"),
+                ("comment", "ICML"),
+            ),
+        ),
     ],
 }
 
 SAMPLE_FORMATS = {
-    "papers.txt": "listing", "papers.csv": "csv", "papers.tsv": "tsv", "papers.json": "json",
-    "papers.jsonl": "jsonl", "papers.parquet": "parquet", "papers.bib": "bibtex", "papers.ris": "ris",
+    "papers.txt": "listing",
+    "papers.csv": "csv",
+    "papers.tsv": "tsv",
+    "papers.json": "json",
+    "papers.jsonl": "jsonl",
+    "papers.parquet": "parquet",
+    "papers.bib": "bibtex",
+    "papers.ris": "ris",
     "papers.xml": "atom",
 }
 
@@ -124,7 +188,9 @@ def test_sample_format_is_detected_from_content(name):
 def test_listing_sample_keeps_listing_behaviour():
     result = read_path(SAMPLES / "papers.txt")
     assert [(r.title, r.line, r.listing_date) for r in result.records] == [
-        (SMOE.title, 7, "05-17"), (KNN.title, 11, "05-17"), (FOLD.title, 15, "05-17"),
+        (SMOE.title, 7, "05-17"),
+        (KNN.title, 11, "05-17"),
+        (FOLD.title, 15, "05-17"),
     ]
     assert all(r.published is None and r.authors == () for r in result.records)
     assert result.counts()["title"] == 3 and result.counts()["boilerplate"] == 2
@@ -142,14 +208,30 @@ def test_listing_sample_keeps_listing_behaviour():
     ],
 )
 def test_header_aliases(header):
-    row = ",".join([
-        "Graph Nets", "We study graphs.", "A. One and B. Two", "2023-05-17T08:00:00Z", "2305.01234v1",
-        "https://doi.org/10.1234/ABC", "https://x.org/p",
-    ])
+    row = ",".join(
+        [
+            "Graph Nets",
+            "We study graphs.",
+            "A. One and B. Two",
+            "2023-05-17T08:00:00Z",
+            "2305.01234v1",
+            "https://doi.org/10.1234/ABC",
+            "https://x.org/p",
+        ]
+    )
     result = read_bytes(f"{header}\n{row}\n".encode(), "papers.csv")
     assert result.records == [
-        Record("Graph Nets", "We study graphs.", "papers.csv", 2, authors=("A. One", "B. Two"),
-               published="2023-05", url="https://x.org/p", arxiv_id="2305.01234", doi="10.1234/abc"),
+        Record(
+            "Graph Nets",
+            "We study graphs.",
+            "papers.csv",
+            2,
+            authors=("A. One", "B. Two"),
+            published="2023-05",
+            url="https://x.org/p",
+            arxiv_id="2305.01234",
+            doi="10.1234/abc",
+        ),
     ]
 
 
@@ -168,7 +250,7 @@ def test_title_column_beats_name_column_and_name_is_kept_as_extra():
         ("year", "2023", "2023"),
         ("date", "May 2023", "2023-05"),
         ("date", "17 May 2023", "2023-05"),
-        ("date", "\"May 17, 2023\"", "2023-05"),
+        ("date", '"May 17, 2023"', "2023-05"),
         ("date", "2023/05/17", "2023-05"),
         ("date,arxiv", ",2402.00042", "2024-02"),
         ("date,month", "2023,11", "2023-11"),
@@ -195,12 +277,13 @@ def test_arxiv_id_taken_from_an_arxiv_url_or_doi():
     data = b"title,url,doi\nA,https://arxiv.org/abs/2305.01234v3,\nB,,10.48550/arXiv.2402.00042\n"
     result = read_bytes(data, "a.csv")
     assert [(r.arxiv_id, r.published) for r in result.records] == [
-        ("2305.01234", "2023-05"), ("2402.00042", "2024-02"),
+        ("2305.01234", "2023-05"),
+        ("2402.00042", "2024-02"),
     ]
 
 
 def test_semicolon_separated_csv():
-    result = read_bytes("Titel;title;year\nx;Ein Paper;2020\n".encode(), "de.csv")
+    result = read_bytes(b"Titel;title;year\nx;Ein Paper;2020\n", "de.csv")
     assert [(r.title, r.published, r.extra) for r in result.records] == [
         ("Ein Paper", "2020", (("Titel", "x"),)),
     ]
@@ -269,6 +352,8 @@ def test_bibtex_eprint_counts_as_arxiv_only_when_it_is_one():
     )
     result = read_bytes(data, "e.bib")
     assert [(r.arxiv_id, r.extra[2:]) for r in result.records] == [
-        (None, (("eprint", "hal-01234"),)), ("2305.01234", ()), ("2305.01234", ()),
+        (None, (("eprint", "hal-01234"),)),
+        ("2305.01234", ()),
+        ("2305.01234", ()),
     ]
     assert result.issues == []

@@ -7,19 +7,33 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from lib.reading.formats import read_bytes
 from lib.core.errors import IngestError
 from lib.core.records import ParseResult
+from lib.reading.formats import read_bytes
 
 NAMES = st.sampled_from(
     ["upload", "p.txt", "p.csv", "p.tsv", "p.json", "p.jsonl", "p.parquet", "p.bib", "p.ris", "p.xml"]
 )
 PREFIXES = [
-    b"PAR1", b"<?xml", b"<feed>", b"@article{", b"TY  - ", b"[", b"{", b"title,abstract\n", b"title\tyear\n",
+    b"PAR1",
+    b"<?xml",
+    b"<feed>",
+    b"@article{",
+    b"TY  - ",
+    b"[",
+    b"{",
+    b"title,abstract\n",
+    b"title\tyear\n",
 ]
 # Characters that matter to some parser, so random text reaches past the first syntax check.
 TOKENS = list('{}[]",:;=@%\\$<>/&#!?-\t\n\r aZ09é') + [
-    "TY  - ", "\nER  - ", "  - ", " and ", "title", "&lol;", "\\'",
+    "TY  - ",
+    "\nER  - ",
+    "  - ",
+    " and ",
+    "title",
+    "&lol;",
+    "\\'",
 ]
 SYNTAX = st.lists(st.sampled_from(TOKENS), max_size=300).map("".join)
 

@@ -11,9 +11,9 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from lib.build import build_to_disk
 from lib.core import schema as S
 from lib.reading import store
-from lib.build import build_to_disk
 from lib.reading.formats import MAX_BYTES
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -77,7 +77,7 @@ def test_upload_a_csv_adds_its_papers(collection):
 
 def test_repeated_papers_merge_and_the_merges_can_be_reviewed(collection):
     page = SEED_PAGE.read_text(encoding="utf-8")
-    titles = [t for t in page.splitlines()[10:40:4]][:3]  # three titles of the page, as a CSV
+    titles = page.splitlines()[10:40:4][:3]  # three titles of the page, as a CSV
     csv = "title,abstract\n" + "".join(f'"{t.upper()}",""\n' for t in titles)
     before = n_papers(collection)
     at = add(data_page(), ("again.csv", csv.encode()))
@@ -126,10 +126,25 @@ def test_bad_files_get_a_message_and_change_nothing(collection, name, content, m
     assert store.read_papers(collection.papers_path).equals(before)
 
 
-LOADED = ["latin1.txt", "cp1252.txt", "utf16.txt", "ragged.csv", "formulas.csv", "truncated.bib", "bibtex_as.csv",
-          "markup.csv"]
-NOTHING = ["whitespace.txt", "boilerplate.txt", "nul.txt", "number.json", "no_records.json", "strings.json",
-           "external_entity.xml"]
+LOADED = [
+    "latin1.txt",
+    "cp1252.txt",
+    "utf16.txt",
+    "ragged.csv",
+    "formulas.csv",
+    "truncated.bib",
+    "bibtex_as.csv",
+    "markup.csv",
+]
+NOTHING = [
+    "whitespace.txt",
+    "boilerplate.txt",
+    "nul.txt",
+    "number.json",
+    "no_records.json",
+    "strings.json",
+    "external_entity.xml",
+]
 
 
 @pytest.mark.parametrize("name", NOTHING)

@@ -82,9 +82,17 @@ BOTH = [("First Paper: A Title", ABSTRACT), ("Second Paper Ünïcode ε", ABSTRA
         ("no date, no boilerplate", f"First Paper: A Title\n{ABSTRACT}\nSecond Paper Ünïcode ε\n{ABSTRACT_2}", BOTH),
         ("only boilerplate", "new\nGet trending papers in your email inbox!\nSubscribe\n", []),
         ("empty", "", []),
-        ("last title has no abstract", f"First Paper: A Title\n{ABSTRACT}\nDangling Title", [BOTH[0], ("Dangling Title", "")]),
+        (
+            "last title has no abstract",
+            f"First Paper: A Title\n{ABSTRACT}\nDangling Title",
+            [BOTH[0], ("Dangling Title", "")],
+        ),
         ("glued Subscribe", f"SubscribeFirst Paper: A Title\n{ABSTRACT}", [BOTH[0]]),
-        ("title starting with Subscriber", f"Subscriber Churn Prediction\n{ABSTRACT}", [("Subscriber Churn Prediction", ABSTRACT)]),
+        (
+            "title starting with Subscriber",
+            f"Subscriber Churn Prediction\n{ABSTRACT}",
+            [("Subscriber Churn Prediction", ABSTRACT)],
+        ),
         ("decomposed accents are composed", f"Second Paper U\u0308ni\u0308code ε\n{ABSTRACT_2}", [BOTH[1]]),
     ],
 )
@@ -95,7 +103,15 @@ def test_parser_layouts_and_odd_inputs(name, text, expected):
 def test_accounting_holds_on_odd_input():
     text = f"new\n\nMar 18\nTitle One\n{ABSTRACT}\n{ABSTRACT_2}\nLonely Title\nMay 2, 2024\n"
     parsed = parse_listing_text(text, "odd.txt")
-    assert parsed.kinds == {1: "boilerplate", 3: "date", 4: "title", 5: "abstract", 6: "unrecognised", 7: "title", 8: "date"}
+    assert parsed.kinds == {
+        1: "boilerplate",
+        3: "date",
+        4: "title",
+        5: "abstract",
+        6: "unrecognised",
+        7: "title",
+        8: "date",
+    }
     wheres = {(i.where(), i.reason) for i in parsed.issues}
     assert ("odd.txt:6", "long text with no title line before it") in wheres
     assert ("odd.txt:7", "title with no abstract") in wheres
@@ -109,8 +125,15 @@ def test_empty_and_boilerplate_only_pages_say_so():
 
 @pytest.mark.parametrize(
     "line, expected",
-    [("Mar 18", "03-18"), ("Sept 3", "09-03"), ("Dec 31, 2024", "2024-12-31"), ("march 1", "03-01"),
-     ("Mar 32", None), ("Marching Orders", None), ("May Contain Nuts 18", None)],
+    [
+        ("Mar 18", "03-18"),
+        ("Sept 3", "09-03"),
+        ("Dec 31, 2024", "2024-12-31"),
+        ("march 1", "03-01"),
+        ("Mar 32", None),
+        ("Marching Orders", None),
+        ("May Contain Nuts 18", None),
+    ],
 )
 def test_parse_date(line, expected):
     assert parse_listing_date(line) == expected

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from lib.reading import store
 from lib.cleaning.dedupe import dedupe
+from lib.reading import store
 from lib.reading.formats import read_path
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -13,9 +13,9 @@ import pytest
 from streamlit.runtime.media_file_manager import MediaFileManager
 from streamlit.testing.v1 import AppTest
 
+from lib.build import build_to_disk
 from lib.core import schema as S
 from lib.reading import store
-from lib.build import build_to_disk
 
 ROOT = Path(__file__).resolve().parent.parent
 APP = str(ROOT / "app.py")
@@ -41,8 +41,13 @@ def data_dir(tmp_path_factory) -> Path:
     """The bundled pages plus one page with a hostile title, built once."""
     root = _copy_data(tmp_path_factory.mktemp("pages-data"), f"{HOSTILE}\n{ABSTRACT}\n")
     data = store.data_dir(root)
-    build_to_disk(data.raw_files(), data.processed, data.taxonomy, fingerprint=data.fingerprint(),
-                  arxiv_cache_path=data.arxiv_cache)
+    build_to_disk(
+        data.raw_files(),
+        data.processed,
+        data.taxonomy,
+        fingerprint=data.fingerprint(),
+        arxiv_cache_path=data.arxiv_cache,
+    )
     return root
 
 

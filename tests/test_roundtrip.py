@@ -6,15 +6,24 @@ from pathlib import Path
 
 import pytest
 
-from lib.core import schema as S
 from lib.build import main
+from lib.core import schema as S
 from lib.explore.export import EXPORT_FORMATS as FORMATS
 from lib.reading.formats import read_bytes
 
 BAD = Path(__file__).resolve().parent / "data" / "bad"
 # Bad inputs the build must refuse (exit 1, one line naming the file); the rest load with warnings.
-REFUSED = {"pixel.png", "nul.txt", "no_title.csv", "malformed.json", "number.json", "no_records.json",
-           "strings.json", "bomb.xml", "external_entity.xml"}
+REFUSED = {
+    "pixel.png",
+    "nul.txt",
+    "no_title.csv",
+    "malformed.json",
+    "number.json",
+    "no_records.json",
+    "strings.json",
+    "bomb.xml",
+    "external_entity.xml",
+}
 
 
 @pytest.fixture(scope="module")

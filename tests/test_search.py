@@ -79,7 +79,10 @@ def test_pandas_and_arrow_columns_search_like_lists():
 
     titles = ["Attention Is All You Need", "Network Pruning Spaces"]
     abstracts = ["We propose attention.", "We study pruning spaces and pruning recipes."]
-    for built in (SearchIndex(pd.Series(titles), pd.Series(abstracts)), SearchIndex(pa.array(titles), pa.array(abstracts))):
+    for built in (
+        SearchIndex(pd.Series(titles), pd.Series(abstracts)),
+        SearchIndex(pa.array(titles), pa.array(abstracts)),
+    ):
         assert built.exact("pruning").positions.tolist() == [1]
         assert built.fuzzy("atention").positions.tolist() == [0]
 

@@ -83,8 +83,11 @@ def test_dataset_distillation_has_its_own_theme(taxonomy):
         ("Survey", "We survey techniques such as pruning, quantization and distillation. " + FILLER, "pruning"),
         ("A Study", "Diffusion models generate images. Diffusion models are slow. Diffusion helps.", "diffusion"),
         ("A Study", "Images matter. Here we guide a text-to-image diffusion model with a new loss.", "diffusion"),
-        ("A Study", "Our contributions include: (1) a new loss. (2) Hybrid knowledge distillation from a teacher.",
-         "distillation"),
+        (
+            "A Study",
+            "Our contributions include: (1) a new loss. (2) Hybrid knowledge distillation from a teacher.",
+            "distillation",
+        ),
         ("A Study", "We propose a fast LVLM. Specifically, we prune half of the image tokens per stage.", "pruning"),
         ("ELITE: Encoding Concepts for Customized Text-to-Image Generation", FILLER, "diffusion"),
     ],
@@ -159,7 +162,11 @@ def test_seed_corpus(taxonomy, seed_records):
         ("(?:large )?language models?", Anchor(b"language\x01model", "language model", 6, False)),
         ("a(?=bc)defg", Anchor(b"defg", "defg", 1, False)),  # look-arounds take no characters
         ("(?:tokens|token)", Anchor(b"token", "token", 0, True)),  # the start that all branches share
-        ("[0-9]+x", None), ("ab|cd", None), ("(?:ab|cd)", None), ("\\w+ (?:of )?pruning", None), ("(a)\\1bcd", None),
+        ("[0-9]+x", None),
+        ("ab|cd", None),
+        ("(?:ab|cd)", None),
+        ("\\w+ (?:of )?pruning", None),
+        ("(a)\\1bcd", None),
     ],
 )
 def test_literal_anchor(pattern, anchor):
@@ -173,8 +180,9 @@ def test_every_taxonomy_pattern_has_an_anchor_its_matches_contain(taxonomy, seed
     tags = tag_themes([r.title for r in seed_records], [r.abstract for r in seed_records], taxonomy)
     for t in tags:  # the scan finds hits by their anchors, so every word of evidence holds one
         for theme_id, words in t.evidence.items():
-            anchors = {literal_anchor(p).folded for p in taxonomy.by_id(theme_id).patterns
-                       + taxonomy.by_id(theme_id).acronyms}
+            anchors = {
+                literal_anchor(p).folded for p in taxonomy.by_id(theme_id).patterns + taxonomy.by_id(theme_id).acronyms
+            }
             assert all(any(a in w.lower().encode("ascii", "replace").translate(FOLD) for a in anchors) for w in words)
 
 
@@ -199,12 +207,18 @@ GOOD = '[[theme]]\nid = "alpha"\nname = "Alpha"\ngroup = "G"\npatterns = [\'alph
 @pytest.mark.parametrize(
     "text, message",
     [
-        (GOOD + "\n[[theme]]\nid = \"beta\"\nname = \"Beta\"\ngroup = \"G\"\npatterns = ['(beta']\n",
-         ":11: theme #2 ('beta'): pattern '(beta' does not compile"),
-        (GOOD + "\n[[theme]]\nid = \"alpha\"\nname = \"Again\"\ngroup = \"G\"\npatterns = ['again']\n",
-         ":8: duplicate theme id 'alpha'"),
-        ('[[theme]]\nid = "alpha"\nname = "Alpha"\npatterns = [\'alpha\']\n',
-         ":1: theme #1 ('alpha'): missing field 'group'"),
+        (
+            GOOD + '\n[[theme]]\nid = "beta"\nname = "Beta"\ngroup = "G"\npatterns = [\'(beta\']\n',
+            ":11: theme #2 ('beta'): pattern '(beta' does not compile",
+        ),
+        (
+            GOOD + '\n[[theme]]\nid = "alpha"\nname = "Again"\ngroup = "G"\npatterns = [\'again\']\n',
+            ":8: duplicate theme id 'alpha'",
+        ),
+        (
+            '[[theme]]\nid = "alpha"\nname = "Alpha"\npatterns = [\'alpha\']\n',
+            ":1: theme #1 ('alpha'): missing field 'group'",
+        ),
         (GOOD + "pattern = ['typo']\n", ":6: theme #1 ('alpha'): unknown field 'pattern'"),
         (GOOD.replace("patterns = ['alpha\\w*']", "patterns = []"), ":1: theme #1 ('alpha'): no patterns or acronyms"),
         (GOOD.replace("alpha\\w*", "[0-9]+x"), ":5: theme #1 ('alpha'): pattern '[0-9]+x' should start with a word"),
@@ -243,8 +257,10 @@ def quality(taxonomy):
 
     sets = {"dev": labelled_papers(), "held-out": labelled_papers(HOLDOUT)}
     counts = {name: confusion(papers, taxonomy) for name, papers in sets.items()}
-    macro = {name: {m: macro_f1({t: scores(*c) for t, c in per.items()}) for m, per in by_method.items()}
-             for name, by_method in counts.items()}
+    macro = {
+        name: {m: macro_f1({t: scores(*c) for t, c in per.items()}) for m, per in by_method.items()}
+        for name, by_method in counts.items()
+    }
     return sets, macro, counts
 
 

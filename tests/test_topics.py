@@ -14,9 +14,33 @@ from lib.describing import topics as T
 from lib.describing.neighbours import similar_papers
 from lib.describing.topics import choose_k, cosine_silhouette, fit_topics, label_clusters
 
-GENERIC = {"neural", "network", "networks", "deep", "learning", "model", "models", "data", "method", "methods",
-           "approach", "propose", "proposed", "paper", "results", "performance", "task", "tasks", "based",
-           "using", "new", "novel", "state", "art", "state-of-the-art"}
+GENERIC = {
+    "neural",
+    "network",
+    "networks",
+    "deep",
+    "learning",
+    "model",
+    "models",
+    "data",
+    "method",
+    "methods",
+    "approach",
+    "propose",
+    "proposed",
+    "paper",
+    "results",
+    "performance",
+    "task",
+    "tasks",
+    "based",
+    "using",
+    "new",
+    "novel",
+    "state",
+    "art",
+    "state-of-the-art",
+}
 PLANTED_TOPICS = [
     "pruning sparsity channels filters magnitude lottery ticket saliency unstructured structured mask",
     "detection bounding boxes anchors yolo coco pedestrian localization proposals region detector",
@@ -150,8 +174,14 @@ def test_seed_pruning_papers_fall_in_a_cluster_named_for_pruning(seed_texts, see
 
 
 def test_label_clusters_ranks_terms_shared_by_members_above_one_members_repetition():
-    texts = ["pruning sparse weights", "pruning channels filters", "pruning saliency " + "ticket " * 5,
-             "detection boxes anchors", "detection yolo boxes", "detection coco anchors"]
+    texts = [
+        "pruning sparse weights",
+        "pruning channels filters",
+        "pruning saliency " + "ticket " * 5,
+        "detection boxes anchors",
+        "detection yolo boxes",
+        "detection coco anchors",
+    ]
     counts, _, vocabulary = T.vectorize(texts)
     names, top = label_clusters(counts, np.array([0, 0, 0, 1, 1, 1]), vocabulary, n_terms=3)
     assert top[0][0] == "pruning" and top[1][0] == "detection"  # used by all three beats five times in one
@@ -159,8 +189,12 @@ def test_label_clusters_ranks_terms_shared_by_members_above_one_members_repetiti
 
 
 def test_label_clusters_skips_stop_words_and_variants():
-    texts = ["neural network pruning layers", "neural network pruning layer", "deep model detection boxes",
-             "deep model detection box"]
+    texts = [
+        "neural network pruning layers",
+        "neural network pruning layer",
+        "deep model detection boxes",
+        "deep model detection box",
+    ]
     vectorizer = CountVectorizer()  # unlike T.vectorize, keeps stop words: label_clusters must drop them
     counts = vectorizer.fit_transform(texts)
     names, top = label_clusters(counts, np.array([0, 0, 1, 1]), vectorizer.get_feature_names_out().tolist())
@@ -182,8 +216,7 @@ def test_similar_papers_match_brute_force_cosine(seed_texts, seed_topics):
 
 
 @pytest.mark.parametrize("n_probe, min_recall, min_share", [(6, 0.9, 0.98), (3, 0.75, 0.95)])
-def test_approximate_similar_papers_find_most_exact_neighbours(seed_texts, seed_topics, n_probe, min_recall,
-                                                               min_share):
+def test_approximate_similar_papers_find_most_exact_neighbours(seed_texts, seed_topics, n_probe, min_recall, min_share):
     # cells of 100 papers make 6 cells: probing all 6 leaves only the LSA shortlist as approximation
     _, tfidf, _ = T.vectorize(seed_texts)
     similar, scores = similar_papers(tfidf, T.lsa(tfidf), exact_max=100, cell_size=100, n_probe=n_probe)
@@ -227,8 +260,13 @@ EDGE_CASES = {
     "none": [],
     "one": ["Channel pruning for deep networks. We prune the channels of a network."],
     "two": ["Channel pruning. We prune channels.", "Object detection. We detect objects with boxes."],
-    "five": ["pruning sparse weights", "object detection boxes", "language tokens text", "pruning channels",
-             "detection anchors"],
+    "five": [
+        "pruning sparse weights",
+        "object detection boxes",
+        "language tokens text",
+        "pruning channels",
+        "detection anchors",
+    ],
     "duplicates": ["Same paper. The same abstract about pruning channels."] * 40,
     "empty strings": ["", "", ""],
     "only stop words": ["the and of", "neural network model", "a deep learning method"],

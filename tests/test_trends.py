@@ -8,8 +8,8 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 import pytest
-
 from chart_data import CLUSTER_NAMES, ROWS, THEME_NAMES, check_style, papers_table, themes_of, values, year
+
 from lib.core import schema as S
 from lib.explore import trends
 
@@ -50,7 +50,7 @@ def test_time_axis_falls_back_to_earliest_listing_date(undated):
     axis = trends.time_axis(undated)
     assert (axis.column, axis.granularity) == (S.LISTING_DATES, "listing")
     assert axis.periods == ("Mar 13", "Mar 18")
-    assert axis.labels["p04" == undated[S.PAPER_ID]].item() == "Mar 13"  # earliest of its two pages
+    assert axis.labels[undated[S.PAPER_ID] == "p04"].item() == "Mar 13"  # earliest of its two pages
     assert axis.n_undated == 2
     assert axis.note == (
         "Listing dates of the pages (no year), the earliest per paper; 2 papers come only from pages without a date."
@@ -106,11 +106,13 @@ def test_theme_trend_counts_by_listing_date(undated):
 
 def test_theme_trend_marks_only_small_periods():
     n = 25
-    big = pd.DataFrame({
-        S.THEMES: [["llm"] if i % 2 else [] for i in range(n)],
-        S.PUBLISHED: ["2020-01"] * 20 + ["2021-01"] * 3 + ["2022-01"] * 2,
-        S.LISTING_DATES: [[] for _ in range(n)],
-    })
+    big = pd.DataFrame(
+        {
+            S.THEMES: [["llm"] if i % 2 else [] for i in range(n)],
+            S.PUBLISHED: ["2020-01"] * 20 + ["2021-01"] * 3 + ["2022-01"] * 2,
+            S.LISTING_DATES: [[] for _ in range(n)],
+        }
+    )
     (trace,) = trends.theme_trend(big, themes_of(big), ["llm"], THEME_NAMES).to_dict()["data"]
     assert trace["marker"]["symbol"] == ["circle", "circle-open", "circle-open"]
 
@@ -121,7 +123,10 @@ def test_trend_charts_need_two_periods(undated):
     assert trends.theme_trend(one, themes_of(one), ["llm"], THEME_NAMES) == message
     assert trends.cluster_share_over_time(one, CLUSTER_NAMES) == message
     none = undated.assign(**{S.LISTING_DATES: [[] for _ in ROWS]})
-    assert trends.theme_trend(none, themes_of(none), ["llm"], THEME_NAMES) == "No paper has a listing date: a trend needs at least two."
+    assert (
+        trends.theme_trend(none, themes_of(none), ["llm"], THEME_NAMES)
+        == "No paper has a listing date: a trend needs at least two."
+    )
     assert isinstance(trends.papers_per_period(none), str)
 
 
@@ -166,7 +171,9 @@ def test_cluster_share_over_time(papers):
 
 
 def test_emerging_themes_by_hand(papers):
-    table = trends.emerging_themes(papers, themes_of(papers), THEME_NAMES, recent_years=2, baseline_years=3, min_support=2)
+    table = trends.emerging_themes(
+        papers, themes_of(papers), THEME_NAMES, recent_years=2, baseline_years=3, min_support=2
+    )
     assert list(table.columns) == list(trends.EMERGING_COLUMNS)
     # recent 2023-2024 holds 5 papers, baseline 2020-2022 holds 6
     assert table["theme"].tolist() == ["safety", "llm", "rl"]  # vision has 1 recent paper, graph none
@@ -191,7 +198,8 @@ def test_emerging_themes_without_publication_years(undated):
 
 def test_every_builder_returns_a_figure(papers):
     built = [
-        trends.theme_trend(papers, themes_of(papers), ["llm"], THEME_NAMES), trends.papers_per_period(papers),
+        trends.theme_trend(papers, themes_of(papers), ["llm"], THEME_NAMES),
+        trends.papers_per_period(papers),
         trends.cluster_share_over_time(papers, CLUSTER_NAMES),
     ]
     assert all(isinstance(f, go.Figure) for f in built)
@@ -199,14 +207,19 @@ def test_every_builder_returns_a_figure(papers):
 
 def test_builders_cope_with_no_papers():
     empty = S.empty_papers()
-    assert trends.theme_trend(empty, themes_of(empty), ["llm"], THEME_NAMES) == "No paper has a listing date: a trend needs at least two."
+    assert (
+        trends.theme_trend(empty, themes_of(empty), ["llm"], THEME_NAMES)
+        == "No paper has a listing date: a trend needs at least two."
+    )
     assert isinstance(trends.papers_per_period(empty), str)
     assert isinstance(trends.cluster_share_over_time(empty, CLUSTER_NAMES), str)
     assert trends.time_axis(empty).periods == ()
 
 
 def test_theme_trend_without_a_theme_says_so(papers):
-    assert trends.theme_trend(papers, themes_of(papers), [], THEME_NAMES) == "Choose at least one theme to see its trend."
+    assert (
+        trends.theme_trend(papers, themes_of(papers), [], THEME_NAMES) == "Choose at least one theme to see its trend."
+    )
 
 
 def test_time_axis_codes_follow_labels(papers):

@@ -87,8 +87,10 @@ def ensure_built(data: store.DataDir) -> None:
                     raise
                 failed[fingerprint] = str(exc)
     if fingerprint in failed:
-        st.warning(f"The collection could not be rebuilt ({failed[fingerprint]}); showing it as last built.",
-                   icon=":material/warning:")
+        st.warning(
+            f"The collection could not be rebuilt ({failed[fingerprint]}); showing it as last built.",
+            icon=":material/warning:",
+        )
 
 
 def _build_with_progress(data: store.DataDir) -> None:
@@ -99,8 +101,12 @@ def _build_with_progress(data: store.DataDir) -> None:
             bar.progress(min(max(fraction, 0.0), 1.0), text=stage)
 
         result = build_to_disk(
-            data.raw_files(), data.processed, data.taxonomy, fingerprint=data.fingerprint(),
-            arxiv_cache_path=data.arxiv_cache, progress=progress
+            data.raw_files(),
+            data.processed,
+            data.taxonomy,
+            fingerprint=data.fingerprint(),
+            arxiv_cache_path=data.arxiv_cache,
+            progress=progress,
         )
         status.update(label=f"Built {plural(result.report.n_papers, 'paper')}", state="complete", expanded=False)
 

@@ -7,9 +7,9 @@ from datetime import datetime
 import pandas as pd
 import streamlit as st
 
-from lib.reading import store
 from lib.collection import AddOutcome, add_file
 from lib.explore.display import escape_markdown
+from lib.reading import store
 from lib.reading.formats import MAX_BYTES
 from ui.cache import Atlas
 
@@ -31,8 +31,14 @@ def add_papers(atlas: Atlas) -> None:
     left, right = st.columns(2)
     left.file_uploader("Files", accept_multiple_files=True, key=f"upload_{round_}")
     right.text_area("…or paste the text of a listing page", key=f"paste_{round_}", height=120)
-    st.button("Add to the collection", key="add_sources", on_click=_queue, args=(round_,), type="primary",
-              icon=":material/add:")
+    st.button(
+        "Add to the collection",
+        key="add_sources",
+        on_click=_queue,
+        args=(round_,),
+        type="primary",
+        icon=":material/add:",
+    )
     _show_outcomes()
 
 
@@ -65,9 +71,18 @@ def _show_outcomes() -> None:
         st.success(escape_markdown(o.summary()), icon=":material/check_circle:")
         if o.merges:
             with st.expander(f"Review the {len(o.merges)} merges of {o.name}"):
-                st.dataframe(pd.DataFrame(o.merges).rename(columns={
-                    "title": "New entry", "into_title": "Merged into", "into_id": "Paper id", "by": "Matched by"}),
-                    hide_index=True, width="stretch")
+                st.dataframe(
+                    pd.DataFrame(o.merges).rename(
+                        columns={
+                            "title": "New entry",
+                            "into_title": "Merged into",
+                            "into_id": "Paper id",
+                            "by": "Matched by",
+                        }
+                    ),
+                    hide_index=True,
+                    width="stretch",
+                )
         if o.warnings:
             with st.expander(f"{len(o.warnings)} problems in {o.name} (those rows were left out)"):
                 st.code("\n".join(o.warnings[:500]), language=None)
@@ -82,10 +97,17 @@ def sources(atlas: Atlas) -> None:
         return
     for entry in added:
         left, right = st.columns([6, 1], vertical_alignment="center")
-        left.markdown(f"**{escape_markdown(entry['name'])}** · {escape_markdown(entry['format'])} · "
-                      f"{entry['records']} records · added {entry['added']}")
-        right.button("Remove", key=f"remove_{entry['file']}", on_click=_remove, args=(data, entry["file"]),
-                     icon=":material/delete:")
+        left.markdown(
+            f"**{escape_markdown(entry['name'])}** · {escape_markdown(entry['format'])} · "
+            f"{entry['records']} records · added {entry['added']}"
+        )
+        right.button(
+            "Remove",
+            key=f"remove_{entry['file']}",
+            on_click=_remove,
+            args=(data, entry["file"]),
+            icon=":material/delete:",
+        )
 
 
 def _remove(data: store.DataDir, stored: str) -> None:

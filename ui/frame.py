@@ -11,7 +11,6 @@ from lib.core.errors import AtlasError
 from ui import sidebar, state
 from ui.cache import Atlas, load_atlas
 
-
 PAGE_CONFIG = dict(page_title="Paper Atlas", page_icon=":material/travel_explore:", layout="wide")
 # Set by app.py in the script thread for the run it routes; a page run without it was started directly.
 _run = threading.local()

@@ -16,8 +16,13 @@ def render(atlas: Atlas) -> None:
     counts = facet_counts(atlas.index, spec)
     bar = st.sidebar
     bar.header("Filters")
-    bar.button("Clear all filters", key="clear_sidebar", on_click=state.clear_filters,
-               disabled=spec.is_empty(), width="stretch")
+    bar.button(
+        "Clear all filters",
+        key="clear_sidebar",
+        on_click=state.clear_filters,
+        disabled=spec.is_empty(),
+        width="stretch",
+    )
     for facet in FACETS:
         if facet.name not in atlas.index.facets:
             continue
@@ -41,23 +46,45 @@ def _choice(atlas: Atlas, facet: Facet, count: dict) -> None:
     def named(value) -> str:
         return f"{facet.label(atlas.names, value)} ({count.get(value, 0):,})"
 
-    state.bound(st.sidebar.multiselect, f"f_{facet.name}", lambda s: list(s.chosen(facet.name) or ()),
-                lambda s, v: s.choose(facet.name, tuple(v)), label=facet.title, options=options,
-                format_func=named, placeholder=facet.placeholder)
+    state.bound(
+        st.sidebar.multiselect,
+        f"f_{facet.name}",
+        lambda s: list(s.chosen(facet.name) or ()),
+        lambda s, v: s.choose(facet.name, tuple(v)),
+        label=facet.title,
+        options=options,
+        format_func=named,
+        placeholder=facet.placeholder,
+    )
     if facet.all_key:
-        state.bound(st.sidebar.segmented_control, f"f_{facet.name}_match",
-                    lambda s: "all" if facet.name in s.match_all else "any",
-                    lambda s, v: s.match_all_of(facet.name, v == "all"),
-                    label=f"Match {facet.title.lower()}", options=["any", "all"],
-                    format_func={"any": "any of them", "all": "all of them"}.get, label_visibility="collapsed")
+        state.bound(
+            st.sidebar.segmented_control,
+            f"f_{facet.name}_match",
+            lambda s: "all" if facet.name in s.match_all else "any",
+            lambda s, v: s.match_all_of(facet.name, v == "all"),
+            label=f"Match {facet.title.lower()}",
+            options=["any", "all"],
+            format_func={"any": "any of them", "all": "all of them"}.get,
+            label_visibility="collapsed",
+        )
 
 
 def _flag(facet: Facet, count: dict) -> None:
-    labels = {"any": "Any", "yes": f"Has {facet.title.lower()} ({count['yes']:,})",
-              "no": f"No {facet.title.lower()} ({count['no']:,})"}
-    state.bound(st.sidebar.radio, f"f_{facet.name}", lambda s: s.chosen(facet.name) or "any",
-                lambda s, v: s.choose(facet.name, None if v == "any" else v), label=facet.title,
-                options=["any", "yes", "no"], horizontal=True, format_func=labels.get)
+    labels = {
+        "any": "Any",
+        "yes": f"Has {facet.title.lower()} ({count['yes']:,})",
+        "no": f"No {facet.title.lower()} ({count['no']:,})",
+    }
+    state.bound(
+        st.sidebar.radio,
+        f"f_{facet.name}",
+        lambda s: s.chosen(facet.name) or "any",
+        lambda s, v: s.choose(facet.name, None if v == "any" else v),
+        label=facet.title,
+        options=["any", "yes", "no"],
+        horizontal=True,
+        format_func=labels.get,
+    )
 
 
 def _years(index: RangeIndex, year_counts: dict[int, int]) -> None:
@@ -65,12 +92,18 @@ def _years(index: RangeIndex, year_counts: dict[int, int]) -> None:
         return
     facet, (lo, hi) = index.facet, index.bounds
     state.bound(
-        st.sidebar.slider, f"f_{facet.name}", lambda s: tuple(s.chosen(facet.name) or (lo, hi)),
+        st.sidebar.slider,
+        f"f_{facet.name}",
+        lambda s: tuple(s.chosen(facet.name) or (lo, hi)),
         lambda s, v: s.choose(facet.name, None if tuple(v) == (lo, hi) else tuple(v)),
-        label=facet.title, min_value=lo, max_value=hi,
+        label=facet.title,
+        min_value=lo,
+        max_value=hi,
     )
     active = state.spec().chosen(facet.name)
     first, last = active or (lo, hi)
     dated = sum(c for y, c in year_counts.items() if y and first <= y <= last)
-    st.sidebar.caption(f"{plural(dated, 'paper')} {facet.phrase} in {first}–{last}; "
-                       f"{year_counts.get(0, 0):,} undated" + (" (left out while a year range is set)" if active else ""))
+    st.sidebar.caption(
+        f"{plural(dated, 'paper')} {facet.phrase} in {first}–{last}; "
+        f"{year_counts.get(0, 0):,} undated" + (" (left out while a year range is set)" if active else "")
+    )

@@ -102,8 +102,13 @@ def sync_url() -> None:
         st.query_params.from_dict(params)
 
 
-def bound(widget: Callable, key: str, get: Callable[[FilterSpec], object], put: Callable[[FilterSpec, object], FilterSpec],
-          **kwargs):
+def bound(
+    widget: Callable,
+    key: str,
+    get: Callable[[FilterSpec], object],
+    put: Callable[[FilterSpec, object], FilterSpec],
+    **kwargs,
+):
     """Draw `widget` with its value read from the spec by `get`, writing changes back through `put`."""
     st.session_state[key] = get(spec())
 

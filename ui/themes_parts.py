@@ -10,7 +10,6 @@ from lib.explore.facets import Membership
 from lib.explore.trends import cluster_share_over_time, emerging_themes, papers_per_period, theme_trend, time_axis
 from ui.cache import Atlas
 
-
 MIN_SUPPORT = 5
 DEFAULT_TREND_THEMES = ("yolo", "lora", "pruning", "diffusion", "nas")
 
@@ -42,8 +41,16 @@ def trends(rows: pd.DataFrame, themes: Membership, atlas: Atlas) -> None:
     # Names only: a live count in an option label would orphan the choice when the count changes.
     st.session_state["trend_themes"] = [t for t in st.session_state["trend_themes"] if t in options]
     chosen = left.multiselect("Themes to plot", options, key="trend_themes", format_func=theme_names.get)
-    measure = right.segmented_control("Measure", ["share", "count"], key="trend_measure", default="share",
-                                      format_func={"share": "Share", "count": "Count"}.get) or "share"
+    measure = (
+        right.segmented_control(
+            "Measure",
+            ["share", "count"],
+            key="trend_measure",
+            default="share",
+            format_func={"share": "Share", "count": "Count"}.get,
+        )
+        or "share"
+    )
     if chosen:
         _show(theme_trend(rows, themes, chosen, theme_names, measure=measure))
     _show(papers_per_period(rows))
@@ -51,14 +58,23 @@ def trends(rows: pd.DataFrame, themes: Membership, atlas: Atlas) -> None:
     emerging = emerging_themes(rows, themes, theme_names, min_support=MIN_SUPPORT)
     st.subheader("Emerging themes")
     if emerging.empty:
-        st.info("Emerging themes compare the last two publication years with the three before; these papers "
-                "do not have publication years covering both windows.", icon=":material/info:")
+        st.info(
+            "Emerging themes compare the last two publication years with the three before; these papers "
+            "do not have publication years covering both windows.",
+            icon=":material/info:",
+        )
         return
     st.caption(
         f"Share of papers with each theme in the recent years ({emerging.attrs['recent']}) against the "
         f"baseline years ({emerging.attrs['baseline']}). Listed only with at least {MIN_SUPPORT} papers in the "
-        "recent years; growth is the recent share divided by the baseline share, \"new\" when the baseline had none."
+        'recent years; growth is the recent share divided by the baseline share, "new" when the baseline had none.'
     )
-    st.dataframe(tables.emerging_table(emerging), hide_index=True, width="stretch",
-                 column_config={"Recent share": st.column_config.NumberColumn(format="percent"),
-                                "Baseline share": st.column_config.NumberColumn(format="percent")})
+    st.dataframe(
+        tables.emerging_table(emerging),
+        hide_index=True,
+        width="stretch",
+        column_config={
+            "Recent share": st.column_config.NumberColumn(format="percent"),
+            "Baseline share": st.column_config.NumberColumn(format="percent"),
+        },
+    )

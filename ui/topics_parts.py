@@ -16,12 +16,16 @@ def k_control(atlas: Atlas) -> None:
     auto = atlas.corpus.report.topics
     left, right = st.columns([1, 3], vertical_alignment="bottom")
     st.session_state["k_input"] = atlas.k
-    left.number_input("Number of clusters (k)", min_value=state.MIN_K, max_value=state.MAX_K, step=1,
-                      key="k_input", on_change=_k_changed)
-    chosen = "automatic" if state.k() is None else "set by you"
-    right.markdown(
-        f"**k = {atlas.k}** ({chosen}). Automatic choice: {escape_markdown(auto.reason)}"
+    left.number_input(
+        "Number of clusters (k)",
+        min_value=state.MIN_K,
+        max_value=state.MAX_K,
+        step=1,
+        key="k_input",
+        on_change=_k_changed,
     )
+    chosen = "automatic" if state.k() is None else "set by you"
+    right.markdown(f"**k = {atlas.k}** ({chosen}). Automatic choice: {escape_markdown(auto.reason)}")
     if state.k() is not None:
         right.button(f"Back to automatic k ({auto.k})", key="k_auto", on_click=_set_k, args=(None,))
 
@@ -52,8 +56,10 @@ def picked_notice() -> None:
     picked = state.spec().ids
     if picked:
         left, right = st.columns([4, 1], vertical_alignment="center")
-        left.info(f"{len(picked)} papers picked on the map filter every page. Explore lists them.",
-                  icon=":material/gesture_select:")
+        left.info(
+            f"{len(picked)} papers picked on the map filter every page. Explore lists them.",
+            icon=":material/gesture_select:",
+        )
         right.button("Clear map pick", key="clear_pick", on_click=state.update_spec, kwargs={"ids": ()})
 
 

@@ -25,8 +25,8 @@ import json
 import re
 import unicodedata
 from collections import Counter, defaultdict
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Iterable, Sequence
 
 import numpy as np
 import pandas as pd
@@ -98,12 +98,16 @@ def dedupe(
         gi, gj = groups[i], groups[j]
         if gi.key == gj.key:
             continue  # split on purpose in step 1
-        if numbers_agree(gi.key, gj.key) and not names_differ(names[i], names[j]) and abstracts_compatible(
-            gi.abstract(), gj.abstract(), abstract_threshold
+        if (
+            numbers_agree(gi.key, gj.key)
+            and not names_differ(names[i], names[j])
+            and abstracts_compatible(gi.abstract(), gj.abstract(), abstract_threshold)
         ):
             sets.union(i, j)
-    rows = [_paper_row(sorted(m, key=lambda r: (r.source, r.line)), [groups[i] for i in parts])
-            for m, parts in sets.members()]
+    rows = [
+        _paper_row(sorted(m, key=lambda r: (r.source, r.line)), [groups[i] for i in parts])
+        for m, parts in sets.members()
+    ]
     _assign_ids(rows)
     rows.sort(key=lambda row: row["_first"])
     merges = [_merge_entry(row) for row in rows if len(row[S.SOURCE_LINES]) > 1]
@@ -112,8 +116,22 @@ def dedupe(
     return DedupeResult(frame, merges, _splits(rows))
 
 
-ROW_COLUMNS = [S.PAPER_ID, S.TITLE, S.ABSTRACT, S.ABSTRACT_VARIANTS, S.SOURCES, S.N_SOURCES, S.SOURCE_LINES,
-               S.LISTING_DATES, S.AUTHORS, S.RECORD_PUBLISHED, S.URL, S.RECORD_ARXIV_ID, S.DOI, S.EXTRA]
+ROW_COLUMNS = [
+    S.PAPER_ID,
+    S.TITLE,
+    S.ABSTRACT,
+    S.ABSTRACT_VARIANTS,
+    S.SOURCES,
+    S.N_SOURCES,
+    S.SOURCE_LINES,
+    S.LISTING_DATES,
+    S.AUTHORS,
+    S.RECORD_PUBLISHED,
+    S.URL,
+    S.RECORD_ARXIV_ID,
+    S.DOI,
+    S.EXTRA,
+]
 
 
 class _UnionFind:
@@ -174,7 +192,9 @@ def _exact_groups(ordered: Iterable[Record], abstract_threshold: float) -> list[
         mine = ({record.arxiv_id} - {None}, {record.doi} - {None})
         for group in by_key[key]:
             theirs = (group.ids("arxiv_id"), group.ids("doi"))
-            if not _conflict(mine, theirs) and abstracts_compatible(group.abstract(), record.abstract, abstract_threshold):
+            if not _conflict(mine, theirs) and abstracts_compatible(
+                group.abstract(), record.abstract, abstract_threshold
+            ):
                 group.members.append(record)
                 break
         else:
@@ -251,8 +271,9 @@ def _paper_row(members: list[Record], groups: list[_Group]) -> dict:
         S.LISTING_DATES: sorted({r.listing_date for r in members if r.listing_date}),
         S.AUTHORS: list(max((r.authors for r in members), key=len)),
         # The earliest year, and within it the most precise date ("2023-05" over "2023").
-        S.RECORD_PUBLISHED: min((r.published for r in members if r.published), key=lambda p: (p[:4], -len(p), p),
-                                default=None),
+        S.RECORD_PUBLISHED: min(
+            (r.published for r in members if r.published), key=lambda p: (p[:4], -len(p), p), default=None
+        ),
         S.URL: next((r.url for r in members if r.url), None),
         S.RECORD_ARXIV_ID: next((r.arxiv_id for r in members if r.arxiv_id), None),
         S.DOI: next((r.doi for r in members if r.doi), None),

@@ -13,10 +13,10 @@ import sys
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Callable, Sequence
 from urllib.parse import urlencode
 
 import pandas as pd
@@ -24,11 +24,11 @@ from defusedxml import DefusedXmlException
 from defusedxml import ElementTree as SafeET
 from rapidfuzz import fuzz
 
-from lib.core import schema as S
-from lib.reading import store
-from lib.core.ids import normalize_arxiv_id
-from lib.cleaning.id_cache import CacheEntry, CacheError, read_cache, write_cache
 from lib.cleaning.dedupe import normalize_title
+from lib.cleaning.id_cache import CacheEntry, CacheError, read_cache, write_cache
+from lib.core import schema as S
+from lib.core.ids import normalize_arxiv_id
+from lib.reading import store
 
 DEFAULT_ENDPOINT = "http://export.arxiv.org/api/query"
 DEFAULT_DELAY = 3.0  # arXiv's API terms ask for no more than one request every three seconds
@@ -86,8 +86,14 @@ def query_url(endpoint: str, title: str) -> str:
     return f"{endpoint}?" + urlencode({"search_query": f'ti:"{words}"', "max_results": MAX_RESULTS})
 
 
-def lookup_title(title: str, *, endpoint: str = DEFAULT_ENDPOINT, timeout: float = DEFAULT_TIMEOUT,
-                 threshold: float = DEFAULT_THRESHOLD, opener: Opener | None = None) -> CacheEntry | None:
+def lookup_title(
+    title: str,
+    *,
+    endpoint: str = DEFAULT_ENDPOINT,
+    timeout: float = DEFAULT_TIMEOUT,
+    threshold: float = DEFAULT_THRESHOLD,
+    opener: Opener | None = None,
+) -> CacheEntry | None:
     """The cache row for `title` from one API request, or None when no entry scores `threshold`.
 
     Raises LookupFailed (RateLimited for 429/503) when the request or its reply is unusable.
@@ -155,7 +161,7 @@ def _retry_after(value: str | None) -> float | None:
         seconds = float(value)
     except ValueError:
         try:
-            seconds = (email.utils.parsedate_to_datetime(value) - datetime.now(timezone.utc)).total_seconds()
+            seconds = (email.utils.parsedate_to_datetime(value) - datetime.now(UTC)).total_seconds()
         except (TypeError, ValueError):
             return None
     return min(max(seconds, 0.0), MAX_WAIT)
@@ -206,10 +212,19 @@ class _Pacer:
         self.next_at = max(self.next_at or 0.0, self.clock() + seconds)
 
 
-def enrich(data_dir: store.DataDir | str | Path, *, endpoint: str = DEFAULT_ENDPOINT, delay: float = DEFAULT_DELAY,
-           limit: int | None = None, threshold: float = DEFAULT_THRESHOLD, timeout: float = DEFAULT_TIMEOUT,
-           sleep: Callable[[float], None] = time.sleep, clock: Callable[[], float] = time.monotonic,
-           opener: Opener | None = None, progress: Callable[[str], None] | None = None) -> EnrichSummary:
+def enrich(
+    data_dir: store.DataDir | str | Path,
+    *,
+    endpoint: str = DEFAULT_ENDPOINT,
+    delay: float = DEFAULT_DELAY,
+    limit: int | None = None,
+    threshold: float = DEFAULT_THRESHOLD,
+    timeout: float = DEFAULT_TIMEOUT,
+    sleep: Callable[[float], None] = time.sleep,
+    clock: Callable[[], float] = time.monotonic,
+    opener: Opener | None = None,
+    progress: Callable[[str], None] | None = None,
+) -> EnrichSummary:
     """Look up the built table's undated titles (at most `limit`) and merge the answers into the cache.
 
     Found and not-found titles are cached; failed ones are not. Ctrl-C stops the run, keeping what was found.
@@ -226,8 +241,9 @@ def enrich(data_dir: store.DataDir | str | Path, *, endpoint: str = DEFAULT_ENDP
         for n, title in enumerate(todo, 1):
             summary.asked += 1
             try:
-                entry = _ask(title, pacer, summary, say, endpoint=endpoint, timeout=timeout, threshold=threshold,
-                             opener=opener)
+                entry = _ask(
+                    title, pacer, summary, say, endpoint=endpoint, timeout=timeout, threshold=threshold, opener=opener
+                )
             except LookupFailed as exc:
                 summary.errors.append((title, str(exc)))
                 say(f"[{n}/{len(todo)}] error ({exc}): {title}")
@@ -258,7 +274,7 @@ def _ask(title: str, pacer: _Pacer, summary: EnrichSummary, say: Callable[[str],
             if retries == MAX_RETRIES:
                 raise LookupFailed(f"{exc} after {MAX_RETRIES} retries") from None
             # Honour the server's hint, but never retry sooner than an exponential backoff would.
-            pause = min(MAX_WAIT, max(exc.retry_after or 0.0, max(pacer.delay, 1.0) * 2 ** retries))
+            pause = min(MAX_WAIT, max(exc.retry_after or 0.0, max(pacer.delay, 1.0) * 2**retries))
             retries += 1
             say(f"  {exc}: retry {retries} of {MAX_RETRIES} in {pause:g} s")
             pacer.pause_for(pause)
@@ -292,8 +308,10 @@ def summary_text(summary: EnrichSummary, cache_path: Path) -> str:
         lines.append(f"  ... and {len(s.errors) - 8} more errors")
     if s.interrupted:
         lines.append("interrupted: what was found so far is saved")
-    lines.append(f"{s.added} rows added to {cache_path}"
-                 + ("; run `python -m lib.build` (or reload the app) to use them" if s.added else ""))
+    lines.append(
+        f"{s.added} rows added to {cache_path}"
+        + ("; run `python -m lib.build` (or reload the app) to use them" if s.added else "")
+    )
     return "\n".join(lines)
 
 
@@ -304,8 +322,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--delay", type=float, default=DEFAULT_DELAY, help="seconds between requests (default 3)")
     parser.add_argument("--timeout", type=float, default=DEFAULT_TIMEOUT, help="seconds per request (default 20)")
     parser.add_argument("--endpoint", default=DEFAULT_ENDPOINT, help="arXiv API query URL")
-    parser.add_argument("--threshold", type=float, default=DEFAULT_THRESHOLD,
-                        help="least title similarity (0-100) to accept an entry (default 90)")
+    parser.add_argument(
+        "--threshold",
+        type=float,
+        default=DEFAULT_THRESHOLD,
+        help="least title similarity (0-100) to accept an entry (default 90)",
+    )
     args = parser.parse_args(argv)
     if args.limit is not None and args.limit < 0 or args.delay < 0 or args.timeout <= 0:
         parser.error("--limit and --delay must not be negative, --timeout must be positive")
@@ -316,8 +338,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"error: nothing built in {data.root} yet; run `python -m lib.build` first", file=sys.stderr)
         return 1
     try:
-        summary = enrich(data, endpoint=args.endpoint, delay=args.delay, limit=args.limit, threshold=args.threshold,
-                         timeout=args.timeout, progress=lambda line: print(line, flush=True))
+        summary = enrich(
+            data,
+            endpoint=args.endpoint,
+            delay=args.delay,
+            limit=args.limit,
+            threshold=args.threshold,
+            timeout=args.timeout,
+            progress=lambda line: print(line, flush=True),
+        )
     except CacheError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1

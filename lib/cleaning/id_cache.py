@@ -7,15 +7,15 @@ and the title match; it never fetches anything and never reads paths it is not g
 from __future__ import annotations
 
 import csv
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Sequence
 
 from rapidfuzz import fuzz, process
 
+from lib.cleaning.dedupe import normalize_title
 from lib.core.errors import CacheError
 from lib.core.ids import normalize_arxiv_id
-from lib.cleaning.dedupe import normalize_title
 
 COLUMNS = ("title", "arxiv_id", "confidence")
 CONFIDENCES = ("high", "low")
@@ -39,7 +39,7 @@ class Match:
 def read_cache(path: Path) -> list[CacheEntry]:
     """Rows of the cache; a missing file is an empty cache, a malformed one raises CacheError."""
     try:
-        handle = open(path, encoding="utf-8-sig", newline="")
+        handle = open(path, encoding="utf-8-sig", newline="")  # noqa: SIM115 (closed by the `with` below)
     except FileNotFoundError:
         return []
     with handle:
@@ -54,7 +54,9 @@ def read_cache(path: Path) -> list[CacheEntry]:
             if raw_id and arxiv_id is None:
                 raise CacheError(f"{path.name}:{line}: {raw_id!r} is not an arXiv id")
             if confidence and confidence not in CONFIDENCES:
-                raise CacheError(f"{path.name}:{line}: confidence {confidence!r} is not one of {', '.join(CONFIDENCES)}")
+                raise CacheError(
+                    f"{path.name}:{line}: confidence {confidence!r} is not one of {', '.join(CONFIDENCES)}"
+                )
             entries.append(CacheEntry((row["title"] or "").strip(), arxiv_id, confidence or None))
     return entries
 
@@ -68,7 +70,9 @@ def write_cache(entries: Sequence[CacheEntry], path: Path) -> None:
             writer.writerow((e.title, e.arxiv_id or "", e.confidence or ""))
 
 
-def match_titles(titles: Sequence[str], entries: Sequence[CacheEntry], *, threshold: float = TITLE_THRESHOLD) -> list[Match | None]:
+def match_titles(
+    titles: Sequence[str], entries: Sequence[CacheEntry], *, threshold: float = TITLE_THRESHOLD
+) -> list[Match | None]:
     """For each title, the cache row with the same normalised title, else the closest row sharing its first
     or last 12 characters and scoring at least `threshold`; None when no row is close enough.
 

@@ -182,9 +182,7 @@ def _paper_type(title: str, low: str) -> str:
         if _has_any(title, words) and pattern.search(title):
             return kind
     claims = _first_claims(low)
-    survey_said = "survey" in claims or any(
-        noun in low and pattern.search(low) for noun, pattern in _SURVEY_WORDS
-    )
+    survey_said = "survey" in claims or any(noun in low and pattern.search(low) for noun, pattern in _SURVEY_WORDS)
     if not claims and not survey_said:
         return _METHOD
     found = [m.start() for p in _METHOD_CLAIMS if (m := p.search(low))]
@@ -201,7 +199,7 @@ def _paper_type(title: str, low: str) -> str:
 
 
 def _has_any(text: str, words: Sequence[str]) -> bool:
-    for word in words:  # a plain loop: any() over a generator costs more than the tests
+    for word in words:  # noqa: SIM110 (a plain loop: any() over a generator costs more than the tests)
         if word in text:
             return True
     return False

@@ -12,8 +12,17 @@ N_SIMILAR = 5
 _BLOCK = 1024  # rows per block in the neighbour searches; bounds memory at any n
 
 
-def similar_papers(tfidf, Z, *, n_neighbors: int = N_SIMILAR, exact_max: int = 2000, n_candidates: int = 40,
-                   cell_size: int = 1500, n_probe: int = 3, random_state: int = 0):
+def similar_papers(
+    tfidf,
+    Z,
+    *,
+    n_neighbors: int = N_SIMILAR,
+    exact_max: int = 2000,
+    n_candidates: int = 40,
+    cell_size: int = 1500,
+    n_probe: int = 3,
+    random_state: int = 0,
+):
     """Each paper's `n_neighbors` most similar papers by TF-IDF cosine, most similar first, and the cosines.
 
     Up to `exact_max` papers every pair is compared, in blocks of rows. Beyond, the search is approximate:
@@ -44,10 +53,14 @@ def _lsa_candidates(Z, m: int, cell_size: int, n_probe: int, random_state: int) 
     """Each row's `m` nearest rows by LSA cosine among the members of its `n_probe` nearest cells."""
     n_cells = max(1, len(Z) // cell_size)
     # cells from a sample: KMeans on every row would cost more than the search it narrows
-    centres = KMeans(n_cells, n_init=1, random_state=random_state).fit(
-        sample_rows(Z, 100 * n_cells, random_state)).cluster_centers_.astype(np.float32)
-    probes = np.concatenate([_top(Z[i:i + 65536] @ centres.T, min(n_probe, n_cells))[0]
-                             for i in range(0, len(Z), 65536)])
+    centres = (
+        KMeans(n_cells, n_init=1, random_state=random_state)
+        .fit(sample_rows(Z, 100 * n_cells, random_state))
+        .cluster_centers_.astype(np.float32)
+    )
+    probes = np.concatenate(
+        [_top(Z[i : i + 65536] @ centres.T, min(n_probe, n_cells))[0] for i in range(0, len(Z), 65536)]
+    )
     members = group_rows(probes[:, 0], n_cells)
     position = np.empty(len(Z), np.int64)
     for cell in members:
@@ -60,7 +73,7 @@ def _lsa_candidates(Z, m: int, cell_size: int, n_probe: int, random_state: int) 
         if len(members[c]) == 0:  # a centre from the sample that no row has as its nearest
             continue
         for start in range(0, len(askers[c]), _BLOCK):
-            rows, slots = np.divmod(askers[c][start:start + _BLOCK], probes.shape[1])
+            rows, slots = np.divmod(askers[c][start : start + _BLOCK], probes.shape[1])
             sims = Z[rows] @ Z[members[c]].T
             own = slots == 0
             sims[np.nonzero(own)[0], position[rows[own]]] = -np.inf
@@ -71,8 +84,8 @@ def _lsa_candidates(Z, m: int, cell_size: int, n_probe: int, random_state: int) 
     best = np.full((len(Z), m), -1)
     best_sims = np.full((len(Z), m), -np.inf, np.float32)
     for start in range(0, len(Z), _BLOCK):
-        keep, best_sims[start:start + _BLOCK] = _top(found_sims[start:start + _BLOCK], m)
-        best[start:start + _BLOCK] = np.take_along_axis(found[start:start + _BLOCK], np.maximum(keep, 0), 1)
+        keep, best_sims[start : start + _BLOCK] = _top(found_sims[start : start + _BLOCK], m)
+        best[start : start + _BLOCK] = np.take_along_axis(found[start : start + _BLOCK], np.maximum(keep, 0), 1)
     return np.where(np.isfinite(best_sims), best, -1)
 
 

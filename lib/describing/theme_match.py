@@ -4,8 +4,9 @@ for the literal words the patterns contain. Knows nothing of taxonomy files or o
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import NamedTuple, Sequence
+from typing import NamedTuple
 
 BOUNDED = r"(?<![^\W_])(?:{})(?![^\W_])"  # letters and digits are word characters; "_" and "-" are not
 # One byte per character: ASCII letters in lower case, digits kept, every other character \x01.
@@ -61,8 +62,11 @@ def literal_anchor(pattern: str) -> Anchor | None:
             text = "".join(item.char for item in items[k:j])
             skip = len(text) - len(text.lstrip(_SEPARATORS))
             starts_word = skip > 0 or k == 0 or items[k - 1].separator
-            runs.append(Anchor(text[skip:].encode().translate(FOLD), text[skip:], -1 if width < 0 else width + skip,
-                               starts_word))
+            runs.append(
+                Anchor(
+                    text[skip:].encode().translate(FOLD), text[skip:], -1 if width < 0 else width + skip, starts_word
+                )
+            )
             width, k = (None if width < 0 else width + j - k), j
             continue
         if width is not None:
@@ -73,8 +77,11 @@ def literal_anchor(pattern: str) -> Anchor | None:
                 width = -1 if items[k].word and high is not None and width == 0 else None
         k += 1
     scored = [(len(r.folded.replace(b"\x01", b"")), r) for r in runs]
-    best = max((s for s in scored if s[0] >= 3), key=lambda s: (s[1].starts_word and s[0] >= 4, s[0], s[1].starts_word),
-               default=None)
+    best = max(
+        (s for s in scored if s[0] >= 3),
+        key=lambda s: (s[1].starts_word and s[0] >= 4, s[0], s[1].starts_word),
+        default=None,
+    )
     return best[1] if best else None
 
 
@@ -88,7 +95,8 @@ def _items(p: str, i: int, end: int) -> list[_Item]:
             i = m.end()
             lo, comma, hi = m.groups()
             most = {"?": 1, "*": _UNBOUNDED, "+": _UNBOUNDED}.get(m.group(0)[0]) or (
-                int(hi) if hi else _UNBOUNDED if comma else int(lo))
+                int(hi) if hi else _UNBOUNDED if comma else int(lo)
+            )
             width = None if item.width is None else item.width * most if most else 0
             item = _Item(None, width, False, item.word and most == _UNBOUNDED)
         elif inline is not None:
@@ -126,12 +134,15 @@ def _class(p: str, i: int, end: int) -> tuple[_Item, int, None]:
     j, members = i + 1 + negated, []
     while j < end and (p[j] != "]" or j == i + 1 + negated):  # a "]" first in the class is a member
         size = 2 if p[j] == "\\" else 1
-        members.append(p[j:j + size])
+        members.append(p[j : j + size])
         j += size
     plain = not negated and "-" not in members[1:-1]  # no ranges
     separator = plain and all(m in ("\\s", "\\W") or not m[-1].isalnum() for m in members)
-    single = members[0][-1] if plain and len(members) == 1 and not (len(members[0]) == 2 and members[0][1].isalnum()) \
+    single = (
+        members[0][-1]
+        if plain and len(members) == 1 and not (len(members[0]) == 2 and members[0][1].isalnum())
         else None
+    )
     return _Item(single if single and " " <= single <= "~" else None, 1, separator, members == ["\\w"]), j + 1, None
 
 
@@ -253,14 +264,20 @@ def build_matcher(themes: Sequence[tuple[Sequence[str], Sequence[str], Sequence[
     for link in _LINK_STARTS:
         initial.setdefault(link, []).append(-1)
     # The scan reports only the longest literal found at a place, so that one stands for its prefixes too.
-    at_place = {k: tuple(v + [i for p, more in initial.items() if p != k and k.startswith(p) for i in more])
-                for k, v in initial.items()}
+    at_place = {
+        k: tuple(v + [i for p, more in initial.items() if p != k and k.startswith(p) for i in more])
+        for k, v in initial.items()
+    }
     folded_inner = sorted((k for k in inner if isinstance(k, bytes)), key=len, reverse=True)
     cased_inner = sorted((k for k in inner if isinstance(k, str)), key=len, reverse=True)
-    return Matcher(tuple(probes), re.compile(b"\x01(?=(" + (_trie(sorted(initial)) or b"(?!)") + b"))"), at_place,
-                   re.compile(b"|".join(map(re.escape, folded_inner)) or b"(?!)"),
-                   re.compile("|".join(map(re.escape, cased_inner)) or "(?!)"),
-                   {k: tuple(v) for k, v in inner.items()})
+    return Matcher(
+        tuple(probes),
+        re.compile(b"\x01(?=(" + (_trie(sorted(initial)) or b"(?!)") + b"))"),
+        at_place,
+        re.compile(b"|".join(map(re.escape, folded_inner)) or b"(?!)"),
+        re.compile("|".join(map(re.escape, cased_inner)) or "(?!)"),
+        {k: tuple(v) for k, v in inner.items()},
+    )
 
 
 def _trie(words: list[bytes]) -> bytes:

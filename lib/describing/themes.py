@@ -7,10 +7,10 @@ from __future__ import annotations
 import re
 import tomllib
 from bisect import bisect_right
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Sequence
 
 from lib.core.errors import TaxonomyError
 from lib.describing.theme_match import BOUNDED, Matcher, build_matcher, fold, literal_anchor
@@ -24,8 +24,15 @@ ABOUT_SCORE = 3
 _ASIDE_WINDOW = 80  # characters before a hit that are searched for an aside cue
 _LIST_TAIL = 4  # a hit at most this many words after the second of two commas is an item of a list
 _ABBREVIATIONS = (" e.g", " i.e", " al", " vs", " etc", " fig", " Fig", " Eq", "(e.g", "(i.e")  # no sentence ends here
-_FIELDS = {"id": str, "name": str, "group": str, "description": str, "patterns": list, "acronyms": list,
-           "exclusions": list}
+_FIELDS = {
+    "id": str,
+    "name": str,
+    "group": str,
+    "description": str,
+    "patterns": list,
+    "acronyms": list,
+    "exclusions": list,
+}
 _ID = re.compile(r"[a-z][a-z0-9_]*\Z")
 
 
@@ -36,17 +43,47 @@ def _cues(*phrases: str) -> re.Pattern:
 
 # A hit after one of these in its clause is compared or set aside ...
 _CONTRAST = _cues(
-    "unlike", "in contrast", "instead of", "rather than", "without", "compar(?:e|ed|ing|isons?)", "outperform[a-z]*",
-    "surpass[a-z]*", "than", "beyond", "other", "existing", "previous", "prior", "conventional", "traditional",
-    "alternatives?", "complementary", "compatible", "orthogonal", "baselines?", "inspired by", "motivated by",
-    "drawing inspiration", "versus", "vs", "as (?!well)[a-z]+ as",
+    "unlike",
+    "in contrast",
+    "instead of",
+    "rather than",
+    "without",
+    "compar(?:e|ed|ing|isons?)",
+    "outperform[a-z]*",
+    "surpass[a-z]*",
+    "than",
+    "beyond",
+    "other",
+    "existing",
+    "previous",
+    "prior",
+    "conventional",
+    "traditional",
+    "alternatives?",
+    "complementary",
+    "compatible",
+    "orthogonal",
+    "baselines?",
+    "inspired by",
+    "motivated by",
+    "drawing inspiration",
+    "versus",
+    "vs",
+    "as (?!well)[a-z]+ as",
 )
 # ... and one in an enumeration is one example among several, unless the sentence sets a survey's scope.
 _EXAMPLE = _cues("such as", "e g", "for example", "for instance", "including", "like", "as well as")
 # What a sentence says about the paper: its own work, a claim of contribution, a survey's scope.
 _OWN = _cues("we", "our", "here", "this (?:paper|work|study|survey|review|report|article|dissertation)")
-_CLAIM = _cues("(?:propos|introduc|present|develop|devis|survey|review|contribut)[a-z]*", "buil[dt]", "named",
-               "called", "dubbed", "termed", "design(?:s|ed|ing)?(?! (?:choices|space|spaces|principles))")
+_CLAIM = _cues(
+    "(?:propos|introduc|present|develop|devis|survey|review|contribut)[a-z]*",
+    "buil[dt]",
+    "named",
+    "called",
+    "dubbed",
+    "termed",
+    "design(?:s|ed|ing)?(?! (?:choices|space|spaces|principles))",
+)
 _PASSIVE = _cues("(?:is|are) (?:[a-z]+ )?(?:proposed|introduced|presented|developed|designed)")  # needs no "we"
 # A sentence that goes on with the one before: an item of its enumeration, or the details of its claim.
 _GOES_ON = re.compile(r"\(?(?:[2-9]|ii|iii|iv|v|vi)\) |(?:more )?specifically|in particular|concretely|in detail", re.I)
@@ -54,10 +91,19 @@ _GOES_ON = re.compile(r"\(?(?:[2-9]|ii|iii|iv|v|vi)\) |(?:more )?specifically|in
 _MODEL_AFTER = re.compile(rb"\x01(?:or\x01[a-z0-9]+\x01|based\x01)?(?:models?|networks?)\x01")
 _MODEL_WORDS = (b"model", b"models", b"network", b"networks")
 # Sentences on experiments and results: a model named there is what the work was tried on, not built with.
-_RESULTS = _cues("experiment[a-z]*", "evaluat[a-z]*", "benchmark[a-z]*", "results?", "demonstrat[a-z]*",
-                 "appl(?:y|ies|ied|ying)", "outperform[a-z]*", "achiev[a-z]*")
-_SCOPE = _cues("(?:we|this (?:paper|survey|review|article))(?: [a-z]+){0,2}? "
-               "(?:survey|review|cover|summari[sz]e)[a-z]*")
+_RESULTS = _cues(
+    "experiment[a-z]*",
+    "evaluat[a-z]*",
+    "benchmark[a-z]*",
+    "results?",
+    "demonstrat[a-z]*",
+    "appl(?:y|ies|ied|ying)",
+    "outperform[a-z]*",
+    "achiev[a-z]*",
+)
+_SCOPE = _cues(
+    "(?:we|this (?:paper|survey|review|article))(?: [a-z]+){0,2}? (?:survey|review|cover|summari[sz]e)[a-z]*"
+)
 
 
 @dataclass(frozen=True)
@@ -112,6 +158,7 @@ def load_taxonomy(path) -> Taxonomy:
         raise TaxonomyError(f"{path}: expected [[theme]] tables and nothing else, found {sorted(doc) or 'nothing'}")
     themes: dict[str, Theme] = {}
     for i, table in enumerate(tables):
+
         def where(needle: str, i=i) -> str:
             """file:line in the i-th table: of the key `needle` if there is one, else of the first mention."""
             span = range(headers[i], headers[i + 1] if i + 1 < len(headers) else len(lines)) if i < len(headers) else ()
@@ -149,10 +196,19 @@ def _theme(table: dict, label: str, where) -> Theme:
             except re.error as exc:
                 raise TaxonomyError(f"{where(pattern)}: {label}: pattern {pattern!r} does not compile: {exc}") from exc
             if literal_anchor(pattern) is None:  # it would have to be searched in every paper in full, too slow
-                raise TaxonomyError(f"{where(pattern)}: {label}: pattern {pattern!r} should start with a word of 3"
-                                    " letters or more, or with \\w* and such a word")
-    return Theme(table["id"], table["name"], table["group"], tuple(table.get("patterns", [])),
-                 tuple(table.get("exclusions", [])), table.get("description", ""), tuple(table.get("acronyms", [])))
+                raise TaxonomyError(
+                    f"{where(pattern)}: {label}: pattern {pattern!r} should start with a word of 3"
+                    " letters or more, or with \\w* and such a word"
+                )
+    return Theme(
+        table["id"],
+        table["name"],
+        table["group"],
+        tuple(table.get("patterns", [])),
+        tuple(table.get("exclusions", [])),
+        table.get("description", ""),
+        tuple(table.get("acronyms", [])),
+    )
 
 
 @lru_cache(maxsize=8)
@@ -235,7 +291,7 @@ class _Sentences:
         window = self.text[start:a]
         if _CONTRAST.search(self.folded, start + max(window.rfind(","), window.rfind(";"), 0), a + 1):
             return True
-        listed = window.count(",") >= 2 and len(window[window.rfind(",") + 1:].split()) <= _LIST_TAIL
+        listed = window.count(",") >= 2 and len(window[window.rfind(",") + 1 :].split()) <= _LIST_TAIL
         if not listed and not _EXAMPLE.search(self.folded, start, a + 1):
             return False
         start, end = self._bounds(i)  # an enumeration in a survey's scope is its subject, not an example
@@ -247,8 +303,12 @@ class _Sentences:
             start, end = self._bounds(i)
             named = self.name is not None and self.name in self.text[start:end].lower()
             own = i == 0 or named or _OWN.search(self.folded, start, end + 1)
-            claim = i == 0 or (own and _CLAIM.search(self.folded, start, end + 1)) \
-                or _PASSIVE.search(self.folded, start, end + 1) or _SCOPE.search(self.folded, start, end + 1)
+            claim = (
+                i == 0
+                or (own and _CLAIM.search(self.folded, start, end + 1))
+                or _PASSIVE.search(self.folded, start, end + 1)
+                or _SCOPE.search(self.folded, start, end + 1)
+            )
             self.kinds[i] = 3 if claim else 2 if own else 1
             if i > 1 and self.kinds[i] < 3 and _GOES_ON.match(self.text, start):
                 self.kinds[i] = max(self.kinds[i], self._kind(i - 1))

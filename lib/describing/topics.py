@@ -7,8 +7,8 @@ files, tables or the app. The similar-papers search itself lives in lib.neighbou
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Callable, Sequence
 
 import numpy as np
 import scipy.sparse as sp
@@ -111,24 +111,50 @@ def fit_topics(
     say = progress or (lambda stage, fraction: None)
     if len(texts) == 0:
         empty = np.zeros((0, N_SIMILAR))
-        return TopicResult(np.zeros(0, np.int64), 0, k is None, {}, "k=0: no papers", [], [], [], [],
-                           np.zeros((0, 2)), empty.astype(np.int64), empty.astype(np.float32))
+        return TopicResult(
+            np.zeros(0, np.int64),
+            0,
+            k is None,
+            {},
+            "k=0: no papers",
+            [],
+            [],
+            [],
+            [],
+            np.zeros((0, 2)),
+            empty.astype(np.int64),
+            empty.astype(np.float32),
+        )
     # One thread: on two cores shared with other work, BLAS and OpenMP threads spin and contend; measured
     # at 100k papers, 20-23 s on one thread against 33-53 s with two (bench/topics_scaling.py).
     with threadpool_limits(1):
         return _fit(texts, k, k_range, random_state, say, p, similar)
 
 
-def _fit(texts: Sequence[str], k: int | None, k_range: tuple[int, int], random_state: int, say: Progress,
-         p: TopicParams, with_similar: bool) -> TopicResult:
+def _fit(
+    texts: Sequence[str],
+    k: int | None,
+    k_range: tuple[int, int],
+    random_state: int,
+    say: Progress,
+    p: TopicParams,
+    with_similar: bool,
+) -> TopicResult:
     say("vectorize", 0.0)
     counts, tfidf, vocabulary = vectorize(texts, min_df=p.min_df, max_df=p.max_df, max_features=p.max_features)
     say("svd", 0.35)
     Z = lsa(tfidf, n_components=p.n_components, n_iter=p.svd_n_iter, sample=p.svd_sample, random_state=random_state)
     say("choose k", 0.38)
     if k is None:
-        choice = choose_k(Z, k_range=k_range, min_cluster_size=p.min_cluster_size, sample_size=p.k_sample,
-                          tolerance=p.k_tolerance, n_init=p.n_init, random_state=random_state)
+        choice = choose_k(
+            Z,
+            k_range=k_range,
+            min_cluster_size=p.min_cluster_size,
+            sample_size=p.k_sample,
+            tolerance=p.k_tolerance,
+            n_init=p.n_init,
+            random_state=random_state,
+        )
     else:
         choice = _requested_k(Z, k, p.k_sample, random_state)
     say("kmeans", 0.43)
@@ -141,11 +167,30 @@ def _fit(texts: Sequence[str], k: int | None, k_range: tuple[int, int], random_s
     similar, scores = np.zeros((0, N_SIMILAR), np.int64), np.zeros((0, N_SIMILAR), np.float32)
     if with_similar:
         say("similar", 0.57)
-        similar, scores = similar_papers(tfidf, Z, exact_max=p.exact_similar_max, n_candidates=p.n_candidates,
-                                         cell_size=p.cell_size, n_probe=p.n_probe, random_state=random_state)
+        similar, scores = similar_papers(
+            tfidf,
+            Z,
+            exact_max=p.exact_similar_max,
+            n_candidates=p.n_candidates,
+            cell_size=p.cell_size,
+            n_probe=p.n_probe,
+            random_state=random_state,
+        )
     say("done", 1.0)
-    return TopicResult(labels, choice.k, k is None, choice.scores, choice.reason, names, terms,
-                       sizes.tolist(), representatives(Z, labels, centroids), coords, similar, scores)
+    return TopicResult(
+        labels,
+        choice.k,
+        k is None,
+        choice.scores,
+        choice.reason,
+        names,
+        terms,
+        sizes.tolist(),
+        representatives(Z, labels, centroids),
+        coords,
+        similar,
+        scores,
+    )
 
 
 def vectorize(texts: Sequence[str], *, min_df: int = 2, max_df: float = 0.5, max_features: int = 50_000):
@@ -156,8 +201,14 @@ def vectorize(texts: Sequence[str], *, min_df: int = 2, max_df: float = 0.5, max
     """
     cutoffs = [(1, 1.0)] if len(texts) < _SMALL_CORPUS else [(min_df, max_df), (1, 1.0)]
     for low, high in cutoffs:
-        vectorizer = CountVectorizer(stop_words=sorted(STOP_WORDS), token_pattern=TOKEN_PATTERN,
-                                     dtype=np.float32, min_df=low, max_df=high, max_features=max_features)
+        vectorizer = CountVectorizer(
+            stop_words=sorted(STOP_WORDS),
+            token_pattern=TOKEN_PATTERN,
+            dtype=np.float32,
+            min_df=low,
+            max_df=high,
+            max_features=max_features,
+        )
         try:
             counts = vectorizer.fit_transform(texts).tocsr()
         except ValueError:  # no term left: only stop words, or the cut-offs removed everything
@@ -183,12 +234,20 @@ def lsa(tfidf, *, n_components: int = 100, n_iter: int = 4, sample: int = 20_000
         svd = TruncatedSVD(dims, n_iter=n_iter, random_state=random_state).fit(tfidf[rows])
     Z = np.empty((n, dims), np.float32)
     for start in range(0, n, 50_000):
-        Z[start:start + 50_000] = svd.transform(tfidf[start:start + 50_000])
+        Z[start : start + 50_000] = svd.transform(tfidf[start : start + 50_000])
     return normalize(Z, copy=False)
 
 
-def choose_k(Z, *, k_range: tuple[int, int] = (4, 20), min_cluster_size: int = 15, sample_size: int = 3000,
-             tolerance: float = 0.10, n_init: int = 3, random_state: int = 0) -> KChoice:
+def choose_k(
+    Z,
+    *,
+    k_range: tuple[int, int] = (4, 20),
+    min_cluster_size: int = 15,
+    sample_size: int = 3000,
+    tolerance: float = 0.10,
+    n_init: int = 3,
+    random_state: int = 0,
+) -> KChoice:
     """The fewest clusters whose cosine silhouette is within `tolerance` (relative) of the best k's.
 
     Silhouettes are computed on a fixed-seed sample of at most `sample_size` rows of `Z`, for every k from
@@ -207,8 +266,10 @@ def choose_k(Z, *, k_range: tuple[int, int] = (4, 20), min_cluster_size: int = 1
     best = max(scores, key=lambda kk: (scores[kk], -kk))
     chosen = min(kk for kk, s in scores.items() if s >= scores[best] - tolerance * abs(scores[best]))
     where = f"all {n} papers" if len(S) == n else f"a {len(S)}-paper sample"
-    reason = (f"k={chosen}: fewest clusters with a silhouette ({scores[chosen]:.3f}) within {tolerance:.0%} "
-              f"of the best ({scores[best]:.3f} at k={best}), over k={lo}..{hi} on {where}")
+    reason = (
+        f"k={chosen}: fewest clusters with a silhouette ({scores[chosen]:.3f}) within {tolerance:.0%} "
+        f"of the best ({scores[best]:.3f} at k={best}), over k={lo}..{hi} on {where}"
+    )
     return KChoice(chosen, scores, reason)
 
 
@@ -253,8 +314,11 @@ def cluster(Z, k: int, *, n_init: int = 3, sample_size: int = 3000, random_state
         raw = np.zeros(n, np.int64)
     else:
         fitted = KMeans(k, n_init=n_init, random_state=random_state).fit(sample)
-        raw = fitted.labels_ if len(sample) == n else KMeans(
-            k, init=fitted.cluster_centers_, n_init=1, random_state=random_state).fit_predict(Z)
+        raw = (
+            fitted.labels_
+            if len(sample) == n
+            else KMeans(k, init=fitted.cluster_centers_, n_init=1, random_state=random_state).fit_predict(Z)
+        )
     sizes = np.bincount(raw, minlength=k)
     first = np.full(k, n)
     np.minimum.at(first, raw, np.arange(n))
@@ -264,8 +328,16 @@ def cluster(Z, k: int, *, n_init: int = 3, sample_size: int = 3000, random_state
     return labels, normalize(_one_hot(labels, k) @ Z)
 
 
-def label_clusters(counts, labels, vocabulary: Sequence[str], *, n_terms: int = 10, n_name_terms: int = 3,
-                   stop_words: frozenset[str] = STOP_WORDS, separator: str = " · "):
+def label_clusters(
+    counts,
+    labels,
+    vocabulary: Sequence[str],
+    *,
+    n_terms: int = 10,
+    n_name_terms: int = 3,
+    stop_words: frozenset[str] = STOP_WORDS,
+    separator: str = " · ",
+):
     """Per cluster a name of its `n_name_terms` most distinctive terms and its `n_terms` top terms.
 
     Distinctiveness is class-based TF-IDF (c-TF-IDF, as in BERTopic): a term's share of the cluster's

@@ -5,7 +5,7 @@ Pure: never imports streamlit, never mutates input.
 from __future__ import annotations
 
 import html
-from typing import Mapping
+from collections.abc import Mapping
 
 import plotly.express as px
 
@@ -23,7 +23,7 @@ def esc(text: object) -> str:
 
 
 def cluster_name(cluster: int, label: object) -> str:
-    """"C3 · label" with the label escaped, or "C3" when the cluster has no label."""
+    """ "C3 · label" with the label escaped, or "C3" when the cluster has no label."""
     return f"C{cluster} · {esc(label)}" if isinstance(label, str) and label else f"C{cluster}"
 
 

@@ -6,7 +6,7 @@ frames it is given.
 from __future__ import annotations
 
 import textwrap
-from typing import Mapping
+from collections.abc import Mapping
 
 import numpy as np
 import pandas as pd
@@ -84,8 +84,10 @@ def _map_points(drawn: pd.DataFrame) -> dict[str, np.ndarray]:
     names = [cluster_name(c, lab) for c, lab in zip(drawn[S.CLUSTER].tolist(), drawn[S.CLUSTER_LABEL].tolist())]
     hover = [f"<b>{_hover_title(t)}</b><br>{name}" for t, name in zip(drawn[S.TITLE].tolist(), names)]
     return {
-        "x": drawn[S.X].to_numpy(dtype=float), "y": drawn[S.Y].to_numpy(dtype=float),
-        "ids": drawn[S.PAPER_ID].to_numpy(dtype=object), "names": np.array(names, dtype=object),
+        "x": drawn[S.X].to_numpy(dtype=float),
+        "y": drawn[S.Y].to_numpy(dtype=float),
+        "ids": drawn[S.PAPER_ID].to_numpy(dtype=object),
+        "names": np.array(names, dtype=object),
         "hover": np.array(hover, dtype=object),
     }
 
@@ -93,9 +95,14 @@ def _map_points(drawn: pd.DataFrame) -> dict[str, np.ndarray]:
 def _map_trace(style, points, chosen, name, colour, opacity):
     trace, size = style
     return trace(
-        x=points["x"][chosen], y=points["y"][chosen], mode="markers", name=name,
-        marker=dict(color=colour, size=size, opacity=opacity), customdata=points["ids"][chosen],
-        hovertext=points["hover"][chosen], hovertemplate="%{hovertext}<extra></extra>",
+        x=points["x"][chosen],
+        y=points["y"][chosen],
+        mode="markers",
+        name=name,
+        marker=dict(color=colour, size=size, opacity=opacity),
+        customdata=points["ids"][chosen],
+        hovertext=points["hover"][chosen],
+        hovertemplate="%{hovertext}<extra></extra>",
     )
 
 
@@ -136,13 +143,24 @@ def theme_counts(themes: Membership, theme_names: Mapping[str, str], theme_group
     for g, group in enumerate(groups):
         members = sorted((t for t in ids if theme_groups.get(t, "Other") == group), key=lambda t: (-counts[t], t))
         order += [label[t] for t in members]
-        traces.append(go.Bar(
-            x=[int(counts[t]) for t in members], y=[label[t] for t in members], orientation="h", name=esc(group),
-            marker_color=PALETTE[g % len(PALETTE)], hovertemplate="%{y}: %{x} papers<extra>%{fullData.name}</extra>",
-        ))
+        traces.append(
+            go.Bar(
+                x=[int(counts[t]) for t in members],
+                y=[label[t] for t in members],
+                orientation="h",
+                name=esc(group),
+                marker_color=PALETTE[g % len(PALETTE)],
+                hovertemplate="%{y}: %{x} papers<extra>%{fullData.name}</extra>",
+            )
+        )
     fig = style_figure(
-        go.Figure(traces), "Papers per theme", subtitle="Main themes only; a paper can have several.",
-        x_title="Papers", y_title="Theme", n_legend=len(traces), height=max(320, 150 + 24 * len(order)),
+        go.Figure(traces),
+        "Papers per theme",
+        subtitle="Main themes only; a paper can have several.",
+        x_title="Papers",
+        y_title="Theme",
+        n_legend=len(traces),
+        height=max(320, 150 + 24 * len(order)),
     )
     fig.update_yaxes(categoryorder="array", categoryarray=order, autorange="reversed")
     return fig if traces else _empty(fig, "No paper has a theme.")
@@ -151,6 +169,7 @@ def theme_counts(themes: Membership, theme_names: Mapping[str, str], theme_group
 def _cell_text(z: np.ndarray) -> list[list[str]]:
     """Counts to print in heatmap cells: blank for zero, short past a thousand ("14k", "1.2M") so they
     fit a cell at any corpus size; the hover keeps the exact count."""
+
     def short(n: int) -> str:
         if n >= 999_500:
             return f"{n / 1e6:.1f}".removesuffix(".0") + "M"
@@ -159,6 +178,7 @@ def _cell_text(z: np.ndarray) -> list[list[str]]:
         if n >= 1_000:
             return f"{n / 1e3:.1f}".removesuffix(".0") + "k"
         return str(n) if n else ""
+
     return [[short(int(n)) for n in row] for row in z]
 
 
@@ -171,20 +191,34 @@ def theme_cluster_heatmap(
     ids = membership.values
     themes = _theme_order(ids, theme_names)
     present, codes = np.unique(np.asarray(clusters, dtype=np.int64), return_inverse=True)
-    one_hot = sp.csr_matrix((np.ones(len(codes), np.float32), (codes, np.arange(len(codes)))),
-                            shape=(len(present), len(codes)))
+    one_hot = sp.csr_matrix(
+        (np.ones(len(codes), np.float32), (codes, np.arange(len(codes)))), shape=(len(present), len(codes))
+    )
     by_cluster = np.rint((one_hot @ membership.matrix).toarray()).astype(np.int64)  # clusters x themes
     z = by_cluster[:, [ids.index(t) for t in themes]].T
     x = [cluster_name(int(c), cluster_names.get(int(c), "")) for c in present]
     fig = go.Figure()
     if themes:
-        fig.add_trace(go.Heatmap(
-            z=z.tolist(), x=x, y=theme_labels(themes, theme_names), colorscale="Blues",
-            text=_cell_text(z), texttemplate="%{text}",
-            colorbar=dict(title=dict(text="Papers")), hovertemplate="%{y}<br>%{x}<br>%{z} papers<extra></extra>",
-        ))
-    style_figure(fig, "Themes by cluster", subtitle="Papers per theme in each topic cluster.", x_title="Cluster",
-                 y_title="Theme", height=max(360, 200 + 28 * len(themes)))
+        fig.add_trace(
+            go.Heatmap(
+                z=z.tolist(),
+                x=x,
+                y=theme_labels(themes, theme_names),
+                colorscale="Blues",
+                text=_cell_text(z),
+                texttemplate="%{text}",
+                colorbar=dict(title=dict(text="Papers")),
+                hovertemplate="%{y}<br>%{x}<br>%{z} papers<extra></extra>",
+            )
+        )
+    style_figure(
+        fig,
+        "Themes by cluster",
+        subtitle="Papers per theme in each topic cluster.",
+        x_title="Cluster",
+        y_title="Theme",
+        height=max(360, 200 + 28 * len(themes)),
+    )
     fig.update_xaxes(tickangle=-35 if len(x) > 6 else 0)
     fig.update_yaxes(autorange="reversed")
     return fig if themes else _empty(fig, "No paper has a theme.")
@@ -207,14 +241,28 @@ def theme_cooccurrence(themes: Membership, theme_names: Mapping[str, str], *, ma
     zmax = int(off_diagonal.max()) if off_diagonal.size and off_diagonal.max() > 0 else None
     fig = go.Figure()
     if themes:
-        fig.add_trace(go.Heatmap(
-            z=z.tolist(), x=labels, y=labels, colorscale="Blues", zmin=0, zmax=zmax,
-            text=_cell_text(z), texttemplate="%{text}",
-            colorbar=dict(title=dict(text="Papers")), hovertemplate="%{y} and %{x}: %{z} papers<extra></extra>",
-        ))
-    style_figure(fig, "Themes that occur together", x_title="Theme", y_title="Theme",
-                 subtitle="Diagonal: papers per theme. Colours scale to the largest pair.",
-                 height=max(400, 220 + 28 * len(themes)))
+        fig.add_trace(
+            go.Heatmap(
+                z=z.tolist(),
+                x=labels,
+                y=labels,
+                colorscale="Blues",
+                zmin=0,
+                zmax=zmax,
+                text=_cell_text(z),
+                texttemplate="%{text}",
+                colorbar=dict(title=dict(text="Papers")),
+                hovertemplate="%{y} and %{x}: %{z} papers<extra></extra>",
+            )
+        )
+    style_figure(
+        fig,
+        "Themes that occur together",
+        x_title="Theme",
+        y_title="Theme",
+        subtitle="Diagonal: papers per theme. Colours scale to the largest pair.",
+        height=max(400, 220 + 28 * len(themes)),
+    )
     fig.update_xaxes(tickangle=-35)
     fig.update_yaxes(autorange="reversed")
     return fig if themes else _empty(fig, "No paper has a theme.")

@@ -10,8 +10,8 @@ import json
 import math
 import re
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 from urllib.parse import quote
 
 import numpy as np
@@ -25,8 +25,21 @@ from lib.core.ids import arxiv_abs_url, arxiv_month
 from lib.explore.display import escape_markdown
 
 EXPORT_COLUMNS = (
-    S.PAPER_ID, S.TITLE, S.ABSTRACT, S.THEMES, S.THEME_MENTIONS, S.CLUSTER, S.CLUSTER_LABEL, S.SOURCES,
-    S.N_SOURCES, S.LISTING_DATES, S.CODE_URL, S.ARXIV_ID, S.PUBLISHED, S.DATASETS, S.PAPER_TYPE,
+    S.PAPER_ID,
+    S.TITLE,
+    S.ABSTRACT,
+    S.THEMES,
+    S.THEME_MENTIONS,
+    S.CLUSTER,
+    S.CLUSTER_LABEL,
+    S.SOURCES,
+    S.N_SOURCES,
+    S.LISTING_DATES,
+    S.CODE_URL,
+    S.ARXIV_ID,
+    S.PUBLISHED,
+    S.DATASETS,
+    S.PAPER_TYPE,
 )
 # Tables built before these columns existed lack them; absent reads as no authors and no DOI.
 OPTIONAL_COLUMNS = (S.AUTHORS, S.DOI)
@@ -35,8 +48,16 @@ LIST_SEPARATOR = "; "
 # since some programs strip them before looking).
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 _LATEX = {
-    "\\": r"\textbackslash{}", "{": r"\{", "}": r"\}", "&": r"\&", "%": r"\%", "$": r"\$", "#": r"\#",
-    "_": r"\_", "~": r"\textasciitilde{}", "^": r"\textasciicircum{}",
+    "\\": r"\textbackslash{}",
+    "{": r"\{",
+    "}": r"\}",
+    "&": r"\&",
+    "%": r"\%",
+    "$": r"\$",
+    "#": r"\#",
+    "_": r"\_",
+    "~": r"\textasciitilde{}",
+    "^": r"\textasciicircum{}",
 }
 _LATEX_CHARS = re.compile(r"[\\{}&%$#_~^]")
 _BIB_UNSAFE = r"[{}\\\s]"  # in a url or doi field these would end the field or break the link
@@ -67,7 +88,8 @@ def records(papers: pd.DataFrame, *, optional: bool = False) -> list[dict]:
     names = EXPORT_COLUMNS + (OPTIONAL_COLUMNS if optional else ())
     columns = {
         c: [_plain(v, c in S.LIST_COLUMNS) for v in papers[c].tolist()]
-        if c in papers.columns else [[] if c in S.LIST_COLUMNS else None] * len(papers)
+        if c in papers.columns
+        else [[] if c in S.LIST_COLUMNS else None] * len(papers)
         for c in names
     }
     return [dict(zip(names, row)) for row in zip(*columns.values())]
@@ -244,8 +266,10 @@ def to_ris(papers: pd.DataFrame) -> bytes:
 def _ris_fields(row: dict) -> dict:
     doi = _doi(row[S.DOI])
     # JOUR only for a DOI that is not arXiv's own (10.48550): a preprint is a generic work.
-    ref = {"type_of_reference": "JOUR" if doi and not doi.startswith("10.48550/") else "GEN",
-           "title": _one_line(row[S.TITLE] or "")}
+    ref = {
+        "type_of_reference": "JOUR" if doi and not doi.startswith("10.48550/") else "GEN",
+        "title": _one_line(row[S.TITLE] or ""),
+    }
     if row[S.AUTHORS]:
         ref["authors"] = [_one_line(a) for a in row[S.AUTHORS]]
     if row[S.ABSTRACT]:

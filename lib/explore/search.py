@@ -25,8 +25,14 @@ _COUNTED_HITS = 100_000  # above this many hits, abstract occurrences are not co
 def _folded(column: str) -> pl.Expr:
     """Lower case, every run of white space one space, no space at the ends. The pattern touches only
     irregular white space (runs, tabs, newlines), so text that is already clean costs little."""
-    return (pl.col(column).cast(pl.String).fill_null("").str.to_lowercase()
-            .str.replace_all(r"\s\s+|[^\S ]", " ").str.strip_chars())
+    return (
+        pl.col(column)
+        .cast(pl.String)
+        .fill_null("")
+        .str.to_lowercase()
+        .str.replace_all(r"\s\s+|[^\S ]", " ")
+        .str.strip_chars()
+    )
 
 
 def _fold(text: str) -> str:
@@ -87,7 +93,9 @@ class SearchIndex:
         phrase = _fold(query)
         if not phrase:
             return Hits(np.arange(len(self)), np.zeros(len(self)), ())
-        found = pl.col("title").str.contains(phrase, literal=True) | pl.col("abstract").str.contains(phrase, literal=True)
+        found = pl.col("title").str.contains(phrase, literal=True) | pl.col("abstract").str.contains(
+            phrase, literal=True
+        )
         rows = np.flatnonzero(self._texts.select(found).to_series().to_numpy())  # both columns scanned at once
         if len(rows) <= _COUNTED_HITS:  # occurrences counted on the hits only: a few percent of the rows
             in_title = self._titles.gather(rows).str.count_matches(phrase, literal=True).to_numpy()
@@ -134,11 +142,10 @@ class SearchIndex:
 
     def _spellings(self, word: str, cutoff: float) -> list[tuple[str, float]]:
         found = {
-            c: s
-            for c, s, _ in process.extract(word, self.vocabulary, scorer=fuzz.ratio, score_cutoff=cutoff, limit=8)
+            c: s for c, s, _ in process.extract(word, self.vocabulary, scorer=fuzz.ratio, score_cutoff=cutoff, limit=8)
         }
         if len(word) >= 4:
-            for c in self.vocabulary[bisect.bisect_left(self.vocabulary, word):]:
+            for c in self.vocabulary[bisect.bisect_left(self.vocabulary, word) :]:
                 if not c.startswith(word):
                     break
                 found.setdefault(c, 90.0)

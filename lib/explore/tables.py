@@ -10,8 +10,8 @@ from dataclasses import dataclass
 import pandas as pd
 
 from lib.core import schema as S
-from lib.core.ids import arxiv_abs_url
 from lib.core.dates import listing_date_label
+from lib.core.ids import arxiv_abs_url
 from lib.core.report import BuildReport
 from lib.explore.facets import BY_NAME, Names
 
@@ -96,22 +96,40 @@ def inputs_table(report: BuildReport) -> pd.DataFrame:
     """Per input: entries, lines of each kind, page date, encoding."""
     rows = [
         {
-            "Input": p.source, "Listing date": listing_date_label(p.page_date) if p.page_date else "—",
-            "Entries": p.papers, "Boilerplate lines": p.lines["boilerplate"],
-            "Date lines": p.lines["date"], "Unrecognised lines": p.lines["unrecognised"],
+            "Input": p.source,
+            "Listing date": listing_date_label(p.page_date) if p.page_date else "—",
+            "Entries": p.papers,
+            "Boilerplate lines": p.lines["boilerplate"],
+            "Date lines": p.lines["date"],
+            "Unrecognised lines": p.lines["unrecognised"],
             "Encoding": p.encoding,
         }
         for p in report.inputs
     ]
-    return pd.DataFrame(rows, columns=["Input", "Listing date", "Entries", "Boilerplate lines", "Date lines",
-                                       "Unrecognised lines", "Encoding"])
+    return pd.DataFrame(
+        rows,
+        columns=[
+            "Input",
+            "Listing date",
+            "Entries",
+            "Boilerplate lines",
+            "Date lines",
+            "Unrecognised lines",
+            "Encoding",
+        ],
+    )
 
 
 def merges_table(report: BuildReport) -> pd.DataFrame:
     """Every paper built from several entries, with where each entry was."""
     rows = [
-        {"Title": m.title, "Entries": m.n_records, "Where": ", ".join(m.where),
-         "Title spellings": " | ".join(m.title_variants), "Abstract versions": m.n_abstract_versions}
+        {
+            "Title": m.title,
+            "Entries": m.n_records,
+            "Where": ", ".join(m.where),
+            "Title spellings": " | ".join(m.title_variants),
+            "Abstract versions": m.n_abstract_versions,
+        }
         for m in report.merges
     ]
     return pd.DataFrame(rows, columns=["Title", "Entries", "Where", "Title spellings", "Abstract versions"])
@@ -126,8 +144,14 @@ def issues_table(report: BuildReport) -> pd.DataFrame:
 def taxonomy_table(taxonomy) -> pd.DataFrame:
     """The theme taxonomy in use: group, id, name, patterns, acronyms and exclusions."""
     rows = [
-        {"Group": t.group, "Id": t.id, "Theme": t.name, "Patterns": " | ".join(t.patterns),
-         "Acronyms (case-sensitive)": " | ".join(t.acronyms), "Exclusions": " | ".join(t.exclusions)}
+        {
+            "Group": t.group,
+            "Id": t.id,
+            "Theme": t.name,
+            "Patterns": " | ".join(t.patterns),
+            "Acronyms (case-sensitive)": " | ".join(t.acronyms),
+            "Exclusions": " | ".join(t.exclusions),
+        }
         for t in taxonomy.themes
     ]
     return pd.DataFrame(rows, columns=["Group", "Id", "Theme", "Patterns", "Acronyms (case-sensitive)", "Exclusions"])
@@ -136,8 +160,13 @@ def taxonomy_table(taxonomy) -> pd.DataFrame:
 def emerging_table(emerging: pd.DataFrame) -> pd.DataFrame:
     """The emerging-themes table for reading: counts beside shares, growth as "x2.4" or "new"."""
     growth = ["new" if g == float("inf") else f"×{g:.1f}" for g in emerging["growth"]]
-    return pd.DataFrame({
-        "Theme": emerging["name"].to_numpy(), "Growth": growth,
-        "Recent papers": emerging["recent_count"].to_numpy(), "Recent share": emerging["recent_share"].to_numpy(),
-        "Baseline papers": emerging["baseline_count"].to_numpy(), "Baseline share": emerging["baseline_share"].to_numpy(),
-    })
+    return pd.DataFrame(
+        {
+            "Theme": emerging["name"].to_numpy(),
+            "Growth": growth,
+            "Recent papers": emerging["recent_count"].to_numpy(),
+            "Recent share": emerging["recent_share"].to_numpy(),
+            "Baseline papers": emerging["baseline_count"].to_numpy(),
+            "Baseline share": emerging["baseline_share"].to_numpy(),
+        }
+    )

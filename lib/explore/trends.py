@@ -5,23 +5,29 @@ Pure: never imports streamlit, never mutates the frames it is given.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Mapping
 
 import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
 from lib.core import schema as S
+from lib.core.dates import listing_date_label
 from lib.explore.chart_style import FADED, PALETTE, cluster_name, style_figure, theme_labels
 from lib.explore.facets import Membership
-from lib.core.dates import listing_date_label
 
 UNDATED = "Undated"
 MIN_DATED_SHARE = 0.25  # below this, a publication-date axis would describe a small, unrepresentative subset
 MIN_PERIOD_PAPERS = 10  # below this a period's share moves by 10+ points per paper
 EMERGING_COLUMNS = (
-    "theme", "name", "recent_count", "recent_share", "baseline_count", "baseline_share", "growth",
+    "theme",
+    "name",
+    "recent_count",
+    "recent_share",
+    "baseline_count",
+    "baseline_share",
+    "growth",
 )
 _GRANULARITY_WORDS = {"year": "publication year", "month": "publication month", "listing": "listing date"}
 
@@ -52,15 +58,31 @@ def time_axis(papers: pd.DataFrame) -> TimeAxis:
     first, last = months[dated].min(), months[dated].max()
     if int(last[:4]) - int(first[:4]) + 1 >= 3:
         years = [str(y) for y in range(int(first[:4]), int(last[:4]) + 1)]
-        return _axis(papers, months.str.slice(0, 4), years, dict(zip(years, years)), S.PUBLISHED, "year",
-                     f"Publication year; {undated}", "Publication year")
+        return _axis(
+            papers,
+            months.str.slice(0, 4),
+            years,
+            dict(zip(years, years)),
+            S.PUBLISHED,
+            "year",
+            f"Publication year; {undated}",
+            "Publication year",
+        )
     span = list(pd.period_range(first, last, freq="M").strftime("%Y-%m"))
-    return _axis(papers, months, span, dict(zip(span, span)), S.PUBLISHED, "month",
-                 f"Publication month (the dated papers span under three years); {undated}", "Publication month")
+    return _axis(
+        papers,
+        months,
+        span,
+        dict(zip(span, span)),
+        S.PUBLISHED,
+        "month",
+        f"Publication month (the dated papers span under three years); {undated}",
+        "Publication month",
+    )
 
 
 def _published_months(papers: pd.DataFrame) -> pd.Series:
-    """"YYYY-MM" per paper, missing where `published` is absent or not shaped like a month."""
+    """ "YYYY-MM" per paper, missing where `published` is absent or not shaped like a month."""
     published = papers[S.PUBLISHED].astype("str")
     valid = published.str.match(r"\d{4}-(?:0[1-9]|1[0-2])").fillna(False).astype(bool)
     return published.str.slice(0, 7).where(valid)
@@ -95,8 +117,16 @@ def _listing_axis(papers: pd.DataFrame, n_published: int = 0) -> TimeAxis:
         undated = f"{n_undated:,} {'paper comes' if n_undated == 1 else 'papers come'} only from pages without a date."
     if n_published:
         undated += f" Only {_papers(n_published)} a publication date, too few for a publication-date axis."
-    return _axis(papers, keys, order, {k: listing_date_label(k) for k in order}, S.LISTING_DATES, "listing",
-                 f"Listing dates of the pages{no_year}, the earliest per paper; {undated}", f"Listing date{no_year}")
+    return _axis(
+        papers,
+        keys,
+        order,
+        {k: listing_date_label(k) for k in order},
+        S.LISTING_DATES,
+        "listing",
+        f"Listing dates of the pages{no_year}, the earliest per paper; {undated}",
+        f"Listing date{no_year}",
+    )
 
 
 def _too_few_periods(axis: TimeAxis) -> str | None:
@@ -117,7 +147,11 @@ def _period_axis(fig: go.Figure, axis: TimeAxis, extra: tuple[str, ...] = ()) ->
 
 
 def theme_trend(
-    papers: pd.DataFrame, membership: Membership, themes: list[str], theme_names: Mapping[str, str], *,
+    papers: pd.DataFrame,
+    membership: Membership,
+    themes: list[str],
+    theme_names: Mapping[str, str],
+    *,
     measure: str = "share",
 ) -> go.Figure | str:
     """One line per chosen theme over the time axis, as a share of dated papers or a count; `membership`
@@ -144,20 +178,34 @@ def theme_trend(
         counts = np.bincount(codes[dated & has], minlength=len(axis.periods))
         share = np.divide(counts, totals, out=np.full(len(totals), np.nan), where=totals > 0)
         share_text = [f"{s:.0%}" if t else "no papers" for s, t in zip(share, totals)]
-        traces.append(go.Scatter(
-            x=list(axis.periods), y=(share if measure == "share" else counts).tolist(), mode="lines+markers", name=name,
-            line=dict(color=PALETTE[i % len(PALETTE)], width=2),
-            marker=dict(size=8, symbol=np.where(small, "circle-open", "circle").tolist()),
-            customdata=[[int(c), int(t), s] for c, t, s in zip(counts, totals, share_text)],
-            hovertemplate="%{fullData.name}<br>%{x}: %{customdata[0]} of %{customdata[1]} papers "
-            "(%{customdata[2]})<br>n=%{customdata[1]}<extra></extra>",
-        ))
+        traces.append(
+            go.Scatter(
+                x=list(axis.periods),
+                y=(share if measure == "share" else counts).tolist(),
+                mode="lines+markers",
+                name=name,
+                line=dict(color=PALETTE[i % len(PALETTE)], width=2),
+                marker=dict(size=8, symbol=np.where(small, "circle-open", "circle").tolist()),
+                customdata=[[int(c), int(t), s] for c, t, s in zip(counts, totals, share_text)],
+                hovertemplate="%{fullData.name}<br>%{x}: %{customdata[0]} of %{customdata[1]} papers "
+                "(%{customdata[2]})<br>n=%{customdata[1]}<extra></extra>",
+            )
+        )
     subtitle = axis.note + (
         f" Grey bands, hollow markers: under {MIN_PERIOD_PAPERS} papers in the period, so one paper moves the share"
-        f" by 10 points or more." if small.any() else "")
+        f" by 10 points or more."
+        if small.any()
+        else ""
+    )
     y_title = "Share of dated papers" if measure == "share" else "Papers"
-    fig = style_figure(go.Figure(traces), "Themes over time", subtitle=subtitle, x_title=axis.title,
-                       y_title=y_title, n_legend=len(traces))
+    fig = style_figure(
+        go.Figure(traces),
+        "Themes over time",
+        subtitle=subtitle,
+        x_title=axis.title,
+        y_title=y_title,
+        n_legend=len(traces),
+    )
     fig.update_yaxes(rangemode="tozero", tickformat=".0%" if measure == "share" else None)
     _shade_small_periods(fig, small)
     return _period_axis(fig, axis)
@@ -170,9 +218,17 @@ def _shade_small_periods(fig: go.Figure, small: np.ndarray) -> None:
         if flag and start is None:
             start = i
         elif not flag and start is not None:
-            fig.add_vrect(x0=start - 0.5, x1=i - 0.5, fillcolor="#9e9e9e", opacity=0.18, line_width=0,
-                          layer="below", annotation_text=f"n < {MIN_PERIOD_PAPERS}",
-                          annotation_position="top left", annotation_font_color="#757575")
+            fig.add_vrect(
+                x0=start - 0.5,
+                x1=i - 0.5,
+                fillcolor="#9e9e9e",
+                opacity=0.18,
+                line_width=0,
+                layer="below",
+                annotation_text=f"n < {MIN_PERIOD_PAPERS}",
+                annotation_position="top left",
+                annotation_font_color="#757575",
+            )
             start = None
 
 
@@ -182,16 +238,34 @@ def papers_per_period(papers: pd.DataFrame) -> go.Figure | str:
     if not axis.periods:
         return "No paper has a publication date or a listing date to count by."
     totals = _period_totals(axis)
-    traces = [go.Bar(x=list(axis.periods), y=totals.tolist(), name="Dated", marker_color=PALETTE[0],
-                     hovertemplate="%{x}: %{y} papers<extra></extra>")]
+    traces = [
+        go.Bar(
+            x=list(axis.periods),
+            y=totals.tolist(),
+            name="Dated",
+            marker_color=PALETTE[0],
+            hovertemplate="%{x}: %{y} papers<extra></extra>",
+        )
+    ]
     extra: tuple[str, ...] = ()
     if axis.n_undated:
         extra = (UNDATED,)
-        traces.append(go.Bar(x=[UNDATED], y=[axis.n_undated], name=UNDATED,
-                             marker=dict(color=FADED, pattern=dict(shape="/")),
-                             hovertemplate="No date: %{y} papers<extra></extra>"))
-    fig = style_figure(go.Figure(traces), f"Papers per {_GRANULARITY_WORDS[axis.granularity]}", subtitle=axis.note,
-                       x_title=axis.title, y_title="Papers")
+        traces.append(
+            go.Bar(
+                x=[UNDATED],
+                y=[axis.n_undated],
+                name=UNDATED,
+                marker=dict(color=FADED, pattern=dict(shape="/")),
+                hovertemplate="No date: %{y} papers<extra></extra>",
+            )
+        )
+    fig = style_figure(
+        go.Figure(traces),
+        f"Papers per {_GRANULARITY_WORDS[axis.granularity]}",
+        subtitle=axis.note,
+        x_title=axis.title,
+        y_title="Papers",
+    )
     return _period_axis(fig.update_layout(showlegend=False, bargap=0.15), axis, extra)
 
 
@@ -210,23 +284,39 @@ def cluster_share_over_time(papers: pd.DataFrame, cluster_names: Mapping[int, st
         counts = np.bincount(codes[dated & (clusters == c)], minlength=len(axis.periods))
         # An empty period gets zero for every cluster: the dip to nothing says "no papers", truthfully.
         share = np.divide(counts, totals, out=np.zeros(len(totals)), where=totals > 0)
-        traces.append(go.Scatter(
-            x=list(axis.periods), y=share.tolist(), mode="lines", stackgroup="one",
-            name=cluster_name(c, cluster_names.get(c) or fallback.get(c, "")),
-            line=dict(width=0.5, color=PALETTE[c % len(PALETTE)]),
-            customdata=np.column_stack([counts, totals]).tolist(),
-            hovertemplate="%{fullData.name}<br>%{x}: %{y:.0%} (%{customdata[0]} of %{customdata[1]} papers)"
-            "<extra></extra>",
-        ))
-    fig = style_figure(go.Figure(traces), "Clusters over time", subtitle=axis.note, x_title=axis.title,
-                       y_title="Share of dated papers", n_legend=len(traces))
+        traces.append(
+            go.Scatter(
+                x=list(axis.periods),
+                y=share.tolist(),
+                mode="lines",
+                stackgroup="one",
+                name=cluster_name(c, cluster_names.get(c) or fallback.get(c, "")),
+                line=dict(width=0.5, color=PALETTE[c % len(PALETTE)]),
+                customdata=np.column_stack([counts, totals]).tolist(),
+                hovertemplate="%{fullData.name}<br>%{x}: %{y:.0%} (%{customdata[0]} of %{customdata[1]} papers)"
+                "<extra></extra>",
+            )
+        )
+    fig = style_figure(
+        go.Figure(traces),
+        "Clusters over time",
+        subtitle=axis.note,
+        x_title=axis.title,
+        y_title="Share of dated papers",
+        n_legend=len(traces),
+    )
     fig.update_yaxes(range=[0, 1], tickformat=".0%")
     return _period_axis(fig, axis)
 
 
 def emerging_themes(
-    papers: pd.DataFrame, membership: Membership, theme_names: Mapping[str, str], *, recent_years: int = 2,
-    baseline_years: int = 3, min_support: int = 5,
+    papers: pd.DataFrame,
+    membership: Membership,
+    theme_names: Mapping[str, str],
+    *,
+    recent_years: int = 2,
+    baseline_years: int = 3,
+    min_support: int = 5,
 ) -> pd.DataFrame:
     """Themes whose share of papers grew from the baseline years to the most recent years; `membership`
     says which of the `papers` rows have which themes.
@@ -248,8 +338,10 @@ def emerging_themes(
     last = int(np.nanmax(years))
     recent = (years > last - recent_years) & (years <= last)
     base = (years > last - recent_years - baseline_years) & (years <= last - recent_years)
-    table.attrs = {"recent": _window(last - recent_years + 1, last),
-                   "baseline": _window(last - recent_years - baseline_years + 1, last - recent_years)}
+    table.attrs = {
+        "recent": _window(last - recent_years + 1, last),
+        "baseline": _window(last - recent_years - baseline_years + 1, last - recent_years),
+    }
     if not base.any():
         return table
     present = membership.present()
@@ -257,12 +349,17 @@ def emerging_themes(
     recent_count = np.rint(present.matrix.T @ recent.astype(np.float32)).astype(np.int64)
     base_count = np.rint(present.matrix.T @ base.astype(np.float32)).astype(np.int64)
     recent_share, base_share = recent_count / recent.sum(), base_count / base.sum()
-    rows = pd.DataFrame({
-        "theme": pd.Series(ids, dtype="str"), "name": pd.Series([theme_names.get(t, t) for t in ids], dtype="str"),
-        "recent_count": recent_count.astype(np.int64), "recent_share": recent_share,
-        "baseline_count": base_count.astype(np.int64), "baseline_share": base_share,
-        "growth": np.divide(recent_share, base_share, out=np.full(len(ids), np.inf), where=base_count > 0),
-    })
+    rows = pd.DataFrame(
+        {
+            "theme": pd.Series(ids, dtype="str"),
+            "name": pd.Series([theme_names.get(t, t) for t in ids], dtype="str"),
+            "recent_count": recent_count.astype(np.int64),
+            "recent_share": recent_share,
+            "baseline_count": base_count.astype(np.int64),
+            "baseline_share": base_share,
+            "growth": np.divide(recent_share, base_share, out=np.full(len(ids), np.inf), where=base_count > 0),
+        }
+    )
     rows = rows[rows["recent_count"] >= min_support]
     rows = rows.sort_values(["growth", "recent_count", "theme"], ascending=[False, False, True], kind="stable")
     rows = rows.reset_index(drop=True)

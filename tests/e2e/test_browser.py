@@ -30,7 +30,8 @@ def wait_for_app(page, name: str = "explore") -> None:
     selector, count = READY[name]
     page.wait_for_function(
         "([sel, n]) => document.querySelectorAll('[data-testid=\"stMain\"] ' + sel).length >= n",
-        arg=[selector, count], timeout=60_000,
+        arg=[selector, count],
+        timeout=60_000,
     )
     page.wait_for_timeout(1000)  # let charts finish their first layout
 
@@ -74,7 +75,7 @@ def test_pick_a_theme_and_download_exactly_the_shown_rows(page, server, shots):
     page.screenshot(path=str(shots / "explore-lora.png"), full_page=True)
     with page.expect_download() as info:
         page.get_by_role("button", name=re.compile("^CSV")).click()
-    data = open(info.value.path(), encoding="utf-8-sig").read()
+    data = Path(info.value.path()).read_text(encoding="utf-8-sig")
     rows = list(csv.DictReader(io.StringIO(data)))
     assert len(rows) == shown
     assert all("lora" in r["themes"].split("; ") for r in rows)
@@ -101,8 +102,13 @@ def test_trends_page_with_ten_themes(page, server, shots):
     page.goto(f"{server}/themes")
     wait_for_app(page, "themes")
     picker = page.locator('[data-testid="stMultiSelect"]').filter(has_text="Themes to plot")
-    for name in ["Quantization", "Knowledge distillation", "Mixture of experts", "Vision transformers",
-                 "Large language models"]:
+    for name in [
+        "Quantization",
+        "Knowledge distillation",
+        "Mixture of experts",
+        "Vision transformers",
+        "Large language models",
+    ]:
         picker.locator("input").click()
         page.keyboard.type(name)
         page.keyboard.press("Enter")
@@ -111,7 +117,9 @@ def test_trends_page_with_ten_themes(page, server, shots):
     trends = page.locator(".js-plotly-plot").filter(has_text="Themes over time")
     page.wait_for_function(  # the rerun has replaced the old chart and drawn all ten lines
         "() => [...document.querySelectorAll('.js-plotly-plot')].filter(e => e.innerText.includes('Themes over time'))"
-        ".some(e => e.querySelectorAll('.legend .traces').length === 10)", timeout=60_000)
+        ".some(e => e.querySelectorAll('.legend .traces').length === 10)",
+        timeout=60_000,
+    )
     trend = trends.filter(has=page.locator(".legend .traces").nth(9)).first
     legend = trend.locator(".legend .traces")
     assert legend.count() == 10

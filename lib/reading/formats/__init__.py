@@ -7,14 +7,14 @@ from __future__ import annotations
 
 from pathlib import Path, PurePath
 
+from lib.core.errors import IngestError
+from lib.core.records import Issue, ParseResult, decode
 from lib.reading.formats.atom import read_atom
 from lib.reading.formats.bibtex import read_bibtex
 from lib.reading.formats.detect import FORMAT_NAMES, FORMATS, detect_format, extension_format
 from lib.reading.formats.listing import read_listing
 from lib.reading.formats.ris import read_ris
 from lib.reading.formats.tabular import read_delimited, read_json, read_jsonl, read_parquet
-from lib.core.errors import IngestError
-from lib.core.records import Issue, ParseResult, decode
 
 __all__ = ["FORMATS", "MAX_BYTES", "detect_format", "read_bytes", "read_path"]
 

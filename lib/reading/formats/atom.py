@@ -11,15 +11,14 @@ from xml.etree.ElementTree import Element, ParseError
 import defusedxml.ElementTree as safe_xml
 from defusedxml import DefusedXmlException
 
-from lib.core.ids import normalize_arxiv_id
-from lib.reading.formats.fields import build_record, web_url
 from lib.core.errors import IngestError
+from lib.core.ids import normalize_arxiv_id
 from lib.core.records import Issue, ParseResult, Record
+from lib.reading.formats.fields import build_record, web_url
 
 ENTITY_MESSAGE = "XML entity declarations are not allowed (possible entity-expansion attack)"
 # Children read into Record fields or of no use as text; the rest become extra.
-_HANDLED = {"title", "summary", "published", "updated", "author", "id", "link", "doi", "category",
-            "primary_category"}
+_HANDLED = {"title", "summary", "published", "updated", "author", "id", "link", "doi", "category", "primary_category"}
 _DECLARED = re.compile(rb"""^\s*<\?xml[^>]*encoding\s*=\s*["']([A-Za-z0-9._-]+)["']""")
 
 

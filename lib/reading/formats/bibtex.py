@@ -10,10 +10,10 @@ import bibtexparser
 from bibtexparser.model import DuplicateBlockKeyBlock, DuplicateFieldKeyBlock, Entry, ParsingFailedBlock
 from pylatexenc.latex2text import LatexNodes2Text
 
-from lib.core.ids import find_arxiv_ids, normalize_arxiv_id
-from lib.reading.formats.fields import build_record
 from lib.core.errors import IngestError
+from lib.core.ids import find_arxiv_ids, normalize_arxiv_id
 from lib.core.records import Issue, ParseResult, Record
+from lib.reading.formats.fields import build_record
 
 # Fields that feed Record fields; every other field is kept as extra.
 _USED = {"title", "abstract", "author", "year", "month", "date", "url", "doi"}

@@ -10,24 +10,46 @@ import json
 import re
 from pathlib import PurePath
 
-from lib.reading.formats.fields import FIELD_ALIASES, header_key
 from lib.core.errors import IngestError
+from lib.reading.formats.fields import FIELD_ALIASES, header_key
 
 FORMATS = ("listing", "csv", "tsv", "json", "jsonl", "parquet", "bibtex", "ris", "atom")
 FORMAT_NAMES = {
-    "listing": "listing text", "csv": "CSV", "tsv": "TSV", "json": "JSON", "jsonl": "JSON lines",
-    "parquet": "Parquet", "bibtex": "BibTeX", "ris": "RIS", "atom": "Atom XML",
+    "listing": "listing text",
+    "csv": "CSV",
+    "tsv": "TSV",
+    "json": "JSON",
+    "jsonl": "JSON lines",
+    "parquet": "Parquet",
+    "bibtex": "BibTeX",
+    "ris": "RIS",
+    "atom": "Atom XML",
 }
 EXTENSIONS = {
-    "csv": "csv", "tsv": "tsv", "tab": "tsv", "json": "json", "jsonl": "jsonl", "ndjson": "jsonl",
-    "parquet": "parquet", "pq": "parquet", "bib": "bibtex", "bibtex": "bibtex", "ris": "ris",
-    "xml": "atom", "atom": "atom",
+    "csv": "csv",
+    "tsv": "tsv",
+    "tab": "tsv",
+    "json": "json",
+    "jsonl": "jsonl",
+    "ndjson": "jsonl",
+    "parquet": "parquet",
+    "pq": "parquet",
+    "bib": "bibtex",
+    "bibtex": "bibtex",
+    "ris": "ris",
+    "xml": "atom",
+    "atom": "atom",
 }
 # Files people drop by mistake; named so the message says what the file seems to be.
 _MAGIC = (
-    (b"PK\x03\x04", "a ZIP archive"), (b"PK\x05\x06", "a ZIP archive"), (b"\x89PNG", "a PNG image"),
-    (b"%PDF", "a PDF document"), (b"\xff\xd8\xff", "a JPEG image"), (b"GIF8", "a GIF image"),
-    (b"\x1f\x8b", "a gzip archive"), (b"\xd0\xcf\x11\xe0", "an old Microsoft Office file"),
+    (b"PK\x03\x04", "a ZIP archive"),
+    (b"PK\x05\x06", "a ZIP archive"),
+    (b"\x89PNG", "a PNG image"),
+    (b"%PDF", "a PDF document"),
+    (b"\xff\xd8\xff", "a JPEG image"),
+    (b"GIF8", "a GIF image"),
+    (b"\x1f\x8b", "a gzip archive"),
+    (b"\xd0\xcf\x11\xe0", "an old Microsoft Office file"),
 )
 _HEAD_BYTES = 65536
 _BIBTEX_ENTRY = re.compile(r"^[ \t]*@[ \t]*[a-zA-Z]+[ \t]*[{(]", re.MULTILINE)

@@ -11,8 +11,8 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
-from lib.core.ids import arxiv_month, normalize_arxiv_id
 from lib.core.errors import IngestError
+from lib.core.ids import arxiv_month, normalize_arxiv_id
 from lib.core.records import Issue, Record, clean_line
 
 # Header names are compared with case, spaces, underscores, hyphens and dots removed. Each field takes
@@ -215,9 +215,16 @@ def build_record(
         published = arxiv_month(arxiv_id)
     extra = tuple((k, t) for k, v in fields.get("extra", ()) if (t := to_text(v)))
     record = Record(
-        title=title, abstract=to_text(fields.get("abstract")) or "", source=source, line=line,
-        authors=split_authors(fields.get("authors")), published=published, url=url,
-        arxiv_id=arxiv_id, doi=doi, extra=extra,
+        title=title,
+        abstract=to_text(fields.get("abstract")) or "",
+        source=source,
+        line=line,
+        authors=split_authors(fields.get("authors")),
+        published=published,
+        url=url,
+        arxiv_id=arxiv_id,
+        doi=doi,
+        extra=extra,
     )
     return record, issues
 

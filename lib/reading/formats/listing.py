@@ -9,7 +9,15 @@ import re
 
 from lib.core.dates import parse_listing_date
 from lib.core.records import (
-    ABSTRACT, BOILERPLATE, DATE, TITLE, UNRECOGNISED, Issue, ParseResult, Record, clean_line,
+    ABSTRACT,
+    BOILERPLATE,
+    DATE,
+    TITLE,
+    UNRECOGNISED,
+    Issue,
+    ParseResult,
+    Record,
+    clean_line,
 )
 
 # Page furniture of a Hugging Face Papers page, compared after whitespace folding and casefolding.

@@ -9,14 +9,25 @@ import re
 import rispy
 
 from lib.core.ids import find_arxiv_ids
-from lib.reading.formats.fields import build_record
 from lib.core.records import Issue, ParseResult, Record
+from lib.reading.formats.fields import build_record
 
 _TAG = re.compile(r"^([A-Z][A-Z0-9])  -(?: |$)")
 # rispy's names for the tags that feed Record fields; everything else is kept as extra.
 _USED = {
-    "title", "primary_title", "abstract", "notes_abstract", "authors", "first_authors", "year",
-    "date", "publication_year", "doi", "urls", "end_of_reference", "unknown_tag",
+    "title",
+    "primary_title",
+    "abstract",
+    "notes_abstract",
+    "authors",
+    "first_authors",
+    "year",
+    "date",
+    "publication_year",
+    "doi",
+    "urls",
+    "end_of_reference",
+    "unknown_tag",
 }
 
 

@@ -13,11 +13,17 @@ import json
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from lib.reading.formats.fields import (
-    FIELD_ALIASES, Columns, build_record, header_key, match_columns, row_fields, unique_names,
-)
 from lib.core.errors import IngestError
 from lib.core.records import Issue, ParseResult
+from lib.reading.formats.fields import (
+    FIELD_ALIASES,
+    Columns,
+    build_record,
+    header_key,
+    match_columns,
+    row_fields,
+    unique_names,
+)
 
 # Parquet compresses well; a small file could still unpack into more than the app should hold.
 MAX_PARQUET_UNPACKED = 400 * 1024 * 1024
