@@ -179,7 +179,7 @@ def titles_to_ask(papers: pd.DataFrame, cache: Sequence[CacheEntry]) -> tuple[li
     seen: set[str] = set()
     ask, cached = [], 0
     for title, arxiv_id, published in zip(papers[S.TITLE], papers[S.ARXIV_ID], papers[S.PUBLISHED]):
-        if _present(arxiv_id) and _present(published):
+        if S.present(arxiv_id) and S.present(published):
             continue
         key = normalize_title(title) if isinstance(title, str) else ""
         if not key or key in seen:
@@ -190,10 +190,6 @@ def titles_to_ask(papers: pd.DataFrame, cache: Sequence[CacheEntry]) -> tuple[li
         else:
             ask.append(title)
     return ask, cached
-
-
-def _present(value) -> bool:
-    return isinstance(value, str) and bool(value.strip())  # missing comes back as None or NaN
 
 
 class _Pacer:

@@ -1,6 +1,6 @@
-"""arXiv identifiers: recognising them in any written form, validating them, and dating them.
+"""Paper identifiers: arXiv ids (recognised in any written form, validated and dated) and DOIs.
 
-Owns the id grammar only; it never fetches anything from arXiv.
+Owns the id grammars only; it never fetches anything.
 """
 
 from __future__ import annotations
@@ -116,3 +116,23 @@ def _old_year(yymm: str) -> int:
     # Old-style ids began in 1991, so 91-99 are the 1990s and the rest the 2000s.
     yy = int(yymm[:2])
     return 1900 + yy if yy >= 91 else 2000 + yy
+
+
+# --- DOIs -----------------------------------------------------------------------------------------
+
+_DOI = re.compile(r"10\.\d{4,9}/\S+")
+_DOI_PREFIX = re.compile(r"^(?:https?://(?:dx\.)?doi\.org/|doi:\s*)", re.IGNORECASE)
+
+
+def bare_doi(text: str | None) -> str | None:
+    """The DOI as written ("10.1234/AbC"), from a DOI, a "doi:" form or a doi.org URL; else None."""
+    if not isinstance(text, str) or not text:
+        return None
+    doi = _DOI_PREFIX.sub("", text.strip())
+    return doi if _DOI.fullmatch(doi) else None
+
+
+def normalize_doi(text: str | None) -> str | None:
+    """The DOI as an identity: bare and lower-cased, since DOIs ignore case; else None."""
+    doi = bare_doi(text)
+    return doi.lower() if doi else None

@@ -90,8 +90,8 @@ def _dtype(kind: str) -> str:
 
 def present(value) -> str | None:
     """A text cell's value, or None when it is missing: None, NaN (how Parquet and pandas give a missing
-    string back), or empty text."""
-    return value if isinstance(value, str) and value else None
+    string back), or blank text."""
+    return value if isinstance(value, str) and value.strip() else None
 
 
 def missing_columns(papers: pd.DataFrame) -> list[str]:

@@ -21,7 +21,8 @@ import pyarrow.parquet as pq
 import rispy
 
 from lib.core import schema as S
-from lib.core.ids import arxiv_abs_url, arxiv_month
+from lib.core.dates import MONTH_ABBREVIATIONS, year_month
+from lib.core.ids import arxiv_abs_url, arxiv_month, bare_doi
 from lib.explore.display import escape_markdown
 
 EXPORT_COLUMNS = (
@@ -61,8 +62,6 @@ _LATEX = {
 }
 _LATEX_CHARS = re.compile(r"[\\{}&%$#_~^]")
 _BIB_UNSAFE = r"[{}\\\s]"  # in a url or doi field these would end the field or break the link
-_DOI = re.compile(r"\s*(?:doi:\s*|https?://(?:dx\.)?doi\.org/)?(10\.\d{4,9}/\S+)\s*", re.IGNORECASE)
-_MONTHS = "jan feb mar apr may jun jul aug sep oct nov dec".split()
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9\"'(\[])")
 MAX_SENTENCE = 300
 
@@ -164,15 +163,15 @@ def _bib_fields(row: dict) -> list[tuple[str, str]]:
         fields.append(("abstract", "{" + latex_escape(row[S.ABSTRACT]) + "}"))
     if link := _link(row):
         fields.append(("url", "{" + _verbatim(link[1], _BIB_UNSAFE) + "}"))
-    if doi := _doi(row[S.DOI]):
+    if doi := bare_doi(row[S.DOI]):
         fields.append(("doi", "{" + _verbatim(doi, _BIB_UNSAFE) + "}"))
     if row[S.ARXIV_ID]:
         fields += [("eprint", "{" + latex_escape(row[S.ARXIV_ID]) + "}"), ("archivePrefix", "{arXiv}")]
-    if published := _year_month(row[S.PUBLISHED]):
+    if published := year_month(row[S.PUBLISHED]):
         fields.append(("year", "{" + published[0] + "}"))
         if published[1]:
             # BibTeX's month macros (jan, feb ...) go unbraced so styles can print them in their language.
-            fields.append(("month", _MONTHS[int(published[1]) - 1]))
+            fields.append(("month", MONTH_ABBREVIATIONS[int(published[1]) - 1]))
     if row[S.THEMES]:
         fields.append(("note", "{Themes: " + latex_escape(LIST_SEPARATOR.join(row[S.THEMES])) + "}"))
     return fields
@@ -189,21 +188,9 @@ def _verbatim(text: str, unsafe: str) -> str:
     return re.sub(unsafe, lambda m: quote(m.group()), text)
 
 
-def _doi(value) -> str | None:
-    """A bare DOI ("10.1234/x") from a DOI, "doi:" form or doi.org URL; None for anything else."""
-    m = _DOI.fullmatch(str(value or ""))
-    return m[1] if m else None
-
-
 def latex_escape(text: str) -> str:
     """`text` on one line with LaTeX's special characters made literal (one pass, so no double escapes)."""
     return _LATEX_CHARS.sub(lambda m: _LATEX[m.group()], " ".join(str(text).split()))
-
-
-def _year_month(published) -> tuple[str, str | None] | None:
-    """(year, month) of a "YYYY-MM" date, (year, None) of a year alone (inputs that give no month)."""
-    m = re.fullmatch(r"(\d{4})(?:-(0[1-9]|1[0-2]))?", published or "")
-    return (m[1], m[2]) if m else None
 
 
 def _base_key(row: dict) -> str:
@@ -212,7 +199,7 @@ def _base_key(row: dict) -> str:
     if len(words) > 1 and words[0] in ("a", "an", "the"):
         words = words[1:]
     month = (arxiv_month(row[S.ARXIV_ID]) if row[S.ARXIV_ID] else None) or row[S.PUBLISHED]
-    year = _year_month(month)
+    year = year_month(month)
     tail = re.sub(r"[^A-Za-z0-9]", "", str(row[S.PAPER_ID] or ""))[-6:]
     return (words[0] if words else "paper") + (year[0] if year else tail)
 
@@ -264,7 +251,7 @@ def to_ris(papers: pd.DataFrame) -> bytes:
 
 
 def _ris_fields(row: dict) -> dict:
-    doi = _doi(row[S.DOI])
+    doi = bare_doi(row[S.DOI])
     # JOUR only for a DOI that is not arXiv's own (10.48550): a preprint is a generic work.
     ref = {
         "type_of_reference": "JOUR" if doi and not doi.startswith("10.48550/") else "GEN",
@@ -274,7 +261,7 @@ def _ris_fields(row: dict) -> dict:
         ref["authors"] = [_one_line(a) for a in row[S.AUTHORS]]
     if row[S.ABSTRACT]:
         ref["abstract"] = _one_line(row[S.ABSTRACT])
-    if published := _year_month(row[S.PUBLISHED]):
+    if published := year_month(row[S.PUBLISHED]):
         ref["year"], ref["date"] = published[0], f"{published[0]}/{published[1] or ''}//"  # YYYY/MM/DD/other
     if link := _link(row):
         ref["urls"] = [_verbatim(link[1], r"[;\s]")]  # readers split UR on ";"

@@ -11,8 +11,9 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
+from lib.core.dates import normalize_date
 from lib.core.errors import IngestError
-from lib.core.ids import arxiv_month, normalize_arxiv_id
+from lib.core.ids import arxiv_month, normalize_arxiv_id, normalize_doi
 from lib.core.records import Issue, Record, clean_line
 
 # Header names are compared with case, spaces, underscores, hyphens and dots removed. Each field takes
@@ -29,15 +30,6 @@ FIELD_ALIASES: dict[str, tuple[str, ...]] = {
     "doi": ("doi",),
 }
 _HEADER_NOISE = re.compile(r"[\s_\-.]+")
-_MONTH_NAMES = "january february march april may june july august september october november december".split()
-_NAMED_DATE = re.compile(
-    r"(?:\d{1,2}\s+)?(?P<mon>[a-z]{3,9})\.?\s+(?:\d{1,2}(?:st|nd|rd|th)?,?\s+)?(?P<y>\d{4})", re.IGNORECASE
-)
-# ISO dates and times, "2023/05", and RIS's "2023/05/17/" and "2023///".
-_NUMERIC_DATE = re.compile(r"(?P<y>\d{4})(?:[-/.](?P<m>\d{0,2}))?(?:[-/.T ].*)?", re.DOTALL)
-_FLOAT_YEAR = re.compile(r"\d{4}\.0+")
-_DOI = re.compile(r"10\.\d{4,9}/\S+")
-_DOI_PREFIX = re.compile(r"^(?:https?://(?:dx\.)?doi\.org/|doi:\s*)", re.IGNORECASE)
 _AUTHOR_AND = re.compile(r"\s+and\s+")
 
 
@@ -107,53 +99,6 @@ def to_text(value: object) -> str | None:
     else:
         text = str(value)
     return clean_line(text) or None
-
-
-def month_number(word: str) -> int | None:
-    """1-12 from "5", "05", "May", "sept." or "September"; else None."""
-    word = word.strip().rstrip(".").casefold()
-    if word.isdigit():
-        return int(word) if 1 <= int(word) <= 12 else None
-    if len(word) >= 3:
-        for i, full in enumerate(_MONTH_NAMES, start=1):
-            if full.startswith(word) or (word == "sept" and i == 9):
-                return i
-    return None
-
-
-def normalize_date(text: str | None, month: str | None = None) -> str | None:
-    """'2023-05-17T..' / 'May 2023' / '17 May 2023' -> '2023-05'; '2023' -> '2023' (or with `month`)."""
-    if not text:
-        return None
-    text = text.strip()
-    if _FLOAT_YEAR.fullmatch(text):  # spreadsheets and pandas write a year column with gaps as 2023.0
-        text = text[:4]
-    named = _NAMED_DATE.fullmatch(text)
-    if named:
-        year, mon = named["y"], month_number(named["mon"])
-        if mon is None:
-            return None
-    else:
-        numeric = _NUMERIC_DATE.fullmatch(text)
-        if not numeric:
-            return None
-        year, mon = numeric["y"], None
-        if numeric["m"]:
-            mon = month_number(numeric["m"])
-            if mon is None:
-                return None
-    if not "1000" <= year <= "2999":
-        return None
-    if mon is None and month:
-        mon = month_number(month)
-    return f"{year}-{mon:02d}" if mon else year
-
-
-def normalize_doi(text: str | None) -> str | None:
-    if not text:
-        return None
-    doi = _DOI_PREFIX.sub("", text.strip()).lower()
-    return doi if _DOI.fullmatch(doi) else None
 
 
 def split_authors(value: object) -> tuple[str, ...]:
