@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from lib.core.records import Issue, Record
-from lib.reading.formats import FORMATS, detect_format, read_bytes, read_path
+from lib.reading.formats import INPUT_FORMATS, detect_format, read_bytes, read_path
 
 SAMPLES = Path(__file__).resolve().parent / "data" / "formats"
 
@@ -167,7 +167,7 @@ SAMPLE_FORMATS = {
 
 
 def test_every_format_has_a_sample():
-    assert sorted(SAMPLE_FORMATS.values()) == sorted(FORMATS)
+    assert sorted(SAMPLE_FORMATS.values()) == sorted(f.name for f in INPUT_FORMATS)
 
 
 @pytest.mark.parametrize("name", sorted(EXPECTED))
@@ -320,10 +320,10 @@ def test_bibtex_latex_is_decoded_but_math_kept():
         ("papers.json", "papers.csv", "JSON"),
         ("papers.jsonl", "papers.json", "JSON lines"),
         ("papers.ris", "refs.bib", "RIS"),
-        ("papers.xml", "feed.json", "Atom XML"),
+        ("papers.xml", "feed.json", "arXiv API Atom XML"),
         ("papers.parquet", "table.csv", "Parquet"),
         ("papers.tsv", "table.csv", "TSV"),
-        ("papers.txt", "page.json", "listing text"),
+        ("papers.txt", "page.json", "Hugging Face Papers page text"),
     ],
 )
 def test_wrong_extension_is_sniffed_and_noted(sample, name, fmt):

@@ -3,18 +3,21 @@ duplicates and removal, with the collection checked before and after each step."
 
 from __future__ import annotations
 
+import json
 import shutil
 import zipfile
 from io import BytesIO
 from pathlib import Path
 
+import pyarrow as pa
+import pyarrow.parquet as pq
 import pytest
 from streamlit.testing.v1 import AppTest
 
 from lib.build import build_to_disk
 from lib.core import schema as S
 from lib.reading import store
-from lib.reading.formats import MAX_BYTES
+from lib.reading.formats import INPUT_FORMATS, MAX_BYTES
 
 ROOT = Path(__file__).resolve().parent.parent
 APP = str(ROOT / "app.py")
@@ -75,6 +78,50 @@ def test_upload_a_csv_adds_its_papers(collection):
     assert "moe" in paper[S.THEMES] and paper[S.CLUSTER] >= 0  # themes and clusters cover the new papers
 
 
+def _one_paper(fmt: str, title: str, abstract: str) -> bytes:
+    """A file holding one paper in input format `fmt`, written as the tools that make such files do."""
+    writers = {
+        "listing": lambda: f"{title}\n{abstract}\n".encode(),
+        "csv": lambda: f'title,abstract\n"{title}","{abstract}"\n'.encode(),
+        "tsv": lambda: f"title\tabstract\n{title}\t{abstract}\n".encode(),
+        "json": lambda: json.dumps([{"title": title, "abstract": abstract}]).encode(),
+        "jsonl": lambda: (json.dumps({"title": title, "abstract": abstract}) + "\n").encode(),
+        "parquet": lambda: _parquet({"title": [title], "abstract": [abstract]}),
+        "bibtex": lambda: f"@article{{key,\n  title = {{{title}}},\n  abstract = {{{abstract}}}\n}}\n".encode(),
+        "ris": lambda: f"TY  - JOUR\nTI  - {title}\nAB  - {abstract}\nER  - \n".encode(),
+        "atom": lambda: (
+            '<feed xmlns="http://www.w3.org/2005/Atom"><entry>'
+            f"<title>{title}</title><summary>{abstract}</summary></entry></feed>"
+        ).encode(),
+    }
+    return writers[fmt]()
+
+
+def _parquet(columns: dict) -> bytes:
+    out = BytesIO()
+    pq.write_table(pa.table(columns), out)
+    return out.getvalue()
+
+
+def test_every_extension_the_data_page_accepts_grows_the_collection(collection):
+    """One upload per accepted extension (all derived from the one list of input formats): each is stored,
+    read by the next build, and adds its paper, whatever the extension is."""
+    at = data_page()
+    offered = at.file_uploader[0].proto.type
+    uploads = [(fmt, ext) for fmt in INPUT_FORMATS for ext in fmt.extensions]
+    assert sorted(offered) == sorted(f".{ext}" for _, ext in uploads)
+    for n, (fmt, ext) in enumerate(uploads):
+        before = n_papers(collection)
+        title = f"Uploaded {ext} paper number {n} on sparse retrieval"
+        abstract = f"This abstract of the {ext} upload is long enough to read as prose. " * 5
+        at = add(at, (f"upload-{n}.{ext}", _one_paper(fmt.name, title, abstract)))
+        ok, errors = messages(at)
+        assert not errors and ok == [f"upload-{n}.{ext}: 1 new, 0 merged into existing papers"], (ext, errors)
+        assert n_papers(collection) == before + 1, ext
+        assert title in set(store.read_papers(collection.papers_path)[S.TITLE])
+    assert len(store.list_sources(collection)) == len(uploads)
+
+
 def test_repeated_papers_merge_and_the_merges_can_be_reviewed(collection):
     page = SEED_PAGE.read_text(encoding="utf-8")
     titles = page.splitlines()[10:40:4][:3]  # three titles of the page, as a CSV
@@ -107,8 +154,9 @@ def zip_bytes() -> bytes:
     "name, content, message",
     [
         ("empty.txt", b"", "empty.txt: nothing to add (empty file)"),
-        ("pixel.png", (BAD / "pixel.png").read_bytes(), "pixel.png: not a paper list: looks like a PNG image"),
-        ("archive.zip", zip_bytes(), "archive.zip: not a paper list: looks like a ZIP archive"),
+        # the file picker offers only the input formats' extensions; a renamed image or archive still gets a message
+        ("pixel.txt", (BAD / "pixel.png").read_bytes(), "pixel.txt: not a paper list: looks like a PNG image"),
+        ("archive.csv", zip_bytes(), "archive.csv: not a paper list: looks like a ZIP archive"),
         ("no_title.csv", (BAD / "no_title.csv").read_bytes(), None),
         ("bomb.xml", (BAD / "bomb.xml").read_bytes(), None),
         ("malformed.json", (BAD / "malformed.json").read_bytes(), None),

@@ -10,7 +10,7 @@ import streamlit as st
 from lib.collection import AddOutcome, add_file
 from lib.explore.display import escape_markdown
 from lib.reading import store
-from lib.reading.formats import MAX_BYTES
+from lib.reading.formats import INPUT_FORMATS, INPUT_SUFFIXES, MAX_BYTES
 from ui.cache import Atlas
 
 PENDING = "_pending_uploads"
@@ -23,13 +23,12 @@ def add_papers(atlas: Atlas) -> None:
     _process_pending(atlas)
     st.subheader("Add papers")
     st.caption(
-        "Hugging Face Papers page text (.txt or pasted), CSV/TSV, JSON/JSONL, Parquet, BibTeX, RIS or arXiv "
-        f"API Atom XML, up to {MAX_BYTES // (1024 * 1024)} MB a file. New papers are merged with the ones "
-        "already here by arXiv id, DOI, then title."
+        f"{accepted_formats()}, up to {MAX_BYTES // (1024 * 1024)} MB a file; the content decides the format. "
+        "New papers are merged with the ones already here by arXiv id, DOI, then title."
     )
     round_ = st.session_state.get(UPLOAD_ROUND, 0)
     left, right = st.columns(2)
-    left.file_uploader("Files", accept_multiple_files=True, key=f"upload_{round_}")
+    left.file_uploader("Files", accept_multiple_files=True, key=f"upload_{round_}", type=list(INPUT_SUFFIXES))
     right.text_area("…or paste the text of a listing page", key=f"paste_{round_}", height=120)
     st.button(
         "Add to the collection",
@@ -40,6 +39,11 @@ def add_papers(atlas: Atlas) -> None:
         icon=":material/add:",
     )
     _show_outcomes()
+
+
+def accepted_formats() -> str:
+    """'Hugging Face Papers page text (.txt), CSV (.csv), ...': every input format, from the one registry."""
+    return ", ".join(f"{f.label} ({', '.join('.' + e for e in f.extensions)})" for f in INPUT_FORMATS)
 
 
 def _queue(round_: int) -> None:

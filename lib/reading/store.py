@@ -18,13 +18,14 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from lib.core.report import BuildReport
+from lib.reading.formats import INPUT_SUFFIXES
+from lib.reading.formats.registry import BY_NAME
 
 ENV_VAR = "PAPER_ATLAS_DATA"
 DEFAULT_DATA = Path(__file__).resolve().parents[2] / "data"
-# Files a folder of inputs may hold; names starting with "." or "_" are notes, not inputs.
 PAPERS_FILE = "papers.parquet"
 REPORT_FILE = "build_report.json"
-INPUT_SUFFIXES = (".txt", ".csv", ".tsv", ".json", ".jsonl", ".parquet", ".bib", ".ris", ".xml")
+MAX_STORED_NAME = 100  # characters of an uploaded file's name kept in its stored name; file systems allow 255 bytes
 
 
 @dataclass(frozen=True)
@@ -100,6 +101,7 @@ def list_inputs(paths: list[Path]) -> list[Path]:
 
 
 def _is_input(path: Path) -> bool:
+    # Names starting with "." or "_" are notes beside the inputs (and temporary files), not inputs.
     return path.is_file() and not path.name.startswith((".", "_")) and path.suffix.lower() in INPUT_SUFFIXES
 
 
@@ -184,12 +186,21 @@ def list_sources(data: DataDir) -> list[dict]:
 def add_source(data: DataDir, name: str, content: bytes, *, fmt: str, records: int, added: str) -> dict:
     """Store `content` under sources/ (atomically) and list it in the manifest; returns its entry."""
     digest = hashlib.sha256(content).hexdigest()
-    stem = "".join(c if c.isalnum() or c in "-_." else "_" for c in Path(name).name).lstrip("._") or "source"
-    stored = f"{digest[:12]}-{stem}"
+    stored = stored_name(name, digest, fmt)
     atomic_write(data.sources / stored, lambda tmp: tmp.write_bytes(content))
     entry = {"name": name, "file": stored, "sha256": digest, "format": fmt, "records": records, "added": added}
     _write_manifest(data, [e for e in list_sources(data) if e["file"] != stored] + [entry])
     return entry
+
+
+def stored_name(name: str, digest: str, fmt: str) -> str:
+    """A safe file name for an upload: its digest, then its own name cleaned and shortened, ending in an
+    extension the build reads (the format's own when the upload's does not say it)."""
+    clean = "".join(c if c.isascii() and (c.isalnum() or c in "-_.") else "_" for c in Path(name.strip()).name)
+    path = Path(clean.lstrip("._") or "source")
+    suffix = path.suffix.lower() if path.suffix.lower() in INPUT_SUFFIXES else ""
+    stem = (path.stem if suffix else path.name)[:MAX_STORED_NAME]
+    return f"{digest[:12]}-{stem}{suffix or '.' + BY_NAME[fmt].extensions[0]}"
 
 
 def remove_source(data: DataDir, stored: str) -> None:

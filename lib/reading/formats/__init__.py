@@ -1,6 +1,5 @@
-"""Reading a paper list in any supported format (listing text, CSV, TSV, JSON, JSON lines, Parquet,
-BibTeX, RIS, arXiv Atom) into one ParseResult of Records. Owns format choice and the size limit;
-never deduplicates, and lets no error out but IngestError.
+"""Reading a paper list in any of the INPUT_FORMATS (lib.reading.formats.registry) into one ParseResult of
+Records. Owns format choice and the size limit; never deduplicates, and lets no error out but IngestError.
 """
 
 from __future__ import annotations
@@ -9,26 +8,12 @@ from pathlib import Path, PurePath
 
 from lib.core.errors import IngestError
 from lib.core.records import Issue, ParseResult, decode
-from lib.reading.formats.atom import read_atom
-from lib.reading.formats.bibtex import read_bibtex
-from lib.reading.formats.detect import FORMAT_NAMES, FORMATS, detect_format, extension_format
-from lib.reading.formats.listing import read_listing
-from lib.reading.formats.ris import read_ris
-from lib.reading.formats.tabular import read_delimited, read_json, read_jsonl, read_parquet
+from lib.reading.formats.detect import detect_format, extension_format
+from lib.reading.formats.registry import BY_NAME, INPUT_FORMATS, INPUT_SUFFIXES, InputFormat
 
-__all__ = ["FORMATS", "MAX_BYTES", "detect_format", "read_bytes", "read_path"]
+__all__ = ["INPUT_FORMATS", "INPUT_SUFFIXES", "MAX_BYTES", "InputFormat", "detect_format", "read_bytes", "read_path"]
 
 MAX_BYTES = 50 * 1024 * 1024
-
-_TEXT_READERS = {
-    "listing": read_listing,
-    "csv": lambda text, source: read_delimited(text, source, ","),
-    "tsv": lambda text, source: read_delimited(text, source, "\t"),
-    "json": read_json,
-    "jsonl": read_jsonl,
-    "bibtex": read_bibtex,
-    "ris": read_ris,
-}
 
 
 def read_bytes(data: bytes, name: str, *, max_bytes: int = MAX_BYTES) -> ParseResult:
@@ -43,7 +28,7 @@ def read_bytes(data: bytes, name: str, *, max_bytes: int = MAX_BYTES) -> ParseRe
     promised = extension_format(source)
     if promised and promised != fmt:
         suffix = PurePath(source).suffix
-        note = f"content is {FORMAT_NAMES[fmt]}, not what the {suffix} extension says"
+        note = f"content is {BY_NAME[fmt].label}, not what the {suffix} extension says"
         result.issues.insert(0, Issue(source, None, note))
     return result
 
@@ -76,15 +61,14 @@ def _empty(source: str, encoding: str = "utf-8") -> ParseResult:
     return ParseResult(source=source, issues=[Issue(source, None, "empty file")], encoding=encoding)
 
 
-def _parse(fmt: str, data: bytes, source: str) -> ParseResult:
-    if fmt == "parquet":
-        return read_parquet(data, source)
-    if fmt == "atom":  # XML declares its own encoding, so the parser gets the bytes
-        return read_atom(data, source)
+def _parse(name: str, data: bytes, source: str) -> ParseResult:
+    fmt = BY_NAME[name]
+    if fmt.binary:
+        return fmt.read(data, source)
     text, encoding = decode(data, source)
     if not text.strip():
         return _empty(source, encoding)
-    result = _TEXT_READERS[fmt](text, source)
+    result = fmt.read(text, source)
     result.encoding = encoding
     if encoding != "utf-8":
         result.issues.insert(0, Issue(source, None, f"read as {encoding}, not UTF-8"))

@@ -11,35 +11,9 @@ import re
 from pathlib import PurePath
 
 from lib.core.errors import IngestError
+from lib.reading.formats.registry import BY_EXTENSION
 from lib.reading.formats.fields import FIELD_ALIASES, header_key
 
-FORMATS = ("listing", "csv", "tsv", "json", "jsonl", "parquet", "bibtex", "ris", "atom")
-FORMAT_NAMES = {
-    "listing": "listing text",
-    "csv": "CSV",
-    "tsv": "TSV",
-    "json": "JSON",
-    "jsonl": "JSON lines",
-    "parquet": "Parquet",
-    "bibtex": "BibTeX",
-    "ris": "RIS",
-    "atom": "Atom XML",
-}
-EXTENSIONS = {
-    "csv": "csv",
-    "tsv": "tsv",
-    "tab": "tsv",
-    "json": "json",
-    "jsonl": "jsonl",
-    "ndjson": "jsonl",
-    "parquet": "parquet",
-    "pq": "parquet",
-    "bib": "bibtex",
-    "bibtex": "bibtex",
-    "ris": "ris",
-    "xml": "atom",
-    "atom": "atom",
-}
 # Files people drop by mistake; named so the message says what the file seems to be.
 _MAGIC = (
     (b"PK\x03\x04", "a ZIP archive"),
@@ -59,11 +33,12 @@ _TITLE_KEYS = frozenset(FIELD_ALIASES["title"])
 
 def extension_format(name: str) -> str | None:
     """The format a file name's extension promises, or None (".txt" and no extension promise nothing)."""
-    return EXTENSIONS.get(PurePath(name).suffix.lower().lstrip("."))
+    promised = BY_EXTENSION.get(PurePath(name).suffix.lower().lstrip("."))
+    return promised.name if promised and promised.name != "listing" else None
 
 
 def detect_format(data: bytes, name: str) -> str:
-    """One of FORMATS for `data`. Content decides; the extension only settles content that could be
+    """The name of one of INPUT_FORMATS for `data`. Content decides; the extension only settles content that could be
     either (a delimited line with no title column, an entry past the first line). Text matching no
     format is listing text. Images, archives, PDFs and HTML pages raise IngestError."""
     for magic, what in _MAGIC:
