@@ -11,8 +11,8 @@ import re
 from pathlib import PurePath
 
 from lib.core.errors import IngestError
-from lib.reading.formats.registry import BY_EXTENSION
 from lib.reading.formats.fields import FIELD_ALIASES, header_key
+from lib.reading.formats.registry import BY_EXTENSION
 
 # Files people drop by mistake; named so the message says what the file seems to be.
 _MAGIC = (
