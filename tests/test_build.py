@@ -154,6 +154,15 @@ def test_cli_unreadable_input_fails_with_one_line_naming_the_file(tmp_path, caps
     assert not (tmp_path / "out" / "papers.parquet").exists()
 
 
+def test_cli_output_folder_that_cannot_be_written_fails_with_one_line(tmp_path, capsys):
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("a file where the output folder should go")
+    assert main([str(ROOT / "data" / "raw"), "--out", str(blocker / "out"), "--quiet"]) == 1
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith("error: papers.parquet: cannot write it (")
+    assert "Traceback" not in err[0]
+
+
 def test_cli_warnings_do_not_fail_the_build(tmp_path, capsys):
     raw = tmp_path / "raw"
     raw.mkdir()

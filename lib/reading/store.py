@@ -17,6 +17,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from lib.core.errors import WriteError
 from lib.core.report import BuildReport
 from lib.reading.formats import INPUT_SUFFIXES
 from lib.reading.formats.registry import BY_NAME
@@ -125,16 +126,21 @@ def file_digest(path: Path) -> str:
 
 
 def atomic_write(path: Path, write: Callable[[Path], None]) -> None:
-    """Call `write(tmp)` for a temporary file beside `path`, then rename it over `path`."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    os.close(fd)
-    tmp = Path(tmp_name)
+    """Call `write(tmp)` for a temporary file beside `path`, then rename it over `path`. A failure of the
+    file system (disk full, no permission) leaves `path` as it was and raises WriteError naming it."""
+    tmp: Path | None = None
     try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+        os.close(fd)
+        tmp = Path(tmp_name)
         write(tmp)
         os.replace(tmp, path)
+    except OSError as exc:
+        raise WriteError.from_os_error(path, exc) from exc
     finally:
-        tmp.unlink(missing_ok=True)
+        if tmp is not None:
+            tmp.unlink(missing_ok=True)
 
 
 def write_build(out_dir: Path, papers: pd.DataFrame, report: BuildReport) -> None:
