@@ -8,7 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from lib.core import schema as S
-from lib.explore.facets import Names
+from lib.explore.facets import MAX_OPTIONS, Names
 from lib.explore.filters import FilterSpec, PaperIndex, apply_filters, describe, facet_counts, from_query, to_query
 
 ROWS = [
@@ -66,6 +66,17 @@ ROWS = [
 ]
 
 
+# Imported papers carry authors; listing pages do not (the facet then offers nothing).
+AUTHORS = {
+    "a": ["Ada Lovelace", "Alan Turing"],
+    "b": [],
+    "c": ["Grace Hopper"],
+    "d": ["Ada Lovelace"],
+    "e": ["Alan Turing", "Grace Hopper"],
+    "f": [],
+}
+
+
 @pytest.fixture(scope="module")
 def papers() -> pd.DataFrame:
     frame = pd.DataFrame(
@@ -83,6 +94,7 @@ def papers() -> pd.DataFrame:
                 S.PAPER_TYPE: ptype,
                 S.DATASETS: data,
                 S.PUBLISHED: pub,
+                S.AUTHORS: AUTHORS[pid],
             }
             for pid, title, themes, cluster, sources, dates, code, ptype, data, pub in ROWS
         ]
@@ -117,6 +129,9 @@ def ids(index, spec):
         (FilterSpec.of(datasets=("ImageNet",)), ["a", "e"]),
         (FilterSpec.of(years=(2019, 2021)), ["b", "e"]),
         (FilterSpec.of(ids=("f", "a")), ["a", "f"]),
+        (FilterSpec.of(authors=("Ada Lovelace",)), ["a", "d"]),
+        (FilterSpec.of(authors=("Ada Lovelace", "Grace Hopper")), ["a", "c", "d", "e"]),
+        (FilterSpec.of(authors=("Alan Turing",), themes=("diffusion",)), ["e"]),
         (FilterSpec.of(themes=("lora",), code="no"), []),
         (FilterSpec.of(themes=("no-such-theme",)), []),
         (FilterSpec.of(sort="newest"), ["a", "c", "e", "b", "f", "d"]),
@@ -208,3 +223,35 @@ def test_url_round_trip(index, spec):
 )
 def test_invalid_url_values_are_ignored(index, params, expected):
     assert from_query(params, index) == expected
+
+
+def test_authors_facet_counts_describes_and_round_trips(index):
+    spec = FilterSpec.of(authors=("Grace Hopper",))
+    assert ids(index, spec) == ["c", "e"]
+    counts = facet_counts(index, spec)
+    assert counts["authors"] == {"Ada Lovelace": 2, "Alan Turing": 2, "Grace Hopper": 2}
+    assert counts["themes"]["quantization"] == 1  # the other facets count within Grace Hopper's papers
+    assert describe(FilterSpec.of(authors=("Ada Lovelace", "Alan Turing"))) == "by Ada Lovelace or Alan Turing"
+    assert to_query(spec) == {"author": ["Grace Hopper"]}
+    assert from_query({"author": ["Grace Hopper", "Nobody Here"]}, index) == spec
+
+
+def test_a_facet_with_very_many_values_offers_the_most_frequent_and_the_chosen():
+    n = 600
+    papers = pd.DataFrame(
+        {
+            S.PAPER_ID: [f"p{i}" for i in range(n)],
+            S.TITLE: [f"Paper {i}" for i in range(n)],
+            S.ABSTRACT: [""] * n,
+            S.N_SOURCES: [1] * n,
+            S.PUBLISHED: [None] * n,
+            # 300 authors with two papers each, and one author with a single paper
+            S.AUTHORS: [[f"Author {i % 300:03d}"] + (["Rare Author"] if i == 0 else []) for i in range(n)],
+        }
+    )
+    index = PaperIndex.from_papers(papers)
+    counts = facet_counts(index, FilterSpec.of())["authors"]
+    assert len(counts) == MAX_OPTIONS and "Rare Author" not in counts
+    assert set(counts.values()) == {2}
+    chosen = facet_counts(index, FilterSpec.of(authors=("Rare Author",)))["authors"]
+    assert chosen["Rare Author"] == 1 and len(chosen) == MAX_OPTIONS + 1

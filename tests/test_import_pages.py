@@ -122,6 +122,19 @@ def test_every_extension_the_data_page_accepts_grows_the_collection(collection):
     assert len(store.list_sources(collection)) == len(uploads)
 
 
+def test_imported_authors_become_a_facet_in_the_sidebar(collection):
+    at = data_page()
+    assert not [m for m in at.sidebar.multiselect if m.key == "f_authors"]  # listing pages name no authors
+    at = add(at, ("papers.csv", (FORMATS / "papers.csv").read_bytes()))
+    at.switch_page("pages/explore.py").run()
+    authors = at.sidebar.multiselect(key="f_authors")
+    assert "Ana Müller (1)" in authors.options  # each name with its count
+    authors.select("Ana Müller").run()
+    assert at.query_params["author"] in ("Ana Müller", ["Ana Müller"])
+    shown = at.dataframe[0].value["Title"].tolist()
+    assert shown == ["Sparse Mixture-of-Experts for Café Recommendation"]
+
+
 def test_repeated_papers_merge_and_the_merges_can_be_reviewed(collection):
     page = SEED_PAGE.read_text(encoding="utf-8")
     titles = page.splitlines()[10:40:4][:3]  # three titles of the page, as a CSV

@@ -22,6 +22,7 @@ ONE = "one"  # one value per paper, or none (topic cluster, paper type)
 FLAG = "flag"  # a paper has a value in the column or not (code); chosen as "yes" or "no"
 RANGE = "range"  # a year read from a date column; chosen as (first, last)
 FLAG_CHOICES = ("yes", "no")
+MAX_OPTIONS = 200  # values a facet with very many of them (authors) offers: the most frequent under the filters
 
 
 @dataclass(frozen=True)
@@ -104,6 +105,7 @@ FACETS: tuple[Facet, ...] = (
     ),
     Facet("years", "years", S.PUBLISHED, RANGE, "Publication year", "published"),
     Facet("datasets", "dataset", S.DATASETS, MANY, "Datasets mentioned", "using", "Any dataset"),
+    Facet("authors", "author", S.AUTHORS, MANY, "Authors", "by", "Any author", top=MAX_OPTIONS),
     Facet("sources", "source", S.SOURCES, MANY, "Source page", "seen on", "Any page", label=_source_label),
     Facet(
         "dates",
