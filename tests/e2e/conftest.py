@@ -14,7 +14,11 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-CHROMIUM = "/usr/bin/chromium"
+# Debian's package installs /usr/bin/chromium; Ubuntu's is chromium-browser.
+CHROMIUM = next(
+    (p for p in ("/usr/bin/chromium", "/usr/bin/chromium-browser", "/snap/bin/chromium") if Path(p).exists()),
+    "/usr/bin/chromium",
+)
 CHROMIUM_FLAGS = [
     "--headless",
     "--no-sandbox",
@@ -25,6 +29,13 @@ CHROMIUM_FLAGS = [
     "--no-first-run",
 ]
 OUTPUT = ROOT / "test-output" / "screenshots"
+
+
+def pytest_collection_modifyitems(items):
+    # One worker runs every browser test, so they share one server instead of starting one per worker.
+    for item in items:
+        if "e2e" in item.path.parts:
+            item.add_marker(pytest.mark.xdist_group("browser"))
 
 
 def _free_port() -> int:
