@@ -26,7 +26,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "tests" / "e2e"))
 
-from conftest import CHROMIUM, CHROMIUM_FLAGS, _free_port, _wait_ready  # noqa: E402
+from served import CHROMIUM, CHROMIUM_FLAGS, serve  # noqa: E402
 
 REPEATS = 5
 
@@ -51,29 +51,6 @@ def browser_first_render(root: Path) -> tuple[float, float, float, float]:
     last, for the returning browser, the median time to the page's first content (its heading)."""
     from playwright.sync_api import sync_playwright
 
-    port = _free_port()
-    env = {**os.environ, "PAPER_ATLAS_DATA": str(root)}
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "streamlit",
-            "run",
-            str(ROOT / "app.py"),
-            "--server.port",
-            str(port),
-            "--server.address",
-            "127.0.0.1",
-            "--server.headless",
-            "true",
-        ],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    url = f"http://127.0.0.1:{port}"
-
     def visit(context) -> float:
         page = context.new_page()
         started = time.perf_counter()
@@ -86,22 +63,17 @@ def browser_first_render(root: Path) -> tuple[float, float, float, float]:
         return elapsed
 
     headings: list[float] = []
-    try:
-        _wait_ready(url, proc)
-        with sync_playwright() as p:
-            browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
-            fresh = []
-            for _ in range(4):
-                context = browser.new_context(viewport={"width": 1440, "height": 1000})
-                fresh.append(visit(context))
-                context.close()
+    with serve(root) as (url, _), sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
+        fresh = []
+        for _ in range(4):
             context = browser.new_context(viewport={"width": 1440, "height": 1000})
-            visit(context)
-            returning = [visit(context) for _ in range(3)]
-            browser.close()
-    finally:
-        proc.terminate()
-        proc.wait(timeout=20)
+            fresh.append(visit(context))
+            context.close()
+        context = browser.new_context(viewport={"width": 1440, "height": 1000})
+        visit(context)
+        returning = [visit(context) for _ in range(3)]
+        browser.close()
     return fresh[0], statistics.median(fresh[1:]), statistics.median(returning), statistics.median(headings[-3:])
 
 

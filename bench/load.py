@@ -21,13 +21,10 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
-import socket
 import statistics
-import subprocess
 import sys
 import threading
 import time
-import urllib.request
 from pathlib import Path
 
 from streamlit.proto.BackMsg_pb2 import BackMsg
@@ -35,7 +32,11 @@ from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 from websockets.asyncio.client import connect
 
 ROOT = Path(__file__).resolve().parent.parent
-HOST = "127.0.0.1"
+sys.path.insert(0, str(ROOT / "tests" / "e2e"))
+
+import served  # noqa: E402  (tests/e2e/served.py: the app on a loopback port)
+
+HOST = served.HOST
 MAX_SESSIONS = 50
 MAX_WAVES = 10
 MESSAGE_TIMEOUT = 120.0
@@ -71,26 +72,6 @@ class RssSampler(threading.Thread):
     def window(self) -> float:
         peak, self.peak = max(self.peak, self.now()), 0.0
         return peak
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind((HOST, 0))
-        return s.getsockname()[1]
-
-
-def wait_healthy(port: int, proc: subprocess.Popen, timeout: float = 60.0) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError("streamlit exited during start-up")
-        try:
-            with urllib.request.urlopen(f"http://{HOST}:{port}/_stcore/health", timeout=2) as r:
-                if r.status == 200:
-                    return
-        except OSError:
-            time.sleep(0.3)
-    raise TimeoutError("streamlit did not become healthy")
 
 
 async def rerun(ws, query_string: str, widgets: dict[str, str] | None = None) -> tuple[float, dict]:
@@ -179,33 +160,12 @@ def main(argv: list[str]) -> int:
             f"error: {args.data} has no processed/papers.parquet; build it first (python bench/run.py)", file=sys.stderr
         )
         return 1
-    port = free_port()
-    env = {**os.environ, "PAPER_ATLAS_DATA": str(args.data.resolve())}
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "streamlit",
-            "run",
-            str(ROOT / "app.py"),
-            "--server.port",
-            str(port),
-            "--server.address",
-            HOST,
-            "--server.headless",
-            "true",
-            "--browser.gatherUsageStats",
-            "false",
-        ],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
+    port = served.free_port()
+    proc = served.start(args.data.resolve(), port)
     sampler = RssSampler(proc.pid)
     rows, skipped = [], 0
     try:
-        wait_healthy(port, proc)
+        served.wait_ready(f"http://{HOST}:{port}", proc)
         sampler.start()
         idle = sampler.now()
         cold = asyncio.run(wave(port, 1, "", "pruning"))[0]
@@ -225,13 +185,16 @@ def main(argv: list[str]) -> int:
             rows.append((i + 1, query_string, typed, results, elapsed, before, during, sampler.now()))
     finally:
         sampler.stop.set()
-        proc.terminate()
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+        served.stop(proc)
+    print_report(args.data.name, n, cold, idle, warm_rss, rows)
+    if skipped:
+        print(f"\n{skipped} wave(s) skipped: the {args.deadline:.0f} s deadline was near.")
+    return 0
+
+
+def print_report(name: str, n: int, cold: dict, idle: float, warm_rss: float, rows: list) -> None:
     print(
-        f"Load test: {args.data.name}, {n} concurrent sessions per wave, {time.strftime('%Y-%m-%d %H:%M')}, "
+        f"Load test: {name}, {n} concurrent sessions per wave, {time.strftime('%Y-%m-%d %H:%M')}, "
         f"load average {os.getloadavg()[0]:.2f} at the end"
     )
     if "error" in cold:
@@ -263,9 +226,6 @@ def main(argv: list[str]) -> int:
         errors = sorted({r["error"] for r in results if "error" in r})
         for e in errors[:3]:
             print(f"|  | failure: {e} |" + "  |" * 7)
-    if skipped:
-        print(f"\n{skipped} wave(s) skipped: the {args.deadline:.0f} s deadline was near.")
-    return 0
 
 
 if __name__ == "__main__":

@@ -1,7 +1,8 @@
 """Topic clusters of a corpus: TF-IDF, LSA and KMeans, cluster labels, a 2-D map and similar papers.
 
 Works on a list of "title. abstract" texts and returns arrays indexed like them; it knows nothing of
-files, tables or the app. The similar-papers search itself lives in lib.neighbours. Stage costs at
+files, tables or the app. The similar-papers search lives in lib.describing.neighbours and the map's layout
+in lib.describing.topic_map. Stage costs at
 10k-1M papers are measured by bench/topics_scaling.py.
 """
 
@@ -19,6 +20,7 @@ from sklearn.preprocessing import normalize
 from threadpoolctl import threadpool_limits
 
 from lib.describing.neighbours import N_SIMILAR, group_rows, sample_rows, similar_papers
+from lib.describing.topic_map import layout
 
 # Words that open half the abstracts in the field: they would make every cluster look alike.
 DOMAIN_STOP_WORDS = frozenset(
@@ -376,54 +378,6 @@ def representatives(Z, labels, centroids, *, n: int = N_REPRESENTATIVES) -> list
         sims = Z[members] @ centroids[c]
         out.append(members[np.lexsort((members, -sims))[:n]].tolist())
     return out
-
-
-def layout(Z, labels, centroids) -> np.ndarray:
-    """2-D map: cluster discs placed by their centroids' principal axes and pushed apart until they do not
-    overlap, each paper inside its disc at its position along its cluster's own two principal axes.
-
-    Linear in n and deterministic; distances between discs follow centroid similarity only roughly.
-    """
-    k = len(centroids)
-    sizes = np.bincount(labels, minlength=k)
-    radii = 0.5 * np.sqrt(sizes / max(sizes.max(), 1))
-    centres = _separate(_principal_2d(centroids), radii)
-    coords = np.zeros((len(Z), 2))
-    for c, members in enumerate(group_rows(labels, k)):
-        local = _principal_2d(Z[members])
-        spread = np.percentile(np.linalg.norm(local, axis=1), 95) if len(members) > 1 else 0.0
-        coords[members] = centres[c] + local * (radii[c] / spread if spread > 0 else 0.0)
-    return coords
-
-
-def _principal_2d(A) -> np.ndarray:
-    """Rows of A on their two principal axes (zeros past A's rank), signs fixed for determinism."""
-    A = np.asarray(A, np.float64)
-    centred = A - A.mean(axis=0)
-    values, vectors = np.linalg.eigh(centred.T @ centred)
-    axes = vectors[:, ::-1][:, :2]
-    axes = axes * np.sign(axes[np.abs(axes).argmax(axis=0), np.arange(axes.shape[1])])
-    out = np.zeros((len(A), 2))
-    out[:, : axes.shape[1]] = centred @ axes
-    return out
-
-
-def _separate(centres, radii, *, gap: float = 0.08, max_iter: int = 500) -> np.ndarray:
-    k = len(centres)
-    if k < 2:
-        return np.zeros((k, 2))
-    pos = centres / (np.median(np.linalg.norm(centres, axis=1)) or 1.0)
-    angle = np.arange(k) * 2.399963  # golden-angle directions split discs that start on the same spot
-    pos = pos + 1e-3 * np.column_stack([np.cos(angle), np.sin(angle)])
-    for _ in range(max_iter):
-        diff = pos[:, None] - pos[None]
-        dist = np.maximum(np.linalg.norm(diff, axis=2), 1e-9)
-        overlap = np.maximum(radii[:, None] + radii[None] + gap - dist, 0)
-        np.fill_diagonal(overlap, 0)
-        if overlap.max() < 1e-4:
-            break
-        pos = pos + 0.5 * (overlap[:, :, None] * diff / dist[:, :, None]).sum(axis=1)
-    return pos
 
 
 def _n_distinct(Z) -> int:

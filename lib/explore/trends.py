@@ -168,29 +168,13 @@ def theme_trend(
     themes = list(dict.fromkeys(themes))
     if not themes:
         return "Choose at least one theme to see its trend."
-    codes = axis.codes
-    dated = codes >= 0
     totals = _period_totals(axis)
     small = totals < MIN_PERIOD_PAPERS
-    traces = []
-    for i, (theme, name) in enumerate(zip(themes, theme_labels(themes, theme_names))):
-        has = membership.has(theme)
-        counts = np.bincount(codes[dated & has], minlength=len(axis.periods))
-        share = np.divide(counts, totals, out=np.full(len(totals), np.nan), where=totals > 0)
-        share_text = [f"{s:.0%}" if t else "no papers" for s, t in zip(share, totals)]
-        traces.append(
-            go.Scatter(
-                x=list(axis.periods),
-                y=(share if measure == "share" else counts).tolist(),
-                mode="lines+markers",
-                name=name,
-                line=dict(color=PALETTE[i % len(PALETTE)], width=2),
-                marker=dict(size=8, symbol=np.where(small, "circle-open", "circle").tolist()),
-                customdata=[[int(c), int(t), s] for c, t, s in zip(counts, totals, share_text)],
-                hovertemplate="%{fullData.name}<br>%{x}: %{customdata[0]} of %{customdata[1]} papers "
-                "(%{customdata[2]})<br>n=%{customdata[1]}<extra></extra>",
-            )
-        )
+    labels = theme_labels(themes, theme_names)
+    traces = [
+        _theme_line(axis, membership.has(theme), totals, small, name, PALETTE[i % len(PALETTE)], measure)
+        for i, (theme, name) in enumerate(zip(themes, labels))
+    ]
     subtitle = axis.note + (
         f" Grey bands, hollow markers: under {MIN_PERIOD_PAPERS} papers in the period, so one paper moves the share"
         f" by 10 points or more."
@@ -209,6 +193,24 @@ def theme_trend(
     fig.update_yaxes(rangemode="tozero", tickformat=".0%" if measure == "share" else None)
     _shade_small_periods(fig, small)
     return _period_axis(fig, axis)
+
+
+def _theme_line(axis: TimeAxis, has: np.ndarray, totals, small, name: str, colour: str, measure: str) -> go.Scatter:
+    """One theme's line: its count or share of the dated papers per period, hollow where the period is small."""
+    counts = np.bincount(axis.codes[(axis.codes >= 0) & has], minlength=len(axis.periods))
+    share = np.divide(counts, totals, out=np.full(len(totals), np.nan), where=totals > 0)
+    share_text = [f"{s:.0%}" if t else "no papers" for s, t in zip(share, totals)]
+    return go.Scatter(
+        x=list(axis.periods),
+        y=(share if measure == "share" else counts).tolist(),
+        mode="lines+markers",
+        name=name,
+        line=dict(color=colour, width=2),
+        marker=dict(size=8, symbol=np.where(small, "circle-open", "circle").tolist()),
+        customdata=[[int(c), int(t), s] for c, t, s in zip(counts, totals, share_text)],
+        hovertemplate="%{fullData.name}<br>%{x}: %{customdata[0]} of %{customdata[1]} papers "
+        "(%{customdata[2]})<br>n=%{customdata[1]}<extra></extra>",
+    )
 
 
 def _shade_small_periods(fig: go.Figure, small: np.ndarray) -> None:

@@ -1,33 +1,15 @@
-"""A real `streamlit run` on a free loopback port and a headless Debian Chromium driven by Playwright."""
+"""A real `streamlit run` on a free loopback port (tests/e2e/served.py) and a headless Chromium driven by
+Playwright."""
 
 from __future__ import annotations
 
-import os
 import shutil
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
 from pathlib import Path
 
 import pytest
+from served import CHROMIUM, CHROMIUM_FLAGS, serve
 
 ROOT = Path(__file__).resolve().parents[2]
-# Debian's package installs /usr/bin/chromium; Ubuntu's is chromium-browser.
-CHROMIUM = next(
-    (p for p in ("/usr/bin/chromium", "/usr/bin/chromium-browser", "/snap/bin/chromium") if Path(p).exists()),
-    "/usr/bin/chromium",
-)
-CHROMIUM_FLAGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 OUTPUT = ROOT / "test-output" / "screenshots"
 
 
@@ -36,26 +18,6 @@ def pytest_collection_modifyitems(items):
     for item in items:
         if "e2e" in item.path.parts:
             item.add_marker(pytest.mark.xdist_group("browser"))
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _wait_ready(url: str, proc: subprocess.Popen, timeout: float = 90) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError(f"streamlit exited with {proc.returncode}")
-        try:
-            with urllib.request.urlopen(url + "/_stcore/health", timeout=2) as reply:
-                if reply.status == 200:
-                    return
-        except OSError:
-            time.sleep(0.3)
-    raise TimeoutError(f"streamlit not ready at {url} after {timeout}s")
 
 
 @pytest.fixture(scope="session")
@@ -70,41 +32,8 @@ def data_copy(tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="session")
 def server(data_copy):
-    port = _free_port()
-    env = {**os.environ, "PAPER_ATLAS_DATA": str(data_copy), "PYTHONUNBUFFERED": "1"}
-    log = open(data_copy / "server.log", "w")  # noqa: SIM115 (open while the server runs, closed below)
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "streamlit",
-            "run",
-            str(ROOT / "app.py"),
-            "--server.port",
-            str(port),
-            "--server.address",
-            "127.0.0.1",
-            "--server.headless",
-            "true",
-            "--browser.gatherUsageStats",
-            "false",
-        ],
-        cwd=ROOT,
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        _wait_ready(url, proc)
+    with open(data_copy / "server.log", "w") as log, serve(data_copy, log=log) as (url, _):
         yield url
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-        log.close()
 
 
 @pytest.fixture(scope="session")
