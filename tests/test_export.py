@@ -7,10 +7,12 @@ import io
 import json
 import re
 
+import bibtexparser
 import numpy as np
 import pandas as pd
 import pytest
 import rispy
+from pybtex.database import parse_string as pybtex_parse
 
 from lib.core import schema as S
 from lib.explore import export
@@ -209,15 +211,36 @@ def test_bibtex_fields(papers):
     hostile = fields["scriptp9f3"]
     assert "url" not in hostile and "year" not in hostile and "note" not in hostile
     assert hostile["title"] == (
-        r"{{<script>alert(1)</script> *a* [a](b) \$x\$ \& 100\% \#1 \{b\} \textasciitilde{} "
-        r"\textasciicircum{} \textbackslash{} \_}}"
+        r"{{<script>alert(1)</script> *a* [a](b) \$x\$ \& 100\% \#1 \ensuremath{\lbrace}b\ensuremath{\rbrace} "
+        r"\textasciitilde{} \textasciicircum{} \textbackslash{} \_}}"
     )
 
 
+def field_brace_depths(text: str) -> list[tuple[str, int, int]]:
+    """(field line, lowest depth, final depth) of each field value, counting every brace as BibTeX does,
+    escaped or not."""
+    out = []
+    for line in text.splitlines():
+        if match := re.match(r"  \w+ = (.*?),?$", line):
+            depth, lowest = 0, 0
+            for ch in re.findall(r"[{}]", match.group(1)):
+                depth += 1 if ch == "{" else -1
+                lowest = min(lowest, depth)
+            out.append((line[:80], lowest, depth))
+    return out
+
+
 def test_bibtex_braces_balance(papers):
-    text = export.to_bibtex(papers).decode("utf-8")
-    unescaped = re.sub(r"\\[{}]", "", text)
-    assert unescaped.count("{") == unescaped.count("}")
+    depths = field_brace_depths(export.to_bibtex(papers).decode("utf-8"))
+    assert len(depths) > 20
+    assert [d for d in depths if d[1:] != (0, 0)] == []
+
+
+def test_bibtex_keeps_other_characters_as_written(papers):
+    # Decomposed accents and non-Latin scripts stay as given: no NFC, no LaTeX accent macros.
+    text = 'Cafe\u0301 Ĳ — 日本語 🙂 <b>"q"</b>'
+    ((_, fields),) = bib_entries(export.to_bibtex(papers.head(1).assign(**{S.TITLE: text})))
+    assert fields["title"] == "{{" + text + "}}"
 
 
 # -------------------------------------------------------------------------------------- Markdown
@@ -332,6 +355,112 @@ def test_bibtex_authors_and_doi(with_authors):
 def test_bibtex_without_optional_columns_has_no_authors(papers):
     text = export.to_bibtex(papers.drop(columns=[S.AUTHORS, S.DOI], errors="ignore")).decode("utf-8")
     assert "author =" not in text and "doi =" not in text
+
+
+# Text a paper might carry that breaks a BibTeX file written carelessly: BibTeX counts every brace, escaped
+# or not, so one unmatched brace ends a field early and the rest of the text reads as fields or entries.
+HOSTILE_TEXTS = [
+    "a}}, year = 1999, note = jan",
+    "b}, year = {1999}, note = {x",
+    "Lone { opening brace",
+    "Lone } closing brace",
+    "}}}}} five closers",
+    "{{{{ four openers",
+    "ends in a backslash \\",
+    "\\{ escaped braces \\}",
+    "\\} } \\{",
+    "@misc{evil2020, title = {injected}}",
+    "}\n@misc{evil2021,\n  title = {injected}\n}\n@comment{",
+    "100% sure % of a comment",
+    "$x^2 + \\alpha$ and a lone $",
+    "~ ^ # & _ all the specials \\ { }",
+    "Naïve café — “quotes” 日本語 🙂",
+    "line\nbreak\r\nand\ttab",
+    '"double quotes" and a lone "',
+    "x" * 5000 + "}",
+    "word } " * 1500,
+    "\\end{document} \\input{/etc/passwd}",
+    "and",
+    ", , ,",
+    "= title = {x}",
+    "@",
+    "%",
+    "{",
+    "}",
+    "\\",
+    "title}, author = {Mallory",
+    "}}}} @string{jan = {evil}} {{{{",
+]
+
+
+@pytest.fixture
+def hostile() -> pd.DataFrame:
+    """One paper per hostile text: in the title, the abstract, an author, a theme, the code link and the DOI."""
+    rows = []
+    for i, text in enumerate(HOSTILE_TEXTS):
+        other = HOSTILE_TEXTS[-1 - i]
+        extra = {
+            S.ABSTRACT: other,
+            S.THEMES: [text, other],
+            S.CODE_URL: "https://x.org/" + text,
+            S.PUBLISHED: f"20{10 + i % 10}-{1 + i % 12:02d}",
+            "authors": [text, "Google and DeepMind", "a, b, c, d", other, "Smith, John"],
+            "doi": "10.1234/" + "".join(other.split()),  # a DOI holds no white space
+        }
+        if i % 3 == 1:
+            extra[S.ARXIV_ID] = f"2001.{i:05d}"
+        rows.append(paper(f"h{i:02d}", text, extra))
+    return pd.DataFrame(rows)
+
+
+def expected_fields(row) -> set[str]:
+    fields = {"title", "author", "abstract", "url", "doi", "year", "month", "note"}
+    return fields | ({"eprint", "archiveprefix"} if isinstance(row[S.ARXIV_ID], str) else set())
+
+
+def test_bibtex_hostile_text_read_by_an_independent_reader(hostile):
+    text = export.to_bibtex(hostile).decode("utf-8")
+    entries = list(pybtex_parse(text, "bibtex").entries.items())  # strict: any syntax error raises
+    assert len(entries) == len(hostile)
+    assert [k for k, _ in entries] == [k for k, _ in bib_entries(text.encode("utf-8"))]
+    for (key, entry), (_, row) in zip(entries, hostile.iterrows()):
+        assert entry.type == "misc"
+        assert {f.lower() for f in [*entry.fields, *entry.persons]} == expected_fields(row), key
+        assert entry.fields["year"] == row[S.PUBLISHED][:4], key
+        assert len(entry.persons["author"]) == 5, key
+
+
+MONTHS = "jan feb mar apr may jun jul aug sep oct nov dec".split()
+
+
+def test_bibtex_hostile_text_read_by_bibtexparser(hostile):
+    text = export.to_bibtex(hostile).decode("utf-8")
+    library = bibtexparser.parse_string(text)
+    assert library.failed_blocks == [] and library.strings == [] and library.comments == []
+    assert [e.key for e in library.entries] == [k for k, _ in bib_entries(text.encode("utf-8"))]
+    for entry, (_, row) in zip(library.entries, hostile.iterrows()):
+        assert {f.key.lower() for f in entry.fields} == expected_fields(row), entry.key
+        assert entry["month"] == MONTHS[int(row[S.PUBLISHED][5:]) - 1], entry.key
+
+
+def test_bibtex_every_field_balances_its_braces(hostile):
+    depths = field_brace_depths(export.to_bibtex(hostile).decode("utf-8"))
+    assert len(depths) >= 8 * len(hostile)
+    assert [d for d in depths if d[1:] != (0, 0)] == []
+
+
+def test_bibtex_injected_fields_stay_text(hostile):
+    ((key, fields),) = bib_entries(export.to_bibtex(hostile.head(1)))
+    assert key == "year2010"  # the first title word but "a", and the year
+    assert fields["title"] == r"{{a\ensuremath{\rbrace}\ensuremath{\rbrace}, year = 1999, note = jan}}"
+    assert fields["year"] == "{2010}" and fields["month"] == "jan"
+
+
+def test_bibtex_braces_names_that_bibtex_would_split(with_authors):
+    odd = with_authors.head(1).assign(authors=[["a, b, c, d", "Smith, John", "Sand Andersen", "R and D"]])
+    ((_, fields),) = bib_entries(export.to_bibtex(odd))
+    # "Smith, John" keeps its comma: BibTeX reads it as last, first. Too many commas would be an error.
+    assert fields["author"] == "{{a, b, c, d} and Smith, John and Sand Andersen and {R and D}}"
 
 
 def test_a_year_without_a_month(papers):

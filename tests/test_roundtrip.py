@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import unicodedata
 from pathlib import Path
 
 import pytest
@@ -41,6 +42,31 @@ def test_export_then_import_gives_the_same_papers(selection, fmt):
     assert [r.abstract for r in back.records] == selection[S.ABSTRACT].tolist()
     with_ids = selection[S.ARXIV_ID].notna()
     assert [r.arxiv_id for r, has in zip(back.records, with_ids) if has] == selection.loc[with_ids, S.ARXIV_ID].tolist()
+
+
+# Text that ends a BibTeX field early when written carelessly. "^" is left out: the importer reads LaTeX's
+# \textasciicircum as the modifier letter "ˆ", not "^".
+HOSTILE = [
+    "a}}, year = 1999, note = jan",
+    "Lone { opening brace",
+    "Lone } closing brace",
+    "}}}}} @misc{evil, title = {x}} {{{",
+    "\\{ escaped braces \\} and a trailing backslash \\",
+    "100% of $x$ & #1 ~ _ \\alpha",
+    "Cafe\u0301 “quotes” 日本語\nnext line",
+    "x" * 3000 + "}",
+]
+
+
+def test_bibtex_round_trip_of_hostile_text(seed_papers):
+    picked = seed_papers.head(len(HOSTILE)).reset_index(drop=True)
+    hostile = picked.assign(**{S.TITLE: HOSTILE, S.ABSTRACT: HOSTILE[::-1]})
+    back = read_bytes(FORMATS["bibtex"].write(hostile), "x.bib")
+    # The importer folds white space and composes accents (NFC), as it does for every file.
+    expected = [unicodedata.normalize("NFC", " ".join(t.split())) for t in HOSTILE]
+    assert [r.title for r in back.records] == expected
+    assert [r.abstract for r in back.records] == expected[::-1]
+    assert back.issues == []
 
 
 @pytest.mark.parametrize("path", sorted(p for p in BAD.iterdir() if p.name != "README.md"), ids=lambda p: p.name)

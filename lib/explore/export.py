@@ -14,14 +14,30 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from urllib.parse import quote
 
+import bibtexparser
 import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 import rispy
+from bibtexparser import BibtexFormat, Library
+from bibtexparser.middlewares import (
+    AddEnclosingMiddleware,
+    BlockMiddleware,
+    LatexEncodingMiddleware,
+    MergeCoAuthors,
+    MonthAbbreviationMiddleware,
+)
+from bibtexparser.model import Block, Entry, Field
+from pylatexenc.latexencode import (
+    RULE_DICT,
+    UnicodeToLatexConversionRule,
+    UnicodeToLatexEncoder,
+    get_builtin_uni2latex_dict,
+)
 
 from lib.core import schema as S
-from lib.core.dates import MONTH_ABBREVIATIONS, year_month
+from lib.core.dates import year_month
 from lib.core.ids import arxiv_abs_url, arxiv_month, bare_doi
 from lib.explore.display import escape_markdown
 
@@ -48,20 +64,6 @@ LIST_SEPARATOR = "; "
 # OWASP CSV injection: a spreadsheet runs a cell starting with these as a formula (tab and CR too,
 # since some programs strip them before looking).
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-_LATEX = {
-    "\\": r"\textbackslash{}",
-    "{": r"\{",
-    "}": r"\}",
-    "&": r"\&",
-    "%": r"\%",
-    "$": r"\$",
-    "#": r"\#",
-    "_": r"\_",
-    "~": r"\textasciitilde{}",
-    "^": r"\textasciicircum{}",
-}
-_LATEX_CHARS = re.compile(r"[\\{}&%$#_~^]")
-_BIB_UNSAFE = r"[{}\\\s]"  # in a url or doi field these would end the field or break the link
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9\"'(\[])")
 MAX_SENTENCE = 300
 
@@ -142,55 +144,108 @@ def to_json(papers: pd.DataFrame) -> bytes:
 # --------------------------------------------------------------------------------------- BibTeX
 
 
+# LaTeX's special characters made literal in pylatexenc's own spelling; every other character, non-ASCII too,
+# stays as written, since the file is UTF-8.
+_LATEX_RULES = {ord(c): get_builtin_uni2latex_dict()[ord(c)] for c in "\\&%$#_~^"}
+# pylatexenc writes \{ and \}, but BibTeX counts a brace after a backslash too, so a lone one ends the field early.
+_LATEX_RULES |= {ord("{"): r"\ensuremath{\lbrace}", ord("}"): r"\ensuremath{\rbrace}"}  # pylatexenc reads these back
+_LATEX_SPECIALS = re.compile("[" + re.escape("".join(map(chr, _LATEX_RULES))) + "]")
+_LATEX_ENCODER = UnicodeToLatexEncoder(
+    conversion_rules=[UnicodeToLatexConversionRule(RULE_DICT, _LATEX_RULES)],
+    replacement_latex_protection="braces-after-macro",  # \textbackslash{} reads better than {\textbackslash}
+    unknown_char_policy="keep",
+    unknown_char_warning=False,
+)
+_LINK_FIELDS = ("url", "doi")
+_BIB_UNSAFE = r"[{}\\\s]"  # in a url or doi field these would end the field or break the link
+# BibTeX splits an author list on the word "and", and a name on its commas (at most two).
+_NAME_SPLITTERS = re.compile(r"\band\b|(?:,[^,]*){3}", re.IGNORECASE)
+
+
+class _LatexText(LatexEncodingMiddleware):
+    """LaTeX-encodes every field but the links: a URL or DOI must stay a working link, not `\\_` and `\\%`."""
+
+    def transform_entry(self, entry: Entry, library: Library) -> Block:
+        fields = entry.fields
+        entry.fields = [f for f in fields if f.key not in _LINK_FIELDS]
+        for field in entry.fields:
+            if isinstance(field.value, list):
+                # The library encodes a string or one NameParts but passes a list of names through unencoded.
+                field.value = [self._transform_python_value_string(n)[0] for n in field.value]
+        block = super().transform_entry(entry, library)
+        entry.fields = fields  # the text fields were encoded in place; this puts the links back among them
+        return block
+
+    def _transform_python_value_string(self, python_string: str) -> tuple[str, str]:
+        # pylatexenc walks the whole text a character at a time (~1 µs each) and NFC-normalises it on the way;
+        # handing it just the special characters is fast and leaves every other character as written.
+        # An encoder error is raised here rather than kept as a note: the character would go out unescaped.
+        return _LATEX_SPECIALS.sub(lambda m: _LATEX_ENCODER.unicode_to_latex(m.group()), python_string), ""
+
+
+class _KeepTitleCase(BlockMiddleware):
+    """Braces the title once more, inside its enclosing, so bibliography styles do not lower-case it."""
+
+    def transform_entry(self, entry: Entry, library: Library) -> Block:
+        title = entry.fields_dict["title"]
+        title.value = "{" + title.value + "}"
+        return entry
+
+
+class _JoinNames(MergeCoAuthors):
+    # MergeCoAuthors joins "Google and DeepMind" or "a, b, c, d" as they are: BibTeX reads two people or fails.
+    def _transform_field_value(self, name: list[str]) -> str:
+        return super()._transform_field_value(["{" + n + "}" if _NAME_SPLITTERS.search(n) else n for n in name])
+
+
+# Every middleware may change the freshly built library in place, which spares write_string a deep copy.
+# Months become BibTeX's macros (jan, feb ...), left unbraced so styles print them in their language.
+_BIB_STACK = (
+    MonthAbbreviationMiddleware(),
+    _LatexText(encoder=_LATEX_ENCODER),
+    _KeepTitleCase(),
+    _JoinNames(),
+    AddEnclosingMiddleware(reuse_previous_enclosing=False, enclose_integers=True, default_enclosing="{"),
+)
+_BIB_FORMAT = BibtexFormat()
+_BIB_FORMAT.indent = "  "
+_BIB_FORMAT.block_separator = "\n"  # each entry already ends in a line break: one blank line between entries
+
+
 def to_bibtex(papers: pd.DataFrame) -> bytes:
     """One @misc entry per paper; keys are the first title word plus the year (else the id's tail)."""
     used: set[str] = set()
     next_suffix: dict[str, int] = {}
-    entries = []
-    for row in records(papers, optional=True):
-        key = _unique_key(_base_key(row), used, next_suffix)
-        body = ",\n".join(f"  {name} = {value}" for name, value in _bib_fields(row))
-        entries.append(f"@misc{{{key},\n{body}\n}}\n")
-    return "\n".join(entries).encode("utf-8")
+    rows = records(papers, optional=True)
+    library = Library([_bib_entry(row, _unique_key(_base_key(row), used, next_suffix)) for row in rows])
+    return bibtexparser.write_string(library, unparse_stack=_BIB_STACK, bibtex_format=_BIB_FORMAT).encode("utf-8")
 
 
-def _bib_fields(row: dict) -> list[tuple[str, str]]:
-    # The doubled braces around the title keep bibliography styles from lower-casing it.
-    fields = [("title", "{{" + latex_escape(row[S.TITLE] or "") + "}}")]
-    if row[S.AUTHORS]:
-        fields.append(("author", "{" + " and ".join(_bib_name(a) for a in row[S.AUTHORS]) + "}"))
+def _bib_entry(row: dict, key: str) -> Entry:
+    """The row's fields as plain text; the unparse stack does all escaping and enclosing."""
+    fields = [Field("title", _one_line(row[S.TITLE] or ""))]
+    if names := [n for n in map(_one_line, row[S.AUTHORS]) if n]:
+        fields.append(Field("author", names))
     if row[S.ABSTRACT]:
-        fields.append(("abstract", "{" + latex_escape(row[S.ABSTRACT]) + "}"))
+        fields.append(Field("abstract", _one_line(row[S.ABSTRACT])))
     if link := _link(row):
-        fields.append(("url", "{" + _verbatim(link[1], _BIB_UNSAFE) + "}"))
+        fields.append(Field("url", _verbatim(link[1], _BIB_UNSAFE)))
     if doi := bare_doi(row[S.DOI]):
-        fields.append(("doi", "{" + _verbatim(doi, _BIB_UNSAFE) + "}"))
+        fields.append(Field("doi", _verbatim(doi, _BIB_UNSAFE)))
     if row[S.ARXIV_ID]:
-        fields += [("eprint", "{" + latex_escape(row[S.ARXIV_ID]) + "}"), ("archivePrefix", "{arXiv}")]
+        fields += [Field("eprint", _one_line(row[S.ARXIV_ID])), Field("archivePrefix", "arXiv")]
     if published := year_month(row[S.PUBLISHED]):
-        fields.append(("year", "{" + published[0] + "}"))
+        fields.append(Field("year", published[0]))
         if published[1]:
-            # BibTeX's month macros (jan, feb ...) go unbraced so styles can print them in their language.
-            fields.append(("month", MONTH_ABBREVIATIONS[int(published[1]) - 1]))
+            fields.append(Field("month", published[1]))
     if row[S.THEMES]:
-        fields.append(("note", "{Themes: " + latex_escape(LIST_SEPARATOR.join(row[S.THEMES])) + "}"))
-    return fields
-
-
-def _bib_name(name: str) -> str:
-    # BibTeX splits author lists on the word "and": a name holding it ("Google and DeepMind") is braced whole.
-    text = latex_escape(name)
-    return "{" + text + "}" if re.search(r"\band\b", text, re.IGNORECASE) else text
+        fields.append(Field("note", "Themes: " + _one_line(LIST_SEPARATOR.join(row[S.THEMES]))))
+    return Entry("misc", key, fields)
 
 
 def _verbatim(text: str, unsafe: str) -> str:
     """`text` (a URL or DOI, kept unescaped so it stays a working link) with `unsafe` characters %-encoded."""
     return re.sub(unsafe, lambda m: quote(m.group()), text)
-
-
-def latex_escape(text: str) -> str:
-    """`text` on one line with LaTeX's special characters made literal (one pass, so no double escapes)."""
-    return _LATEX_CHARS.sub(lambda m: _LATEX[m.group()], " ".join(str(text).split()))
 
 
 def _base_key(row: dict) -> str:
