@@ -11,12 +11,12 @@ from dataclasses import dataclass, field
 from datetime import date
 
 import pandas as pd
-from rapidfuzz import fuzz
 
-from lib.cleaning.dedupe import TITLE_THRESHOLD, dedupe, normalize_title, numbers_agree
+from lib.cleaning.dedupe import dedupe
 from lib.core import schema as S
 from lib.core.errors import IngestError
 from lib.core.records import Record
+from lib.core.titles import TitleIndex
 from lib.reading import store
 from lib.reading.formats import detect_format, read_bytes
 
@@ -42,15 +42,11 @@ class AddOutcome:
 
 def match_existing(papers: pd.DataFrame, records: Sequence[Record]) -> list[tuple[str, str] | None]:
     """For each record, (existing paper_id, how) when it is already in `papers`: by arXiv id (version
-    ignored), then DOI, then title (normalised equal, or rapidfuzz ratio >= 95 with the same numbers)."""
+    ignored), then DOI, then title (the same title by lib.core.titles, the rule the build's dedupe uses)."""
     by_arxiv = _index(papers, S.ARXIV_ID)
     by_doi = _index(papers, S.DOI)
-    keys = [normalize_title(t) for t in papers[S.TITLE]] if len(papers) else []
-    by_title = dict(zip(keys, papers[S.PAPER_ID])) if len(papers) else {}
-    blocks: dict[str, list[str]] = {}
-    for key in by_title:
-        for block in (key[:12], key[-12:]):
-            blocks.setdefault(block, []).append(key)
+    titles = TitleIndex(papers[S.TITLE].tolist() if len(papers) else [])
+    ids = papers[S.PAPER_ID].tolist() if len(papers) else []
     out: list[tuple[str, str] | None] = []
     for r in records:
         if r.arxiv_id and r.arxiv_id in by_arxiv:
@@ -58,9 +54,8 @@ def match_existing(papers: pd.DataFrame, records: Sequence[Record]) -> list[tupl
         elif r.doi and r.doi in by_doi:
             out.append((by_doi[r.doi], "DOI"))
         else:
-            key = normalize_title(r.title)
-            near = by_title.get(key) or _near_title(key, blocks, by_title)
-            out.append((near, "title") if near else None)
+            near = titles.match(r.title)
+            out.append((ids[near[0]], "title") if near else None)
     return out
 
 
@@ -69,12 +64,6 @@ def _index(papers: pd.DataFrame, column: str) -> dict[str, str]:
         return {}
     present = papers[papers[column].notna() & (papers[column].astype(str) != "")]
     return dict(zip(present[column].astype(str), present[S.PAPER_ID]))
-
-
-def _near_title(key: str, blocks: dict[str, list[str]], by_title: dict[str, str]) -> str | None:
-    candidates = {c for block in (key[:12], key[-12:]) for c in blocks.get(block, ())}
-    best = max(((fuzz.ratio(key, c), c) for c in candidates if numbers_agree(key, c)), default=(0, None))
-    return by_title[best[1]] if best[0] >= TITLE_THRESHOLD else None
 
 
 def add_file(data: store.DataDir, papers: pd.DataFrame, name: str, content: bytes) -> AddOutcome:

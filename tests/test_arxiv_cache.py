@@ -7,9 +7,9 @@ from pathlib import Path
 import pytest
 
 from lib.build import build_papers
-from lib.cleaning.dedupe import normalize_title
 from lib.cleaning.id_cache import CacheEntry, CacheError, match_titles, read_cache, write_cache
 from lib.core import schema as S
+from lib.core.titles import normalize_title
 
 CACHE = Path(__file__).resolve().parent.parent / "data" / "arxiv_ids.csv"
 

@@ -6,9 +6,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from lib.cleaning.dedupe import dedupe, normalize_title
+from lib.cleaning.dedupe import dedupe
 from lib.core.records import Record
 from lib.core.report import Merge, SameTitleSplit
+from lib.core.titles import normalize_title
 
 A = "We prune channels of convolutional networks by measuring the importance of each filter " * 4
 B = "A survey of reinforcement learning for robotics covering model-free and model-based methods " * 4

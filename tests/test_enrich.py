@@ -15,9 +15,9 @@ from fake_arxiv import ATOM_DIR, FakeArxiv, atom, raw, slow, status
 
 from lib.build import build_to_disk
 from lib.cleaning import enrich as E
-from lib.cleaning.dedupe import normalize_title
 from lib.cleaning.id_cache import CacheEntry, read_cache, write_cache
 from lib.core import schema as S
+from lib.core.titles import normalize_title
 from lib.reading import store
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -1,6 +1,7 @@
 """Merge paper records seen several times (same page or across pages) into one row per paper.
 
-Owns title normalisation, the merge rule and stable paper ids. It does not parse, tag or cluster.
+Owns the merge rule and stable paper ids; when two titles are the same title is lib.core.titles' rule.
+It does not parse, tag or cluster.
 
 The rule, in order:
 0. Records carrying the same arXiv id (version ignored) or DOI are the same paper; records carrying two
@@ -8,11 +9,9 @@ The rule, in order:
 1. Records whose normalised titles are equal are the same paper, unless both carry abstracts that share
    too little (token-set similarity below `abstract_threshold`): then they are different papers that
    happen to share a title, and each keeps its own row and id.
-2. Records whose normalised titles are near-identical (rapidfuzz ratio >= `title_threshold`: a typo,
-   a dropped hyphen), carry the same numbers (YOLOv3 is not YOLOv4) and do not name different systems before
-   a colon ("WGK: Lesion Detection" is not "NWF: Lesion Detection") merge on the same abstract condition.
-   Candidates come from blocking keys (the two rarest title words, the title's first and last 16
-   characters), so cost grows with n, not n^2.
+2. Records whose titles are the same title by lib.core.titles (near-identical normalised titles: a typo,
+   a dropped hyphen; the same numbers: YOLOv3 is not YOLOv4; no different system names before a colon:
+   "WGK: Lesion Detection" is not "NWF: Lesion Detection") merge on the same abstract condition.
 3. A merged paper shows the title spelling seen most often and the abstract seen most often; on a tie the
    longer abstract wins (two versions of one work: the fuller text is kept), the other versions are kept
    in `abstract_variants`.
@@ -22,33 +21,20 @@ from __future__ import annotations
 
 import hashlib
 import json
-import re
-import unicodedata
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
-import numpy as np
 import pandas as pd
-from rapidfuzz import fuzz, process
+from rapidfuzz import fuzz
 
 from lib.core import schema as S
 from lib.core.records import Record
 from lib.core.report import Merge, SameTitleSplit
+from lib.core.titles import TITLE_THRESHOLD, Title, normalize_title, similar_pairs, system_name
 
-_NON_WORD = re.compile(r"[\W_]+")
-_NUMBER = re.compile(r"\d+")
-TITLE_THRESHOLD = 95.0
 ABSTRACT_THRESHOLD = 60.0
 _ABSTRACT_PROBE = 800  # characters compared; versions of one work agree well before this
-_MAX_BLOCK = 500  # a blocking key shared by more titles than this says nothing
-_NAME_THRESHOLD = 80.0  # system names scoring below this against each other name two different systems
-
-
-def normalize_title(title: str) -> str:
-    """Case, accents' composition, punctuation and spacing folded away: the identity of a title."""
-    text = unicodedata.normalize("NFKC", title).casefold()
-    return _NON_WORD.sub(" ", text).strip()
 
 
 def make_paper_id(key: str) -> str:
@@ -93,16 +79,12 @@ def dedupe(
     for members in _shared_ids(groups).values():  # the same arXiv id or DOI is the same paper, whatever its title
         for j in members[1:]:
             sets.union(members[0], j)
-    names = [system_name(g.members[0].title) for g in groups]
-    for i, j in sorted(_similar_pairs([g.key for g in groups], title_threshold)):
+    titles = [Title(g.key, system_name(g.members[0].title)) for g in groups]
+    for i, j in sorted(similar_pairs(titles, title_threshold)):
         gi, gj = groups[i], groups[j]
         if gi.key == gj.key:
             continue  # split on purpose in step 1
-        if (
-            numbers_agree(gi.key, gj.key)
-            and not names_differ(names[i], names[j])
-            and abstracts_compatible(gi.abstract(), gj.abstract(), abstract_threshold)
-        ):
+        if abstracts_compatible(gi.abstract(), gj.abstract(), abstract_threshold):
             sets.union(i, j)
     rows = [
         _paper_row(sorted(m, key=lambda r: (r.source, r.line)), [groups[i] for i in parts])
@@ -179,11 +161,6 @@ def _shared_ids(groups: list[_Group]) -> dict[str, list[int]]:
     return {k: v for k, v in by_id.items() if len(v) > 1}
 
 
-def numbers_agree(a: str, b: str) -> bool:
-    # "YOLOv3" and "YOLOv4", "Llama 2" and "Llama 3": a different number is a different paper, not a typo.
-    return _NUMBER.findall(a) == _NUMBER.findall(b)
-
-
 def _exact_groups(ordered: Iterable[Record], abstract_threshold: float) -> list[_Group]:
     by_key: dict[str, list[_Group]] = defaultdict(list)
     groups: list[_Group] = []
@@ -202,52 +179,6 @@ def _exact_groups(ordered: Iterable[Record], abstract_threshold: float) -> list[
             by_key[key].append(group)
             groups.append(group)
     return groups
-
-
-def _similar_pairs(keys: list[str], threshold: float) -> set[tuple[int, int]]:
-    """Pairs of indices whose keys share a blocking key and score >= threshold; smaller index first.
-
-    Each block is scored at once in C (rapidfuzz `cdist` with a cutoff), so the cost is the blocks'
-    sizes squared, not n squared, and no Python loop runs over pairs that do not match.
-    """
-    tokens = [k.split() for k in keys]
-    df = Counter(t for toks in tokens for t in set(toks))
-    blocks: dict[str, list[int]] = defaultdict(list)
-    for i, (key, toks) in enumerate(zip(keys, tokens)):
-        rare = sorted(set(toks), key=lambda t: (df[t], t))[:2]
-        for block in [f"w:{t}" for t in rare] + [f"a:{key[:16]}", f"z:{key[-16:]}"]:
-            blocks[block].append(i)
-    pairs: set[tuple[int, int]] = set()
-    for members in blocks.values():
-        m = len(members)
-        if m < 2 or m > _MAX_BLOCK:
-            continue
-        if m <= 8:  # most blocks: a call per pair is cheaper than building a matrix
-            for a in range(m):
-                for b in range(a + 1, m):
-                    if fuzz.ratio(keys[members[a]], keys[members[b]], score_cutoff=threshold):
-                        pairs.add((members[a], members[b]))
-            continue
-        block = [keys[i] for i in members]
-        scores = process.cdist(block, block, scorer=fuzz.ratio, score_cutoff=threshold, dtype=np.uint8)
-        for a, b in np.argwhere(np.triu(scores, 1)).tolist():
-            pairs.add((members[a], members[b]))
-    return pairs
-
-
-def system_name(title: str) -> str:
-    """The name before a title's colon ("WGK" in "WGK: Weakly Supervised ..."), normalised; "" if none.
-
-    Only short heads count (at most three words): a long head is the subject, not a name.
-    """
-    head, colon, _ = title.partition(":")
-    return normalize_title(head) if colon and len(head.split()) <= 3 else ""
-
-
-def names_differ(a: str, b: str) -> bool:
-    # "WGK: Weakly Supervised Lesion Detection" and "NWFQLM: Weakly Supervised Lesion Detection" are two
-    # systems; "Mamba: ..." and "Mamaba: ..." are one name with a typo.
-    return bool(a and b and fuzz.ratio(a, b) < _NAME_THRESHOLD)
 
 
 def _paper_row(members: list[Record], groups: list[_Group]) -> dict:

@@ -1,6 +1,6 @@
 """Optional arXiv lookup by title for built papers with no id or date; adds rows to the arXiv id cache.
 
-Owns the arXiv API client and its manners (pacing, retries, timeouts); the cache format stays in lib.arxiv_cache.
+Owns the arXiv API client and its manners (pacing, retries, timeouts); the cache format stays in lib.cleaning.id_cache.
 Run as `python -m lib.enrich`; nothing else in Paper Atlas contacts the network.
 """
 
@@ -22,12 +22,11 @@ from urllib.parse import urlencode
 import pandas as pd
 from defusedxml import DefusedXmlException
 from defusedxml import ElementTree as SafeET
-from rapidfuzz import fuzz
 
-from lib.cleaning.dedupe import normalize_title
 from lib.cleaning.id_cache import CacheEntry, CacheError, read_cache, write_cache
 from lib.core import schema as S
 from lib.core.ids import normalize_arxiv_id
+from lib.core.titles import normalize_title, parse_title, title_score
 from lib.reading import store
 
 DEFAULT_ENDPOINT = "http://export.arxiv.org/api/query"
@@ -102,14 +101,17 @@ def lookup_title(
 
 
 def best_match(title: str, entries: Sequence[tuple[str, str]], threshold: float) -> CacheEntry | None:
-    """The (arxiv_id, title) entry most like `title`, as a cache row; arXiv's order breaks ties."""
-    key = normalize_title(title)
-    scored = [(fuzz.ratio(key, normalize_title(t)), arxiv_id) for arxiv_id, t in entries]
-    if not scored:
+    """The (arxiv_id, title) entry most like `title`, as a cache row; arXiv's order breaks ties.
+
+    An entry must be the same title by lib.core.titles at `threshold`: arXiv answers a phrase query with
+    the paper's other versions and sequels too, and "X v3" must not hand its id to "X v2".
+    """
+    query = parse_title(title)
+    scored = [(title_score(query, parse_title(t), threshold), arxiv_id) for arxiv_id, t in entries]
+    accepted = [(score, arxiv_id) for score, arxiv_id in scored if score is not None]
+    if not accepted:
         return None
-    score, arxiv_id = max(scored, key=lambda s: s[0])
-    if score < threshold:
-        return None
+    score, arxiv_id = max(accepted, key=lambda s: s[0])
     return CacheEntry(title, arxiv_id, "high" if score >= HIGH_CONFIDENCE else "low")
 
 

@@ -1,7 +1,9 @@
 """The arXiv id cache: a CSV of (title, arxiv_id, confidence) rows, and joining it to papers by title.
 
 Owns the cache's format (shared by the bundled `data/arxiv_ids.csv` and anything that later adds to it)
-and the title match; it never fetches anything and never reads paths it is not given.
+and joining it to papers; which cache row is a paper's title is lib.core.titles' rule, the one dedupe and
+adding sources use, so "X v2" never takes the id listed for "X v3". It never fetches anything and never
+reads paths it is not given.
 """
 
 from __future__ import annotations
@@ -11,15 +13,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from rapidfuzz import fuzz, process
-
-from lib.cleaning.dedupe import normalize_title
 from lib.core.errors import CacheError
 from lib.core.ids import normalize_arxiv_id
+from lib.core.titles import TITLE_THRESHOLD, TitleIndex
 
 COLUMNS = ("title", "arxiv_id", "confidence")
 CONFIDENCES = ("high", "low")
-TITLE_THRESHOLD = 95.0  # rapidfuzz ratio on normalised titles; below it a listed id is not trusted
 
 
 @dataclass(frozen=True)
@@ -73,28 +72,15 @@ def write_cache(entries: Sequence[CacheEntry], path: Path) -> None:
 def match_titles(
     titles: Sequence[str], entries: Sequence[CacheEntry], *, threshold: float = TITLE_THRESHOLD
 ) -> list[Match | None]:
-    """For each title, the cache row with the same normalised title, else the closest row sharing its first
-    or last 12 characters and scoring at least `threshold`; None when no row is close enough.
-
-    The prefix/suffix blocks keep the cost linear: a typo cannot touch both ends of a real title.
-    """
-    by_key = {normalize_title(e.title): e for e in entries}
-    blocks: dict[str, list[str]] = {}
-    for key in by_key:
-        for block in _blocks(key):
-            blocks.setdefault(block, []).append(key)
+    """For each title, the cache row with the same normalised title, else the closest row that is the same
+    title by lib.core.titles (scoring at least `threshold`, same numbers, no different system name); None
+    when no row is. Of rows sharing a normalised title, the first answers."""
+    index = TitleIndex([e.title for e in entries], threshold)
     out: list[Match | None] = []
-    for title in titles:
-        key = normalize_title(title)
-        if key in by_key:
-            out.append(Match(by_key[key].arxiv_id, by_key[key].confidence, 100.0))
-            continue
-        candidates = sorted({c for block in _blocks(key) for c in blocks.get(block, ())})
-        found = process.extractOne(key, candidates, scorer=fuzz.ratio, score_cutoff=threshold) if candidates else None
-        entry = by_key[found[0]] if found else None
-        out.append(Match(entry.arxiv_id, entry.confidence, float(found[1])) if entry else None)
+    for found in map(index.match, titles):
+        if found is None:
+            out.append(None)
+        else:
+            position, score = found
+            out.append(Match(entries[position].arxiv_id, entries[position].confidence, score))
     return out
-
-
-def _blocks(key: str) -> tuple[str, str]:
-    return "a:" + key[:12], "z:" + key[-12:]
