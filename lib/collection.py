@@ -14,7 +14,7 @@ import pandas as pd
 
 from lib.cleaning.dedupe import dedupe
 from lib.core import schema as S
-from lib.core.errors import IngestError
+from lib.core.errors import AtlasError, IngestError
 from lib.core.records import Record
 from lib.core.titles import TitleIndex
 from lib.reading import store
@@ -88,14 +88,18 @@ def add_file(data: store.DataDir, papers: pd.DataFrame, name: str, content: byte
         outcome.error = f"{result.source}: nothing to add ({reasons})"
         return outcome
     _count(outcome, papers, result.records)
-    store.add_source(
-        data,
-        name,
-        content,
-        fmt=detect_format(content, name),
-        records=len(result.records),
-        added=date.today().isoformat(),
-    )
+    try:
+        store.add_source(
+            data,
+            name,
+            content,
+            fmt=detect_format(content, name),
+            records=len(result.records),
+            added=date.today().isoformat(),
+        )
+    except AtlasError as exc:  # the disk is full, or the data folder is read-only
+        outcome.error = str(exc)
+        return outcome
     outcome.stored = True
     return outcome
 

@@ -198,6 +198,14 @@ def test_bibtex_one_entry_per_row_with_unique_keys(reordered):
     assert titles[4] == "{{ε-greedy exploration for γ-discounted control}}"
 
 
+def test_bibtex_keys_differ_even_ignoring_case():
+    # Undated papers are keyed by their id's tail; BibTeX takes "nets4b2c" and "nets4B2C" for one key.
+    rows = pd.DataFrame([paper("x4b2c", "Nets that learn"), paper("x4B2C", "Nets that forget")])
+    keys = [k for k, _ in bib_entries(export.to_bibtex(rows))]
+    assert keys == ["netsx4b2c", "netsx4B2Ca"]
+    assert len({k.casefold() for k in keys}) == 2
+
+
 def test_bibtex_fields(papers):
     fields = dict(bib_entries(export.to_bibtex(papers)))
     arxiv = fields["scaling2020"]

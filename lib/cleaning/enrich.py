@@ -23,8 +23,9 @@ import pandas as pd
 from defusedxml import DefusedXmlException
 from defusedxml import ElementTree as SafeET
 
-from lib.cleaning.id_cache import CacheEntry, CacheError, read_cache, write_cache
+from lib.cleaning.id_cache import CacheEntry, read_cache, write_cache
 from lib.core import schema as S
+from lib.core.errors import AtlasError
 from lib.core.ids import normalize_arxiv_id
 from lib.core.titles import normalize_title, parse_title, title_score
 from lib.reading import store
@@ -345,7 +346,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             timeout=args.timeout,
             progress=lambda line: print(line, flush=True),
         )
-    except CacheError as exc:
+    except AtlasError as exc:  # an unreadable id cache, or one that cannot be written
         print(f"error: {exc}", file=sys.stderr)
         return 1
     print(summary_text(summary, data.arxiv_cache))

@@ -8,7 +8,6 @@ from __future__ import annotations
 import re
 
 MONTHS = "january february march april may june july august september october november december".split()
-MONTH_ABBREVIATIONS = tuple(m[:3] for m in MONTHS)  # also BibTeX's month macros
 _SHORT_NAMES = tuple(m[:3].title() for m in MONTHS)
 
 _LISTING_DATE = re.compile(

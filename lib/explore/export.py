@@ -261,11 +261,12 @@ def _base_key(row: dict) -> str:
 
 def _unique_key(base: str, used: set[str], next_suffix: dict[str, int]) -> str:
     # Remembering each base's next suffix keeps thousands of "model2024" papers linear, not quadratic.
-    key, n = base, next_suffix.get(base, 0)
-    while key in used:
+    # BibTeX compares keys ignoring case, so "nets2020" and "Nets2020" would be one key to it.
+    key, n = base, next_suffix.get(base.casefold(), 0)
+    while key.casefold() in used:
         key, n = base + _suffix(n), n + 1
-    next_suffix[base] = n
-    used.add(key)
+    next_suffix[base.casefold()] = n
+    used.add(key.casefold())
     return key
 
 

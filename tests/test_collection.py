@@ -1,0 +1,48 @@
+"""Adding a file to a collection (lib.collection): what it reports, and that a failed write changes nothing."""
+
+from __future__ import annotations
+
+import errno
+import shutil
+from pathlib import Path
+
+from lib.build import build_to_disk
+from lib.collection import add_file
+from lib.reading import store
+
+ROOT = Path(__file__).resolve().parent.parent
+SAMPLE = Path(__file__).resolve().parent / "data" / "formats" / "papers.csv"
+
+
+def _collection(tmp_path: Path) -> store.DataDir:
+    (tmp_path / "raw").mkdir()
+    shutil.copy(ROOT / "data" / "raw" / "004_bf2a305c17a77534.txt", tmp_path / "raw")
+    shutil.copy(ROOT / "data" / "themes.toml", tmp_path / "themes.toml")
+    data = store.data_dir(tmp_path)
+    build_to_disk(data.raw_files(), data.processed, data.taxonomy, fingerprint=data.fingerprint())
+    return data
+
+
+def test_a_file_that_cannot_be_stored_is_reported_not_raised(tmp_path, monkeypatch):
+    data = _collection(tmp_path)
+    papers = store.read_papers(data.papers_path)
+
+    def disk_full(*args, **kwargs):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(store.tempfile, "mkstemp", disk_full)
+    outcome = add_file(data, papers, "papers.csv", SAMPLE.read_bytes())
+    assert not outcome.stored
+    assert outcome.error.endswith(".csv: cannot write it (No space left on device) in " + str(data.sources))
+    assert store.list_sources(data) == [] and not any(data.sources.iterdir())
+    assert not data.is_stale()  # the collection is as it was
+
+
+def test_a_stored_file_is_listed_with_what_it_adds(tmp_path):
+    data = _collection(tmp_path)
+    outcome = add_file(data, store.read_papers(data.papers_path), "papers.csv", SAMPLE.read_bytes())
+    assert outcome.stored and outcome.error is None
+    assert (outcome.n_records, outcome.n_new, outcome.n_merged) == (3, 3, 0)
+    (entry,) = store.list_sources(data)
+    assert (entry["name"], entry["format"], entry["records"]) == ("papers.csv", "csv", 3)
+    assert data.is_stale()  # the next load rebuilds with it
