@@ -22,7 +22,10 @@ def lint_imports(root: Path) -> subprocess.CompletedProcess:
     lint = Path(sys.executable).with_name("lint-imports")
     return subprocess.run(
         [str(lint), "--config", str(root / "pyproject.toml"), "--no-cache", "--no-logo"],
-        cwd=root, env={"PYTHONPATH": str(root), "PATH": "/usr/bin:/bin"}, capture_output=True, text=True,
+        cwd=root,
+        env={"PYTHONPATH": str(root), "PATH": "/usr/bin:/bin"},
+        capture_output=True,
+        text=True,
     )
 
 

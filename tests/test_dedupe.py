@@ -7,6 +7,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from lib.cleaning.dedupe import dedupe
+from lib.core import schema as S
 from lib.core.records import Record
 from lib.core.report import Merge, SameTitleSplit
 from lib.core.titles import normalize_title
@@ -199,3 +200,13 @@ def test_merged_rows_keep_what_structured_inputs_carry():
     assert row.authors == ["Ada Lovelace", "Alan Turing"]
     assert row.record_published == "2023-05" and row.doi == "10.1/x" and row.url == "https://example.org/x"
     assert row.extra == '{"pages": "1-9", "venue": "ICML"}'
+
+
+def test_a_merged_paper_names_where_it_was_published_over_arxiv():
+    preprint = Record("Sparse Routing Nets", A, "feed.xml", 1, venue="arXiv")
+    published = Record("Sparse Routing Nets", A, "refs.bib", 3, venue="NeurIPS")
+    unplaced = Record("Sparse Routing Nets", A, "page.txt", 5)
+    (venue,) = dedupe([preprint, unplaced, published]).papers[S.VENUE]
+    assert venue == "NeurIPS"
+    (alone,) = dedupe([preprint, unplaced]).papers[S.VENUE]
+    assert alone == "arXiv"

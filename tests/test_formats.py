@@ -55,24 +55,24 @@ def _atom_url(ident: str) -> str:
 
 EXPECTED = {
     "papers.csv": [
-        at(SMOE, "papers.csv", 2, extra=(("Venue", "NeurIPS"),)),
+        at(SMOE, "papers.csv", 2, venue="NeurIPS"),
         at(KNN, "papers.csv", 3),
-        at(FOLD, "papers.csv", 4, extra=(("Venue", "ICML"),)),  # its abstract spans lines 4-5
+        at(FOLD, "papers.csv", 4, venue="ICML"),  # its abstract spans lines 4-5
     ],
     "papers.tsv": [
-        at(SMOE, "papers.tsv", 2, extra=(("venue", "NeurIPS"),)),
+        at(SMOE, "papers.tsv", 2, venue="NeurIPS"),
         at(KNN, "papers.tsv", 3),
-        at(FOLD, "papers.tsv", 4, extra=(("venue", "ICML"),)),
+        at(FOLD, "papers.tsv", 4, venue="ICML"),
     ],
     "papers.json": [  # JSON records are numbered, not lined
-        at(SMOE, "papers.json", 1, extra=(("venue", "NeurIPS"),)),
+        at(SMOE, "papers.json", 1, venue="NeurIPS"),
         at(KNN, "papers.json", 2),
-        at(FOLD, "papers.json", 3, extra=(("venue", "ICML"),)),
+        at(FOLD, "papers.json", 3, venue="ICML"),
     ],
     "papers.jsonl": [
-        at(SMOE, "papers.jsonl", 1, extra=(("Venue", "NeurIPS"),)),
+        at(SMOE, "papers.jsonl", 1, venue="NeurIPS"),
         at(KNN, "papers.jsonl", 2),
-        at(FOLD, "papers.jsonl", 3, extra=(("Venue", "ICML"),)),
+        at(FOLD, "papers.jsonl", 3, venue="ICML"),
     ],
     "papers.parquet": [
         at(SMOE, "papers.parquet", 1, extra=(("citations", "12"),)),
@@ -84,11 +84,8 @@ EXPECTED = {
             SMOE,
             "papers.bib",
             2,
-            extra=(
-                ("bibtex_key", "muller2023sparse"),
-                ("bibtex_type", "article"),
-                ("venue", "NeurIPS"),
-            ),
+            extra=(("bibtex_key", "muller2023sparse"), ("bibtex_type", "article")),
+            venue="NeurIPS",
         ),
         at(KNN, "papers.bib", 16, extra=(("bibtex_key", "li2021knn"), ("bibtex_type", "inproceedings"))),
         at(
@@ -99,12 +96,12 @@ EXPECTED = {
                 ("bibtex_key", "park2024folding"),
                 ("bibtex_type", "misc"),
                 ("journal", "arXiv preprint arXiv:2402.00042"),
-                ("venue", "ICML"),
             ),
+            venue="ICML",  # an explicit venue field beats Google Scholar's "arXiv preprint" journal
         ),
     ],
     "papers.ris": [
-        at(SMOE, "papers.ris", 1, extra=(("type_of_reference", "JOUR"), ("journal_name", "NeurIPS"))),
+        at(SMOE, "papers.ris", 1, extra=(("type_of_reference", "JOUR"),), venue="NeurIPS"),
         at(KNN, "papers.ris", 13, extra=(("type_of_reference", "CONF"),)),
         at(
             FOLD,
@@ -113,8 +110,8 @@ EXPECTED = {
             extra=(
                 ("type_of_reference", "GEN"),
                 ("notes", "arXiv:2402.00042v3"),
-                ("journal_name", "ICML"),
             ),
+            venue="ICML",
         ),
     ],
     "papers.xml": [  # arXiv's own feed: every paper has an id, links are http, entries are numbered
@@ -123,6 +120,7 @@ EXPECTED = {
             "papers.xml",
             1,
             url=_atom_url("2305.01234v2"),
+            venue="arXiv",  # an arXiv entry without a journal_ref
             extra=(
                 ("primary_category", "cs.LG"),
                 ("categories", "cs.LG; cs.IR"),
@@ -134,6 +132,7 @@ EXPECTED = {
             "papers.xml",
             2,
             url=_atom_url("2107.00007v1"),
+            venue="arXiv",
             arxiv_id="2107.00007",
             published="2021-07",
             doi=None,
@@ -144,6 +143,7 @@ EXPECTED = {
             "papers.xml",
             3,
             url=_atom_url("2402.00042v3"),
+            venue="arXiv",
             extra=(
                 ("primary_category", "q-bio.BM"),
                 ("categories", "q-bio.BM"),
@@ -357,3 +357,21 @@ def test_bibtex_eprint_counts_as_arxiv_only_when_it_is_one():
         ("2305.01234", ()),
     ]
     assert result.issues == []
+
+
+@pytest.mark.parametrize(
+    "header, value, venue",
+    [
+        ("Source title", "Pattern Recognition", "Pattern Recognition"),  # Scopus CSV
+        ("Publication Title", "IEEE Transactions on Image Processing", "IEEE Transactions on Image Processing"),
+        ("journal", "CoRR", "arXiv"),  # DBLP's name for arXiv
+        ("Journal", "arXiv preprint arXiv:2402.00042", "arXiv"),  # Google Scholar's
+        ("booktitle", "Proceedings of ICML 2024", "Proceedings of ICML 2024"),
+        ("venue", "", None),
+    ],
+)
+def test_the_venue_column_is_recognised_by_its_common_names(header, value, venue):
+    data = f'title,{header}\n"A Paper On Routing","{value}"\n'.encode()
+    (record,) = read_bytes(data, "refs.csv").records
+    assert record.venue == venue
+    assert all(k != header for k, _ in record.extra)  # the venue is not also kept as an unknown column

@@ -135,6 +135,19 @@ def test_imported_authors_become_a_facet_in_the_sidebar(collection):
     assert shown == ["Sparse Mixture-of-Experts for Café Recommendation"]
 
 
+def test_imported_venues_become_a_facet_in_the_sidebar(collection):
+    at = data_page()
+    assert not [m for m in at.sidebar.multiselect if m.key == "f_venue"]
+    at = add(at, ("papers.csv", (FORMATS / "papers.csv").read_bytes()))
+    at.switch_page("pages/explore.py").run()
+    venues = at.sidebar.multiselect(key="f_venue")
+    assert venues.options == ["ICML (1)", "NeurIPS (1)"]  # the most papers first, ties by name
+    venues.select("ICML").run()
+    assert at.query_params["venue"] in ("ICML", ["ICML"])
+    assert at.dataframe[0].value["Title"].tolist() == ["Protein Folding with Diffusion Models"]
+    assert any("in ICML" in m.value for m in at.markdown if m.value.startswith("Showing"))
+
+
 def test_repeated_papers_merge_and_the_merges_can_be_reviewed(collection):
     page = SEED_PAGE.read_text(encoding="utf-8")
     titles = page.splitlines()[10:40:4][:3]  # three titles of the page, as a CSV

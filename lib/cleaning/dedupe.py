@@ -112,6 +112,7 @@ ROW_COLUMNS = [
     S.URL,
     S.RECORD_ARXIV_ID,
     S.DOI,
+    S.VENUE,
     S.EXTRA,
 ]
 
@@ -208,6 +209,8 @@ def _paper_row(members: list[Record], groups: list[_Group]) -> dict:
         S.URL: next((r.url for r in members if r.url), None),
         S.RECORD_ARXIV_ID: next((r.arxiv_id for r in members if r.arxiv_id), None),
         S.DOI: next((r.doi for r in members if r.doi), None),
+        S.VENUE: next((r.venue for r in members if r.venue and r.venue != "arXiv"), None)
+        or next((r.venue for r in members if r.venue), None),  # where it was published beats "arXiv"
         S.EXTRA: json.dumps(dict(pair for r in members for pair in r.extra), ensure_ascii=False, sort_keys=True),
         "_key": min(keys, key=lambda k: (-keys[k], k)),
         "_first": (members[0].source, members[0].line),
@@ -231,6 +234,7 @@ def _single_row(r: Record, key: str) -> dict:
         S.URL: r.url or None,
         S.RECORD_ARXIV_ID: r.arxiv_id or None,
         S.DOI: r.doi or None,
+        S.VENUE: r.venue or None,
         S.EXTRA: json.dumps(dict(r.extra), ensure_ascii=False, sort_keys=True) if r.extra else "{}",
         "_key": key,
         "_first": (r.source, r.line),

@@ -38,6 +38,7 @@ class Record:
     arxiv_id: str | None = None  # normalised, no version
     doi: str | None = None  # lower-cased, no "https://doi.org/" prefix
     extra: tuple[tuple[str, str], ...] = ()  # columns the format has that the schema does not, kept as text
+    venue: str | None = None  # the journal, proceedings or conference, as the input names it; "arXiv" for preprints
 
 
 @dataclass(frozen=True)

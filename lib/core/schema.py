@@ -20,6 +20,7 @@ THEME_MENTIONS = "theme_mentions"
 THEME_EVIDENCE = "theme_evidence"
 AUTHORS = "authors"
 DOI = "doi"
+VENUE = "venue"
 URL = "url"
 EXTRA = "extra"
 CODE_URL = "code_url"
@@ -51,6 +52,7 @@ COLUMNS: dict[str, str] = {
     THEME_EVIDENCE: "json",
     AUTHORS: "list",
     DOI: "optstr",
+    VENUE: "optstr",
     URL: "optstr",
     EXTRA: "json",
     CODE_URL: "optstr",

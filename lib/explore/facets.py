@@ -106,6 +106,7 @@ FACETS: tuple[Facet, ...] = (
     Facet("years", "years", S.PUBLISHED, RANGE, "Publication year", "published"),
     Facet("datasets", "dataset", S.DATASETS, MANY, "Datasets mentioned", "using", "Any dataset"),
     Facet("authors", "author", S.AUTHORS, MANY, "Authors", "by", "Any author", top=MAX_OPTIONS),
+    Facet("venue", "venue", S.VENUE, ONE, "Venue", "in", "Any venue", top=MAX_OPTIONS),
     Facet("sources", "source", S.SOURCES, MANY, "Source page", "seen on", "Any page", label=_source_label),
     Facet(
         "dates",

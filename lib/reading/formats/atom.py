@@ -18,7 +18,10 @@ from lib.reading.formats.fields import build_record, web_url
 
 ENTITY_MESSAGE = "XML entity declarations are not allowed (possible entity-expansion attack)"
 # Children read into Record fields or of no use as text; the rest become extra.
-_HANDLED = {"title", "summary", "published", "updated", "author", "id", "link", "doi", "category", "primary_category"}
+_HANDLED = {
+    "title", "summary", "published", "updated", "author", "id", "link", "doi", "category", "primary_category",
+    "journal_ref",
+}  # fmt: skip
 _DECLARED = re.compile(rb"""^\s*<\?xml[^>]*encoding\s*=\s*["']([A-Za-z0-9._-]+)["']""")
 
 
@@ -58,6 +61,8 @@ def _entry_record(entry: Element, source: str, number: int) -> tuple[Record | No
         "url": _link(children) or web_url(entry_id),
         "doi": _text(first.get("doi")) or _link(children, title="doi"),
         "arxiv": entry_id if normalize_arxiv_id(entry_id or "") else None,
+        # arXiv's journal_ref says where the paper was published; a preprint without one is on arXiv itself.
+        "venue": _text(first.get("journal_ref")) or ("arXiv" if normalize_arxiv_id(entry_id or "") else None),
         "extra": _extra(children),
     }
     return build_record(values, source, number, f"entry {number}")

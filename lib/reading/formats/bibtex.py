@@ -17,6 +17,8 @@ from lib.reading.formats.fields import build_record
 
 # Fields that feed Record fields; every other field is kept as extra.
 _USED = {"title", "abstract", "author", "year", "month", "date", "url", "doi"}
+# Where an entry names its venue, most specific first (biblatex says journaltitle, BibTeX journal).
+_VENUE_FIELDS = ("venue", "booktitle", "journal", "journaltitle")
 _EPRINT = {"eprint", "archiveprefix", "eprinttype"}
 # Where Google Scholar and others put the arXiv id when there is no eprint field.
 _ID_HIDING_FIELDS = ("journal", "note", "howpublished", "publisher")
@@ -70,7 +72,8 @@ def _entry_record(entry: Entry, source: str) -> tuple[Record | None, list[Issue]
         fields.setdefault(f.key.casefold(), f.value if isinstance(f.value, str) else str(f.value))
     line = (entry.start_line or 0) + 1
     arxiv = _arxiv_eprint(fields)
-    used = _USED | _EPRINT if arxiv else _USED  # a non-arXiv eprint (HAL, PubMed) stays as extra
+    venue = next((k for k in _VENUE_FIELDS if fields.get(k)), None)
+    used = (_USED | _EPRINT if arxiv else _USED) | {venue}  # a non-arXiv eprint (HAL, PubMed) stays as extra
     values: dict[str, object] = {
         "title": latex_to_text(fields.get("title", "")),
         "abstract": latex_to_text(fields.get("abstract", "")),
@@ -80,6 +83,7 @@ def _entry_record(entry: Entry, source: str) -> tuple[Record | None, list[Issue]
         "url": fields.get("url"),
         "doi": fields.get("doi"),
         "arxiv": arxiv,
+        "venue": latex_to_text(fields[venue]) if venue else None,
         "extra": [("bibtex_key", entry.key), ("bibtex_type", entry.entry_type)]
         + [(k, latex_to_text(v)) for k, v in fields.items() if k not in used],
     }

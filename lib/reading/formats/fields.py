@@ -28,9 +28,24 @@ FIELD_ALIASES: dict[str, tuple[str, ...]] = {
     "url": ("url", "link"),
     "arxiv": ("arxivid", "eprint", "arxiv"),
     "doi": ("doi",),
+    # Scopus writes "Source title", IEEE Xplore "Publication Title", Crossref-style JSON "container-title".
+    "venue": (
+        "venue",
+        "journal",
+        "journaltitle",
+        "booktitle",
+        "sourcetitle",
+        "publicationtitle",
+        "publishedin",
+        "containertitle",
+        "conference",
+        "journalname",
+    ),
 }
 _HEADER_NOISE = re.compile(r"[\s_\-.]+")
 _AUTHOR_AND = re.compile(r"\s+and\s+")
+# How reference managers name a preprint's "journal": Google Scholar's "arXiv preprint arXiv:...", DBLP's CoRR.
+_PREPRINT = re.compile(r"(?:arxiv\b|corr\b|arxiv preprint)", re.IGNORECASE)
 
 
 def header_key(name: str) -> str:
@@ -116,6 +131,14 @@ def split_authors(value: object) -> tuple[str, ...]:
     return tuple(n for n in names if n)
 
 
+def normalize_venue(value: object) -> str | None:
+    """The venue as written, with every way of naming arXiv as a venue read as "arXiv"."""
+    text = to_text(value)
+    if not text:
+        return None
+    return "arXiv" if _PREPRINT.match(text) else text
+
+
 def web_url(text: str | None) -> str | None:
     # Only web links are kept: the app renders urls as clickable links, where a "javascript:" one would run.
     if text and text.lower().startswith(("https://", "http://")) and " " not in text:
@@ -170,6 +193,7 @@ def build_record(
         arxiv_id=arxiv_id,
         doi=doi,
         extra=extra,
+        venue=normalize_venue(fields.get("venue")),
     )
     return record, issues
 

@@ -13,6 +13,9 @@ from lib.core.records import Issue, ParseResult, Record
 from lib.reading.formats.fields import build_record
 
 _TAG = re.compile(r"^([A-Z][A-Z0-9])  -(?: |$)")
+# rispy's names for the tags that name the venue, most specific first: T2 (secondary title: the journal or the
+# proceedings), JO, JF, JA, J2 (the journal's name and abbreviations).
+_VENUE_TAGS = ("secondary_title", "journal_name", "alternate_title3", "alternate_title2", "alternate_title1")
 # rispy's names for the tags that feed Record fields; everything else is kept as extra.
 _USED = {
     "title",
@@ -72,6 +75,7 @@ def _records(lines: list[str]):
 def _ref_record(ref: dict, source: str, line: int) -> tuple[Record | None, list[Issue]]:
     notes = _as_list(ref.get("notes"))
     urls = _as_list(ref.get("urls"))
+    venue = next((k for k in _VENUE_TAGS if ref.get(k)), None)
     values: dict[str, object] = {
         "title": ref.get("title") or ref.get("primary_title"),
         "abstract": ref.get("abstract") or ref.get("notes_abstract"),
@@ -79,7 +83,8 @@ def _ref_record(ref: dict, source: str, line: int) -> tuple[Record | None, list[
         "date": ref.get("date") or ref.get("year") or ref.get("publication_year"),
         "url": urls[0] if urls else None,
         "doi": ref.get("doi"),
-        "extra": [(k, v) for k, v in ref.items() if k not in _USED]
+        "venue": ref[venue] if venue else None,
+        "extra": [(k, v) for k, v in ref.items() if k not in _USED and k != venue]
         + [(f"tag {tag}", v) for tag, v in (ref.get("unknown_tag") or {}).items()],
     }
     ids = [i for text in urls + notes for i in find_arxiv_ids(str(text))]
