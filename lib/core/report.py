@@ -136,13 +136,16 @@ def _load(kind: Any, value: object) -> Any:
             raise ValueError(f"{kind.__name__}: expected an object")
         hints = typing.get_type_hints(kind)
         known = {f.name for f in dataclasses.fields(kind)}
-        return kind(**{k: _load(hints[k], v) for k, v in value.items() if k in known})
+        try:
+            return kind(**{k: _load(hints[k], v) for k, v in value.items() if k in known})
+        except TypeError as exc:  # a field missing
+            raise ValueError(f"{kind.__name__}: {exc}") from None
     if origin in (typing.Union, types.UnionType):
         if value is None and type(None) in args:
             return None
         return _load(next(a for a in args if a is not type(None)), value)
     if origin is tuple:
-        if not isinstance(value, list):
+        if not isinstance(value, list | tuple):
             raise ValueError("expected a list")
         return tuple(_load(args[0], v) for v in value)
     if origin is dict:

@@ -11,7 +11,7 @@ from lib.cleaning.id_cache import CacheEntry, CacheError, match_titles, read_cac
 from lib.core import schema as S
 from lib.core.titles import normalize_title
 
-CACHE = Path(__file__).resolve().parent.parent / "data" / "arxiv_ids.csv"
+CACHE = Path(__file__).resolve().parents[2] / "data" / "arxiv_ids.csv"
 
 
 @pytest.fixture(scope="module")

@@ -12,7 +12,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
-ATOM_DIR = Path(__file__).resolve().parent / "data" / "atom"
+ATOM_DIR = Path(__file__).resolve().parents[1] / "data" / "atom"
 PATH = "/api/query"
 
 

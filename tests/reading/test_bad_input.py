@@ -16,7 +16,7 @@ from lib.core.errors import IngestError
 from lib.core.records import Issue
 from lib.reading.formats import MAX_BYTES, read_bytes, read_path, tabular
 
-BAD = Path(__file__).resolve().parent / "data" / "bad"
+BAD = Path(__file__).resolve().parents[1] / "data" / "bad"
 SAMPLES = BAD.parent / "formats"
 
 

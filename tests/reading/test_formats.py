@@ -10,7 +10,7 @@ import pytest
 from lib.core.records import Issue, Record
 from lib.reading.formats import INPUT_FORMATS, detect_format, read_bytes, read_path
 
-SAMPLES = Path(__file__).resolve().parent / "data" / "formats"
+SAMPLES = Path(__file__).resolve().parents[1] / "data" / "formats"
 
 # The same three papers appear in every sample file, written the way each format writes them.
 SMOE = Record(

@@ -20,7 +20,7 @@ from lib.core import schema as S
 from lib.core.titles import normalize_title
 from lib.reading import store
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 ATTENTION = "Attention Is All You Need"
 BERT = "Pre-training of Deep Bidirectional Transformers for Language Understanding"  # arXiv's title starts "BERT:"
 WILD = "Deep Active Learning in the Wild"  # arXiv answers with other active learning papers

@@ -12,7 +12,7 @@ from lib.core import schema as S
 from lib.explore.export import EXPORT_FORMATS as FORMATS
 from lib.reading.formats import read_bytes
 
-BAD = Path(__file__).resolve().parent / "data" / "bad"
+BAD = Path(__file__).resolve().parents[1] / "data" / "bad"
 # Bad inputs the build must refuse (exit 1, one line naming the file); the rest load with warnings.
 REFUSED = {
     "pixel.png",
