@@ -182,6 +182,14 @@ def _cell_text(z: np.ndarray) -> list[list[str]]:
     return [[short(int(n)) for n in row] for row in z]
 
 
+def _count_heatmap(z: np.ndarray, x: list[str], y: list[str], hover: str, **scale) -> go.Heatmap:
+    """Counts in cells, printed short, with the exact count in the hover."""
+    return go.Heatmap(
+        z=z.tolist(), x=x, y=y, colorscale="Blues", text=_cell_text(z), texttemplate="%{text}",
+        colorbar=dict(title=dict(text="Papers")), hovertemplate=hover + "<extra></extra>", **scale,
+    )  # fmt: skip
+
+
 def theme_cluster_heatmap(
     themes: Membership, clusters: np.ndarray, theme_names: Mapping[str, str], cluster_names: Mapping[int, str]
 ) -> go.Figure:
@@ -199,18 +207,7 @@ def theme_cluster_heatmap(
     x = [cluster_name(int(c), cluster_names.get(int(c), "")) for c in present]
     fig = go.Figure()
     if themes:
-        fig.add_trace(
-            go.Heatmap(
-                z=z.tolist(),
-                x=x,
-                y=theme_labels(themes, theme_names),
-                colorscale="Blues",
-                text=_cell_text(z),
-                texttemplate="%{text}",
-                colorbar=dict(title=dict(text="Papers")),
-                hovertemplate="%{y}<br>%{x}<br>%{z} papers<extra></extra>",
-            )
-        )
+        fig.add_trace(_count_heatmap(z, x, theme_labels(themes, theme_names), "%{y}<br>%{x}<br>%{z} papers"))
     style_figure(
         fig,
         "Themes by cluster",
@@ -241,20 +238,7 @@ def theme_cooccurrence(themes: Membership, theme_names: Mapping[str, str], *, ma
     zmax = int(off_diagonal.max()) if off_diagonal.size and off_diagonal.max() > 0 else None
     fig = go.Figure()
     if themes:
-        fig.add_trace(
-            go.Heatmap(
-                z=z.tolist(),
-                x=labels,
-                y=labels,
-                colorscale="Blues",
-                zmin=0,
-                zmax=zmax,
-                text=_cell_text(z),
-                texttemplate="%{text}",
-                colorbar=dict(title=dict(text="Papers")),
-                hovertemplate="%{y} and %{x}: %{z} papers<extra></extra>",
-            )
-        )
+        fig.add_trace(_count_heatmap(z, labels, labels, "%{y} and %{x}: %{z} papers", zmin=0, zmax=zmax))
     style_figure(
         fig,
         "Themes that occur together",
