@@ -1,61 +1,35 @@
-"""Build the papers table: read, deduplicate, tag themes, extract fields, date, cluster; and the CLI for it.
-
-Owns the order of the stages and the build report. Each stage lives in its own module; this one only wires
-them together and times them. The app re-clusters through `cluster_topics`, the same function the build
-uses. Run as `python -m lib.build [INPUT ...] [--out DIR]`.
+"""Build the papers table on one machine: read, deduplicate, tag themes, extract fields, date, cluster; and the
+CLI for it. Owns the order of the stages and times them; the stages themselves are in lib.pipeline. Run as
+`python -m lib.build [INPUT ...] [--out DIR]`.
 """
 
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
 import pandas as pd
 
-from lib.cleaning.dedupe import DedupeResult, dedupe
-from lib.cleaning.id_cache import CacheEntry, match_titles, read_cache
+from lib.cleaning.dedupe import dedupe
+from lib.cleaning.id_cache import CacheEntry, read_cache
 from lib.core import schema as S
 from lib.core.errors import AtlasError
-from lib.core.ids import arxiv_abs_url, arxiv_month
 from lib.core.records import ParseResult
-from lib.core.report import (
-    ArxivSummary,
-    BuildReport,
-    ClusterCard,
-    IdConflict,
-    InputSummary,
-    ThemeCount,
-    TopicSummary,
-)
-from lib.describing.extract import extract_fields
-from lib.describing.themes import Taxonomy, load_taxonomy, tag_themes
-from lib.describing.topics import TopicResult, fit_topics
+from lib.core.report import BuildReport
+from lib.describing.themes import Taxonomy, load_taxonomy
+from lib.pipeline import Progress, cluster_topics, make_report, with_arxiv_ids, with_fields, with_themes
 from lib.reading import store
 from lib.reading.formats import read_path
-
-Progress = Callable[[str, float], None]
-N_SIMILAR = 5
-# The columns a re-clustering changes; similar papers stay as built (they do not depend on k).
-CLUSTER_COLUMNS = (S.CLUSTER, S.CLUSTER_LABEL, S.X, S.Y)
 
 
 @dataclass
 class BuildResult:
     papers: pd.DataFrame
     report: BuildReport
-
-
-@dataclass(frozen=True)
-class Topics:
-    """The topic columns for a table's rows (aligned with it) and the summary that goes in the report."""
-
-    columns: pd.DataFrame
-    summary: TopicSummary
 
 
 def build_papers(
@@ -90,10 +64,10 @@ def build_papers(
     deduped = dedupe([r for p in parsed for r in p.records])
     lap("dedupe")
     say("Tagging themes and facets", 0.4)
-    papers = _with_themes(deduped.papers, taxonomy)
+    papers = with_themes(deduped.papers, taxonomy)
     lap("themes")
-    papers = _with_fields(papers)
-    papers, arxiv = _with_arxiv_ids(papers, arxiv_cache)
+    papers = with_fields(papers)
+    papers, arxiv = with_arxiv_ids(papers, arxiv_cache)
     lap("facets")
     say("Clustering topics", 0.55)
     topics = cluster_topics(
@@ -105,130 +79,9 @@ def build_papers(
     )
     papers = pd.concat([papers.reset_index(drop=True), topics.columns], axis=1)[list(S.COLUMNS)]
     lap("topics")
-    report = _report(parsed, deduped, papers, taxonomy, topics.summary, arxiv, timings)
+    report = make_report(parsed, deduped, papers, taxonomy, topics.summary, arxiv, timings)
     say("Done", 1.0)
     return BuildResult(papers, report)
-
-
-def _with_themes(papers: pd.DataFrame, taxonomy: Taxonomy) -> pd.DataFrame:
-    tags = tag_themes(papers[S.TITLE].tolist(), papers[S.ABSTRACT].tolist(), taxonomy)
-    return papers.assign(
-        **{
-            S.THEMES: [list(t.themes) for t in tags],
-            S.THEME_MENTIONS: [list(t.mentions) for t in tags],
-            S.THEME_EVIDENCE: [json.dumps(t.evidence, ensure_ascii=False, sort_keys=True) for t in tags],
-        }
-    )
-
-
-def _with_fields(papers: pd.DataFrame) -> pd.DataFrame:
-    fields = extract_fields(papers[S.TITLE].tolist(), papers[S.ABSTRACT].tolist())
-    return papers.assign(
-        **{
-            S.CODE_URL: fields[S.CODE_URL].tolist(),
-            S.ARXIV_ID: fields[S.ARXIV_ID].tolist(),
-            S.DATASETS: [list(d) for d in fields[S.DATASETS]],
-            S.PAPER_TYPE: fields[S.PAPER_TYPE].tolist(),
-        }
-    )
-
-
-def _with_arxiv_ids(papers: pd.DataFrame, cache: Sequence[CacheEntry]) -> tuple[pd.DataFrame, ArxivSummary]:
-    """arXiv id by precedence: the input's own field, an id in the text, the cache matched by title.
-    Publication date: the input's own date, else the id's submission month."""
-    matches = match_titles(papers[S.TITLE].tolist(), cache) if len(cache) else [None] * len(papers)
-    ids, sources, confidences, conflicts = [], [], [], []
-    columns = zip(papers[S.PAPER_ID], papers[S.TITLE], papers[S.RECORD_ARXIV_ID], papers[S.ARXIV_ID], matches)
-    for pid, title, given, found, match in columns:
-        own = {"record": S.present(given), "text": S.present(found)}
-        listed = match.arxiv_id if match else None
-        source = next((k for k, v in own.items() if v), None)
-        chosen = own[source] if source else listed
-        if source and listed and chosen != listed:
-            conflicts.append(IdConflict(pid, title, chosen, source, listed))
-        ids.append(chosen)
-        sources.append(source or ("list" if listed else None))
-        confidences.append(match.confidence if (listed and not source) else None)
-    months = [arxiv_month(a) if a else None for a in ids]
-    out = papers.assign(
-        **{
-            S.ARXIV_ID: ids,
-            S.ARXIV_URL: [arxiv_abs_url(a) if a else None for a in ids],
-            S.ARXIV_SOURCE: sources,
-            S.ARXIV_CONFIDENCE: confidences,
-            S.PUBLISHED: [S.present(p) or m for p, m in zip(papers[S.RECORD_PUBLISHED], months)],
-        }
-    )
-    summary = ArxivSummary(
-        from_record=sources.count("record"),
-        from_text=sources.count("text"),
-        from_list=sources.count("list"),
-        low_confidence=confidences.count("low"),
-        undated=int(out[S.PUBLISHED].isna().sum()),
-        conflicts=tuple(conflicts),
-    )
-    return out, summary
-
-
-def topic_texts(papers: pd.DataFrame) -> list[str]:
-    """What topics are made of: each paper's title and abstract."""
-    return (papers[S.TITLE] + ". " + papers[S.ABSTRACT]).tolist()
-
-
-def cluster_topics(
-    papers: pd.DataFrame,
-    *,
-    k: int | None = None,
-    random_state: int = 0,
-    similar: bool = False,
-    progress: Progress | None = None,
-) -> Topics:
-    """Topic clusters for `papers`: the columns CLUSTER_COLUMNS (and, with `similar`, SIMILAR_IDS) and the
-    summary. The build and the app's re-clustering both come through here, so they cannot disagree."""
-    result = fit_topics(topic_texts(papers), k=k, random_state=random_state, progress=progress, similar=similar)
-    ids = papers[S.PAPER_ID].tolist()
-    columns = {
-        S.CLUSTER: result.labels_.astype("int64"),
-        S.CLUSTER_LABEL: [result.cluster_names[c] for c in result.labels_],
-        S.X: result.coords[:, 0].astype("float64") if len(ids) else [],
-        S.Y: result.coords[:, 1].astype("float64") if len(ids) else [],
-    }
-    if similar:
-        columns[S.SIMILAR_IDS] = [[ids[j] for j in row if j >= 0][:N_SIMILAR] for row in result.similar]
-    return Topics(pd.DataFrame(columns), _topic_summary(result, ids))
-
-
-def _topic_summary(topics: TopicResult, ids: list[str]) -> TopicSummary:
-    cards = tuple(
-        ClusterCard(
-            c,
-            topics.cluster_names[c],
-            int(topics.sizes[c]),
-            tuple(topics.top_terms[c]),
-            tuple(ids[i] for i in topics.representatives[c]),
-        )
-        for c in range(topics.k)
-    )
-    scores = {int(k): round(float(v), 5) for k, v in topics.k_scores.items()}
-    return TopicSummary(topics.k, topics.k_chosen_automatically, topics.k_reason, scores, cards)
-
-
-def _report(parsed, deduped: DedupeResult, papers, taxonomy, topics: TopicSummary, arxiv, timings) -> BuildReport:
-    themes = papers[S.THEMES].explode().value_counts()
-    mentions = papers[S.THEME_MENTIONS].explode().value_counts()
-    return BuildReport(
-        n_records=sum(len(p.records) for p in parsed),
-        n_papers=len(papers),
-        inputs=tuple(InputSummary(p.source, len(p.records), p.counts(), p.page_date, p.encoding) for p in parsed),
-        merges=tuple(deduped.merges),
-        same_title_splits=tuple(deduped.same_title_splits),
-        issues=tuple(i for p in parsed for i in p.issues),
-        taxonomy=taxonomy.source,
-        theme_counts={t.id: ThemeCount(int(themes.get(t.id, 0)), int(mentions.get(t.id, 0))) for t in taxonomy.themes},
-        topics=topics,
-        arxiv=arxiv,
-        timings=timings,
-    )
 
 
 def build_to_disk(

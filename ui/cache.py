@@ -11,13 +11,14 @@ from functools import cached_property
 import pandas as pd
 import streamlit as st
 
-from lib.build import CLUSTER_COLUMNS, build_to_disk, cluster_topics
+from lib.build import build_to_disk
 from lib.core.errors import AtlasError
 from lib.core.report import BuildReport, TopicSummary
 from lib.describing.themes import Taxonomy, load_taxonomy
 from lib.explore.display import plural
 from lib.explore.facets import Names
 from lib.explore.filters import PaperIndex
+from lib.pipeline import CLUSTER_COLUMNS, cluster_topics
 from lib.reading import store
 
 
