@@ -1,0 +1,337 @@
+"""What the build keeps of real export files: per format, records in, papers out, and for each field (dates,
+authors, DOIs, arXiv ids) how many records carry it in the files against how many papers keep it intact.
+
+The counts "in the files" are made here with plain regexes, csv and json, never with the app's readers, so a
+reader that drops or mangles a field shows up as a gap. A record's field is kept when the paper its title
+lands in holds it intact: the same year, the same number of authors, the same DOI (TeX escapes undone, case
+folded), the same arXiv id. Each file is built alone with the app's own build (lib.build.build_papers).
+
+Usage: python bench/real_exports.py [DIR] [--code CHECKOUT]   (DIR defaults to bench/out/real/; --code runs
+another checkout's lib, e.g. the code before a change)
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import re
+import sys
+import time
+import unicodedata
+from collections import defaultdict
+from dataclasses import dataclass, field
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+FIELDS = ("dates", "authors", "dois", "arxiv")
+_ARXIV = re.compile(r"(?:arxiv[:./ ]*(?:org/(?:abs|pdf)/)?|abs/)(\d{4}\.\d{4,5})", re.IGNORECASE)
+_YEAR = re.compile(r"(1[89]\d\d|20\d\d)")
+_DOI = re.compile(r"10\.\d{4,9}/\S+")
+csv.field_size_limit(1 << 30)
+
+
+@dataclass
+class Raw:
+    """One record as counted in the file: its title and the fields it carries."""
+
+    title: str
+    year: str | None = None
+    n_authors: int = 0
+    doi: str | None = None
+    arxiv: str | None = None
+
+
+@dataclass
+class FileResult:
+    name: str
+    fmt: str
+    records: list[Raw] = field(default_factory=list)
+    papers: int = 0
+    kept: dict[str, int] = field(default_factory=lambda: dict.fromkeys(FIELDS, 0))
+    seconds: float = 0.0
+    error: str = ""
+
+
+# --- independent counts ---------------------------------------------------------------------------
+
+
+def sniff(text: str, name: str) -> str:
+    head = text.lstrip("\ufeff \n")[:4000]
+    first = head.splitlines()[0] if head else ""
+    if head.startswith(("FN ", "PT ")):
+        return "wos-plain"
+    if re.search(r"^\s*@\w+\s*[{(]", head, re.MULTILINE):
+        return "bibtex"
+    if re.search(r"^TY  - ", head, re.MULTILINE):
+        return "ris"
+    if head.startswith("{") and "\n{" in head:
+        return "jsonl"
+    if head.startswith(("{", "[")):
+        return "json"
+    if first.startswith("PT\t") or first.startswith("PT,"):
+        return "wos-tab" if "\t" in first else "wos-csv"
+    return "tsv" if "\t" in first else "csv"
+
+
+def _authors_in(value: str, springer: bool = False) -> int:
+    value = value.strip()
+    if not value or value.lower() in ("[no author name available]", "nan"):
+        return 0
+    if value.startswith("["):
+        return len(re.findall(r"'[^']+'|\"[^\"]+\"", value))
+    if ";" in value:
+        return len([p for p in value.split(";") if p.strip()])
+    if springer:
+        return len(re.findall(r"[a-z\.][A-Z]", value)) + 1
+    parts = [p for p in re.split(r",|\band\b", value) if p.strip()]
+    # "Last, First" alone is one name; "Last F., Next G." is several.
+    if len(parts) == 2 and not re.search(r"\.,|\band\b", value):
+        return 1
+    return len(parts)
+
+
+def _arxiv(text: str) -> str | None:
+    m = _ARXIV.search(text or "")
+    return m.group(1) if m else None
+
+
+def count_bibtex(text: str) -> list[Raw]:
+    out = []
+    for m in re.finditer(r"^[ \t]*@(\w+)\s*[{(]", text, re.MULTILINE):
+        if m.group(1).lower() in ("comment", "string", "preamble"):
+            continue
+        body = text[m.end() : _entry_end(text, m.end())]
+        fields = {
+            k.lower(): v
+            for k, v in re.findall(r"(\w+)\s*=\s*(\{(?:[^{}]|\{(?:[^{}]|\{[^{}]*\})*\})*\}|\"[^\"]*\"|\d+)", body)
+        }
+        strip = lambda v: re.sub(r"\s+", " ", v.strip('{}"').replace("{", "").replace("}", ""))  # noqa: E731
+        title = strip(fields.get("title", ""))
+        if not title:
+            continue
+        year = _YEAR.search(fields.get("year", "") or fields.get("date", ""))
+        author = strip(fields.get("author", ""))
+        doi = _DOI.search(strip(fields.get("doi", "")).replace("\\_", "_"))
+        eprint = fields.get("eprint", "")
+        arxiv = _arxiv("arxiv:" + strip(eprint)) if eprint else _arxiv(body)
+        n = len([a for a in re.split(r"\s+and\s+", author) if a.strip()]) if author else 0
+        out.append(Raw(title, year.group(1) if year else None, n, doi.group(0) if doi else None, arxiv))
+    return out
+
+
+def _entry_end(text: str, start: int) -> int:
+    depth = 1
+    for i in range(start, min(len(text), start + 200_000)):
+        c = text[i]
+        depth += (c == "{") - (c == "}")
+        if depth == 0:
+            return i
+    return len(text)
+
+
+def count_tagged(text: str, start: str, tag_re: str, title_tags, author_tags, year_tags, doi_tags) -> list[Raw]:
+    out, current, last = [], None, None
+    for line in text.splitlines():
+        m = re.match(tag_re, line)
+        if m:
+            last = m.group(1)
+            if last == start:
+                current = defaultdict(list)
+                out.append(current)
+            if current is not None:
+                current[last].append(m.group(2).strip())
+        elif current is not None and last and line.startswith("   ") and line.strip():
+            if last in author_tags:
+                current[last].append(line.strip())
+            elif current[last]:
+                current[last][-1] += " " + line.strip()
+    raws = []
+    for rec in out:
+        title = next((rec[t][0] for t in title_tags if rec.get(t)), "")
+        if not title:
+            continue
+        years = [y for t in year_tags for v in rec.get(t, []) if (y := _YEAR.search(v))]
+        n = max((len(rec[t]) for t in author_tags if rec.get(t)), default=0)
+        doi = next((d.group(0) for t in doi_tags for v in rec.get(t, []) if (d := _DOI.search(v))), None)
+        arxiv = next((a for vs in rec.values() for v in vs if (a := _arxiv(v))), None)
+        raws.append(Raw(title, years[0].group(1) if years else None, n, doi, arxiv))
+    return raws
+
+
+_TABLE = {
+    "title": ("title", "document title", "item title", "ti", "article title", "paper_title", "name"),
+    "year": ("year", "publication year", "py", "published", "date", "publishedat", "publication_date"),
+    "authors": ("authors", "author", "au", "author names", "author_names"),
+    "doi": ("doi", "item doi", "di"),
+}
+
+
+def count_table(rows: list[dict], springer: bool = False) -> list[Raw]:
+    out = []
+    for row in rows:
+        low = {str(k).strip().lower(): v for k, v in row.items() if k is not None}
+        pick = lambda f, low=low: next((str(low[k]) for k in _TABLE[f] if low.get(k) not in (None, "")), "")  # noqa: E731
+        title = pick("title")
+        if not title:
+            continue
+        year = _YEAR.search(pick("year"))
+        doi = _DOI.search(pick("doi"))
+        arxiv = _arxiv(" ".join(str(v) for v in row.values() if isinstance(v, str)))
+        authors = low.get("authors_parsed")
+        n = len(authors) if isinstance(authors, list) else _authors_in(pick("authors"), springer)
+        if isinstance(low.get("authors"), list):
+            n = len(low["authors"])
+        out.append(Raw(title, year.group(1) if year else None, n, doi.group(0) if doi else None, arxiv))
+    return out
+
+
+def count_snapshot(items: list[dict]) -> list[Raw]:
+    out = []
+    for item in items:
+        first = (item.get("versions") or [{}])[0].get("created", "")
+        year = _YEAR.search(first) or _YEAR.search(item.get("update_date") or "")
+        arxiv = item.get("id")
+        out.append(
+            Raw(
+                item.get("title", ""),
+                year.group(1) if year else None,
+                len(item.get("authors_parsed") or []),
+                item.get("doi"),
+                arxiv,
+            )
+        )
+    return out
+
+
+def count_file(path: Path) -> tuple[str, list[Raw]]:
+    text = path.read_bytes().decode("utf-8", errors="replace").lstrip("\ufeff")
+    fmt = sniff(text, path.name)
+    if fmt == "bibtex":
+        return fmt, count_bibtex(text)
+    if fmt == "ris":
+        return fmt, count_tagged(
+            text, "TY", r"^([A-Z][A-Z0-9])  - ?(.*)$", ("TI", "T1"), ("AU", "A1"), ("PY", "Y1", "DA"), ("DO",)
+        )
+    if fmt == "wos-plain":
+        return fmt, count_tagged(text, "PT", r"^([A-Z][A-Z0-9]) (.*)$", ("TI",), ("AF", "AU"), ("PY",), ("DI",))
+    if fmt in ("jsonl", "json"):
+        items = [json.loads(ln) for ln in text.splitlines() if ln.strip()] if fmt == "jsonl" else json.loads(text)
+        if isinstance(items, dict):
+            items = [dict(v, id=k) if isinstance(v, dict) else v for k, v in items.items()]
+        items = [_flat(i) for i in items if isinstance(i, dict)]
+        if items and "versions" in items[0]:
+            return "arxiv-snapshot", count_snapshot(items)
+        return fmt, count_table(items)
+    delimiter = "\t" if fmt in ("wos-tab", "tsv") else ","
+    quoting = csv.QUOTE_NONE if delimiter == "\t" else csv.QUOTE_MINIMAL
+    rows = list(csv.DictReader(text.splitlines(), delimiter=delimiter, quoting=quoting))
+    springer = bool(rows) and "Item Title" in rows[0]
+    return ("springer-csv" if springer else fmt), count_table(rows, springer)
+
+
+def _flat(item: dict, prefix: str = "") -> dict:
+    out = {}
+    for k, v in item.items():
+        if isinstance(v, dict) and k != "versions":
+            out.update(_flat(v, f"{prefix}{k}."))
+        else:
+            out[f"{prefix}{k}"] = v
+        if prefix and f"{k}" not in out:
+            out.setdefault(k, v)
+    return out
+
+
+# --- what the build kept --------------------------------------------------------------------------
+
+
+def title_key(title: str) -> str:
+    text = re.sub(r"\\[a-zA-Z]+|\\.|<[^>]+>", "", str(title))
+    text = unicodedata.normalize("NFKD", text)
+    return "".join(c for c in text.casefold() if c.isascii() and c.isalnum())[:60]
+
+
+def kept(raw: Raw, paper: dict | None) -> dict[str, bool]:
+    if paper is None:
+        return dict.fromkeys(FIELDS, False)
+    text = lambda v: v if isinstance(v, str) else ""  # noqa: E731 (missing cells come back as NaN)
+    published, doi, arxiv = text(paper["published"]), text(paper["doi"]).lower(), text(paper["arxiv_id"])
+    return {
+        "dates": bool(raw.year) and published[:4] == raw.year,
+        "authors": bool(raw.n_authors) and len(paper["authors"]) == raw.n_authors,
+        "dois": bool(raw.doi) and doi == raw.doi.replace("\\_", "_").lower().rstrip(".,;"),
+        "arxiv": bool(raw.arxiv) and arxiv == raw.arxiv,
+    }
+
+
+def build_one(path: Path, result: FileResult) -> None:
+    from lib.build import build_papers
+    from lib.describing.themes import load_taxonomy
+
+    taxonomy = load_taxonomy(ROOT / "data" / "themes.toml")
+    started = time.perf_counter()
+    try:
+        built = build_papers([path], taxonomy, k=2 if len(result.records) > 2 else 1)
+    except Exception as exc:  # a refused file is a result, not the end of the run
+        result.error, result.seconds = f"{type(exc).__name__}: {exc}"[:90], time.perf_counter() - started
+        return
+    result.seconds = time.perf_counter() - started
+    papers = built.papers
+    result.papers = len(papers)
+    rows = papers[["title", "published", "authors", "doi", "arxiv_id"]].to_dict("records")
+    by_title = {}
+    for row in rows:
+        by_title.setdefault(title_key(row["title"]), row)
+    for raw in result.records:
+        for f, ok in kept(raw, by_title.get(title_key(raw.title))).items():
+            result.kept[f] += ok
+
+
+def carried(raw: Raw) -> dict[str, bool]:
+    return {"dates": bool(raw.year), "authors": bool(raw.n_authors), "dois": bool(raw.doi), "arxiv": bool(raw.arxiv)}
+
+
+def table(results: list[FileResult]) -> str:
+    lines = []
+    by_fmt: dict[str, list[FileResult]] = defaultdict(list)
+    for r in results:
+        by_fmt[r.fmt].append(r)
+    head = "| file | records in | papers out | " + " | ".join(f"{f} kept / in files" for f in FIELDS) + " | time |"
+    total = {f: [0, 0] for f in FIELDS}
+    for fmt in sorted(by_fmt):
+        lines += ["", f"### {fmt}", "", head, "|" + "---|" * (len(FIELDS) + 4)]
+        for r in by_fmt[fmt]:
+            cells = []
+            for f in FIELDS:
+                n = sum(carried(raw)[f] for raw in r.records)
+                total[f][0] += r.kept[f]
+                total[f][1] += n
+                cells.append(f"{r.kept[f]} / {n}" if n else "-")
+            papers = f"refused ({r.error})" if r.error else str(r.papers)
+            lines.append(f"| {r.name} | {len(r.records)} | {papers} | " + " | ".join(cells) + f" | {r.seconds:.2f} s |")
+    lines += ["", "| field | kept / in files | share |", "|---|---|---|"]
+    for f in FIELDS:
+        k, n = total[f]
+        lines.append(f"| {f} | {k:,} / {n:,} | {k / n:.1%} |" if n else f"| {f} | 0 / 0 | - |")
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("dir", nargs="?", type=Path, default=ROOT / "bench" / "out" / "real")
+    parser.add_argument("--code", type=Path, default=ROOT, help="checkout whose lib/ builds the files")
+    args = parser.parse_args(argv)
+    sys.path.insert(0, str(args.code.resolve()))
+    results = []
+    for path in sorted(p for p in args.dir.iterdir() if p.is_file() and not p.name.startswith((".", "_"))):
+        fmt, records = count_file(path)
+        result = FileResult(path.name, fmt, records)
+        build_one(path, result)
+        results.append(result)
+        print(f"{path.name}: {len(records)} records, {result.papers} papers {result.error}", file=sys.stderr)
+    print(table(results))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
