@@ -22,7 +22,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 
 import pandas as pd
@@ -35,6 +35,9 @@ from lib.core.titles import TITLE_THRESHOLD, Title, normalize_title, similar_pai
 
 ABSTRACT_THRESHOLD = 60.0
 _ABSTRACT_PROBE = 800  # characters compared; versions of one work agree well before this
+# Which title groups (indices into the list it is given) are the same title: lib.core.titles.similar_pairs, or,
+# for an engine that found the pairs over the whole corpus beforehand (lib.spark), a lookup of those pairs.
+PairFinder = Callable[[Sequence[Title], float], set[tuple[int, int]]]
 
 
 def make_paper_id(key: str) -> str:
@@ -71,16 +74,16 @@ def dedupe(
     *,
     title_threshold: float = TITLE_THRESHOLD,
     abstract_threshold: float = ABSTRACT_THRESHOLD,
+    find_pairs: PairFinder = similar_pairs,
 ) -> DedupeResult:
     """One row per paper, in order of first appearance (by source name, then line), whatever the input order."""
-    ordered = sorted(records, key=lambda r: (r.source, r.line, r.title, r.abstract, r.arxiv_id or "", r.doi or ""))
-    groups = _exact_groups(ordered, abstract_threshold)
+    groups = _exact_groups(sorted(records, key=record_order), abstract_threshold)
     sets = _UnionFind(groups)
     for members in _shared_ids(groups).values():  # the same arXiv id or DOI is the same paper, whatever its title
         for j in members[1:]:
             sets.union(members[0], j)
     titles = [Title(g.key, system_name(g.members[0].title)) for g in groups]
-    for i, j in sorted(similar_pairs(titles, title_threshold)):
+    for i, j in sorted(find_pairs(titles, title_threshold)):
         gi, gj = groups[i], groups[j]
         if gi.key == gj.key:
             continue  # split on purpose in step 1
@@ -96,6 +99,19 @@ def dedupe(
     frame = pd.DataFrame([{k: v for k, v in row.items() if not k.startswith("_")} for row in rows], columns=ROW_COLUMNS)
     frame[S.N_SOURCES] = frame[S.N_SOURCES].astype("int64")
     return DedupeResult(frame, merges, _splits(rows))
+
+
+def record_order(r: Record) -> tuple:
+    """The order dedupe reads records in: by source and line, the rest only to break ties."""
+    return (r.source, r.line, r.title, r.abstract, r.arxiv_id or "", r.doi or "")
+
+
+def title_groups(records: Iterable[Record], abstract_threshold: float = ABSTRACT_THRESHOLD) -> list[Title]:
+    """Step 1 alone: the Title of each group of records that dedupe compares by title, in the order `dedupe`
+    numbers them (records sharing a normalised title form more than one group when their abstracts or ids
+    differ). Lets another engine find step 2's pairs before handing the records of each paper to `dedupe`."""
+    groups = _exact_groups(sorted(records, key=record_order), abstract_threshold)
+    return [Title(g.key, system_name(g.members[0].title)) for g in groups]
 
 
 ROW_COLUMNS = [
