@@ -15,9 +15,7 @@ def layout(Z, labels, centroids) -> np.ndarray:
     Linear in n and deterministic; distances between discs follow centroid similarity only roughly.
     """
     k = len(centroids)
-    sizes = np.bincount(labels, minlength=k)
-    radii = 0.5 * np.sqrt(sizes / max(sizes.max(), 1))
-    centres = _separate(_principal_2d(centroids), radii)
+    centres, radii = disc_centres(centroids, np.bincount(labels, minlength=k))
     coords = np.zeros((len(Z), 2))
     for c, members in enumerate(group_rows(labels, k)):
         local = _principal_2d(Z[members])
@@ -26,13 +24,25 @@ def layout(Z, labels, centroids) -> np.ndarray:
     return coords
 
 
+def disc_centres(centroids, sizes) -> tuple[np.ndarray, np.ndarray]:
+    """Each cluster's disc: its centre on the map (k, 2) and its radius (k,), from the centroids and sizes."""
+    radii = 0.5 * np.sqrt(sizes / max(sizes.max(), 1))
+    return _separate(_principal_2d(centroids), radii), radii
+
+
+def principal_axes(scatter) -> np.ndarray:
+    """The two principal axes (d, 2 or fewer) of rows whose centred scatter matrix (d, d) is `scatter`, signs
+    fixed for determinism. An engine that sums the scatter matrix over partitions projects with the same axes."""
+    values, vectors = np.linalg.eigh(scatter)
+    axes = vectors[:, ::-1][:, :2]
+    return axes * np.sign(axes[np.abs(axes).argmax(axis=0), np.arange(axes.shape[1])])
+
+
 def _principal_2d(A) -> np.ndarray:
     """Rows of A on their two principal axes (zeros past A's rank), signs fixed for determinism."""
     A = np.asarray(A, np.float64)
     centred = A - A.mean(axis=0)
-    values, vectors = np.linalg.eigh(centred.T @ centred)
-    axes = vectors[:, ::-1][:, :2]
-    axes = axes * np.sign(axes[np.abs(axes).argmax(axis=0), np.arange(axes.shape[1])])
+    axes = principal_axes(centred.T @ centred)
     out = np.zeros((len(A), 2))
     out[:, : axes.shape[1]] = centred @ axes
     return out

@@ -147,18 +147,7 @@ def _fit(
     say("svd", 0.35)
     Z = lsa(tfidf, n_components=p.n_components, n_iter=p.svd_n_iter, sample=p.svd_sample, random_state=random_state)
     say("choose k", 0.38)
-    if k is None:
-        choice = choose_k(
-            Z,
-            k_range=k_range,
-            min_cluster_size=p.min_cluster_size,
-            sample_size=p.k_sample,
-            tolerance=p.k_tolerance,
-            n_init=p.n_init,
-            random_state=random_state,
-        )
-    else:
-        choice = _requested_k(Z, k, p.k_sample, random_state)
+    choice = pick_k(Z, k, k_range, p, random_state)
     say("kmeans", 0.43)
     labels, centroids = cluster(Z, choice.k, n_init=p.n_init, sample_size=p.k_sample, random_state=random_state)
     say("labels", 0.55)
@@ -193,6 +182,14 @@ def _fit(
         similar,
         scores,
     )
+
+
+def pick_k(Z, k: int | None, k_range: tuple[int, int], p: TopicParams, random_state: int) -> KChoice:
+    """`choose_k`, or k as requested; reads Z only through `len` and `sample_rows`, so Z may be a lazy view."""
+    if k is not None:
+        return _requested_k(Z, k, p.k_sample, random_state)
+    options = dict(min_cluster_size=p.min_cluster_size, sample_size=p.k_sample, tolerance=p.k_tolerance)
+    return choose_k(Z, k_range=k_range, n_init=p.n_init, random_state=random_state, **options)
 
 
 def vectorize(texts: Sequence[str], *, min_df: int = 2, max_df: float = 0.5, max_features: int = 50_000):
@@ -353,6 +350,12 @@ def label_clusters(
     damped = counts.astype(np.float64)
     damped.data = 1 + np.log(np.maximum(damped.data, 1))
     T = np.asarray((_one_hot(labels, k) @ damped).todense())
+    return name_clusters(T, vocabulary, n_terms, n_name_terms, stop_words, separator)
+
+
+def name_clusters(T, vocabulary, n_terms=10, n_name_terms=3, stop_words=STOP_WORDS, separator=" · "):
+    """`label_clusters` from the damped term mass per cluster, T (k, vocabulary), however it was summed."""
+    k = len(T)
     with np.errstate(divide="ignore", invalid="ignore"):
         W = T / T.sum(axis=1, keepdims=True) * np.log1p(T.sum() / k / T.sum(axis=0))
     W = np.nan_to_num(W, nan=0.0)
