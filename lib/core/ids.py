@@ -132,6 +132,13 @@ def bare_doi(text: str | None) -> str | None:
     return doi if _DOI.fullmatch(doi) else None
 
 
+def first_doi(text: str | None) -> str | None:
+    """The first of several DOIs written in one field ("10.1/a 10.2/b", "10.1/a; 10.2/b"), normalised."""
+    if not isinstance(text, str):
+        return None
+    return next((d for part in re.split(r"[\s;,]+", text) if (d := normalize_doi(part))), None)
+
+
 def normalize_doi(text: str | None) -> str | None:
     """The DOI as an identity: bare and lower-cased, since DOIs ignore case; else None."""
     doi = bare_doi(text)

@@ -5,6 +5,8 @@ share. Knows no format's grammar.
 
 from __future__ import annotations
 
+import html
+import re
 import unicodedata
 from collections import Counter
 from dataclasses import dataclass, field
@@ -113,3 +115,19 @@ def decode(data: bytes, source: str) -> tuple[str, str]:
 def clean_line(raw: str) -> str:
     """Fold tabs and runs of white space, trim, and compose Unicode (NFC) so equal text compares equal."""
     return unicodedata.normalize("NFC", " ".join(raw.split()))  # split() folds white space faster than a regex
+
+
+# Inline markup that OpenAlex, Crossref and publishers' exports leave in titles: italics, small caps, super- and
+# subscripts, MathML. Only these names are taken for tags, so "a <b" or "<T>" in a title stay as written.
+_MARKUP = re.compile(
+    r"</?(?:i|b|em|strong|u|sup|sub|inf|scp|sc|span|tt|small|br|p|mml:[a-z]+|math)(?:\s[^<>]*)?/?>", re.IGNORECASE
+)
+
+
+def strip_markup(text: str) -> str:
+    """Text without inline HTML/MathML tags and with HTML entities ("&amp;", "&#x0027;") decoded."""
+    if "<" in text:
+        text = _MARKUP.sub("", text)
+    if "&" in text and ";" in text:
+        text = html.unescape(text)
+    return text

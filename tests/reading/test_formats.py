@@ -151,6 +151,11 @@ EXPECTED = {
             ),
         ),
     ],
+    "papers.isi": [  # Web of Science plain text: AF (full names) beats AU, PD gives the month, UT is kept
+        at(SMOE, "papers.isi", 3, extra=(("UT", "WOS:000000000000001"),), venue="NeurIPS"),
+        at(KNN, "papers.isi", 20, extra=(("UT", "WOS:000000000000002"),)),
+        at(FOLD, "papers.isi", 32, extra=(("UT", "ARXIV:2402.00042"),), venue="ICML"),
+    ],
 }
 
 SAMPLE_FORMATS = {
@@ -163,6 +168,7 @@ SAMPLE_FORMATS = {
     "papers.bib": "bibtex",
     "papers.ris": "ris",
     "papers.xml": "atom",
+    "papers.isi": "wos",
 }
 
 

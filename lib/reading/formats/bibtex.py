@@ -1,5 +1,11 @@
 """BibTeX entries as Records, via bibtexparser. A broken entry becomes an Issue at its first line and the
 entries around it are kept; LaTeX markup is decoded in titles, abstracts and names only.
+
+Entries the parser recovers from an error (a repeated field, a repeated key, Mendeley's empty key `@article{,`)
+are cleaned like the others: enclosing braces and quotes dropped, and of a repeated field the value that is
+valid for it wins (a year that is a year, a DOI that is a DOI, the longest title). An entry on a line that
+starts with "%" is commented out and ignored. biblatex's `crossref` fills what a child entry lacks from its
+parent (the parent's title becomes the child's booktitle).
 """
 
 from __future__ import annotations
@@ -8,12 +14,12 @@ import re
 
 import bibtexparser
 from bibtexparser.model import DuplicateBlockKeyBlock, DuplicateFieldKeyBlock, Entry, ParsingFailedBlock
-from pylatexenc.latex2text import LatexNodes2Text
 
 from lib.core.errors import IngestError
-from lib.core.ids import find_arxiv_ids, normalize_arxiv_id
+from lib.core.ids import find_arxiv_ids, normalize_arxiv_id, normalize_doi
 from lib.core.records import Issue, ParseResult, Record
-from lib.reading.formats.fields import build_record
+from lib.reading.formats.fields import build_record, web_url
+from lib.reading.formats.tex import latex_to_text
 
 # Fields that feed Record fields; every other field is kept as extra.
 _USED = {"title", "abstract", "author", "year", "month", "date", "url", "doi"}
@@ -22,8 +28,9 @@ _VENUE_FIELDS = ("venue", "booktitle", "journal", "journaltitle")
 _EPRINT = {"eprint", "archiveprefix", "eprinttype"}
 # Where Google Scholar and others put the arXiv id when there is no eprint field.
 _ID_HIDING_FIELDS = ("journal", "note", "howpublished", "publisher")
-# Math stays as written ("$x^2$"): it is meaningful to readers and has no plain-text form.
-_LATEX = LatexNodes2Text(math_mode="verbatim", strict_latex_spaces=True)
+# What a child entry does not inherit from its crossref parent.
+_NOT_INHERITED = {"crossref", "xref", "ids", "key", "title", "entrysetkey", "related"}
+_YEAR_VALUE = re.compile(r"\s*\d{4}\s*")
 
 
 def read_bibtex(text: str, source: str) -> ParseResult:
@@ -39,10 +46,72 @@ def read_bibtex(text: str, source: str) -> ParseResult:
         result.issues.append(issue)
         if usable is not None:
             entries.append(usable)
+    lines = text.splitlines()
+    kept = []
     for entry in sorted(entries, key=lambda e: e.start_line or 0):
-        result.add(*_entry_record(entry, source))
+        start = entry.start_line or 0
+        if start < len(lines) and lines[start].lstrip().startswith("%"):
+            result.issues.append(Issue(source, start + 1, "entry commented out with %; ignored"))
+        else:
+            kept.append((entry, _fields(entry)))
+    parents = {e.key.casefold(): f for e, f in kept if e.key}
+    for entry, fields in kept:
+        _inherit(fields, parents)
+        result.add(*_entry_record(entry, fields, source))
     result.issues.sort(key=lambda i: i.line or 0)
     return result.finish()
+
+
+def _fields(entry: Entry) -> dict[str, str]:
+    """Field name (case folded) -> value, enclosing braces and quotes dropped; of a repeated field, the value
+    valid for it."""
+    seen: dict[str, list[str]] = {}
+    for f in entry.fields:
+        value = f.value if isinstance(f.value, str) else str(f.value)
+        seen.setdefault(f.key.casefold(), []).append(_unwrap(value))
+    return {key: _pick(key, values) for key, values in seen.items()}
+
+
+def _unwrap(value: str) -> str:
+    value = value.strip()
+    while len(value) >= 2 and (
+        (value[0] == "{" and value[-1] == "}" and _balanced(value[1:-1])) or (value[0] == value[-1] == '"')
+    ):
+        value = value[1:-1].strip()
+    return value
+
+
+def _balanced(text: str) -> bool:
+    depth = 0
+    for c in text:
+        depth += (c == "{") - (c == "}")
+        if depth < 0:
+            return False
+    return depth == 0
+
+
+def _pick(key: str, values: list[str]) -> str:
+    if len(values) == 1:
+        return values[0]
+    valid = {
+        "year": lambda v: bool(_YEAR_VALUE.fullmatch(v)),
+        "doi": lambda v: normalize_doi(v.replace("\\_", "_")) is not None,
+        "url": lambda v: web_url(v) is not None,
+    }.get(key)
+    if valid:
+        return next((v for v in values if valid(v)), values[0])
+    return max(values, key=len)  # a truncated first title loses to the whole second one
+
+
+def _inherit(fields: dict[str, str], parents: dict[str, dict[str, str]]) -> None:
+    parent = parents.get(fields.get("crossref", "").strip().casefold())
+    if not parent or parent is fields:
+        return
+    if parent.get("title"):
+        fields.setdefault("booktitle", parent.get("booktitle") or parent["title"])
+    for key, value in parent.items():
+        if key not in _NOT_INHERITED:
+            fields.setdefault(key, value)
 
 
 def _failed_block(block: ParsingFailedBlock, source: str) -> tuple[Issue, Entry | None]:
@@ -51,7 +120,10 @@ def _failed_block(block: ParsingFailedBlock, source: str) -> tuple[Issue, Entry 
     usable = block.ignore_error_block if isinstance(block.ignore_error_block, Entry) else None
     if isinstance(block, DuplicateFieldKeyBlock) and usable is not None:
         keys = ", ".join(sorted(block.duplicate_keys))
-        return Issue(source, line, f"entry repeats fields ({keys}); the first of each is used"), usable
+        reason = f"entry repeats fields ({keys}); the valid value of each is used"
+        return Issue(source, line, reason), usable
+    if isinstance(block, DuplicateBlockKeyBlock) and not block.key:
+        return Issue(source, line, "entry has no citation key (as Mendeley writes @article{,); kept"), usable
     if isinstance(block, DuplicateBlockKeyBlock):
         return Issue(source, line, f"entry key {block.key!r} is used twice; both entries kept"), usable
     if usable is not None:
@@ -66,10 +138,7 @@ def _first_line(text: str) -> str:
     return lines[0].strip()[:120] if lines else ""
 
 
-def _entry_record(entry: Entry, source: str) -> tuple[Record | None, list[Issue]]:
-    fields: dict[str, str] = {}
-    for f in entry.fields:  # field names are case-insensitive in BibTeX; the first occurrence wins
-        fields.setdefault(f.key.casefold(), f.value if isinstance(f.value, str) else str(f.value))
+def _entry_record(entry: Entry, fields: dict[str, str], source: str) -> tuple[Record | None, list[Issue]]:
     line = (entry.start_line or 0) + 1
     arxiv = _arxiv_eprint(fields)
     venue = next((k for k in _VENUE_FIELDS if fields.get(k)), None)
@@ -120,13 +189,3 @@ def split_bibtex_names(value: str) -> list[str]:
             start = m.end()
     names.append(value[start:])
     return [n.strip() for n in names if n.strip()]
-
-
-def latex_to_text(value: str) -> str:
-    """Accents and escapes decoded ("Caf{\\'e}" -> "Café"), protective braces dropped, math kept."""
-    if "\\" not in value and "$" not in value:
-        return value.replace("{", "").replace("}", "")
-    try:
-        return _LATEX.latex_to_text(value)
-    except Exception:  # pylatexenc can fail on pathological input; the braced text still reads well
-        return value.replace("{", "").replace("}", "")

@@ -13,6 +13,7 @@ from pathlib import PurePath
 from lib.core.errors import IngestError
 from lib.reading.formats.fields import FIELD_ALIASES, header_key
 from lib.reading.formats.registry import BY_EXTENSION
+from lib.reading.formats.wos import looks_like_wos
 
 # Files people drop by mistake; named so the message says what the file seems to be.
 _MAGIC = (
@@ -71,6 +72,8 @@ def _sniff_text(head: str, by_ext: str | None, data: bytes) -> str | None:
     if head.startswith("<"):
         return "atom"
     first = _first_line(head)
+    if looks_like_wos(first):
+        return "wos"
     if _BIBTEX_ENTRY.match(first) or (by_ext == "bibtex" and _BIBTEX_ENTRY.search(head)):
         return "bibtex"
     if first.startswith("TY  - ") or (by_ext == "ris" and _RIS_START.search(head)):
@@ -103,8 +106,11 @@ def _sniff_json(head: str, data: bytes, by_ext: str | None) -> str | None:
 
 
 def _next_line_opens_object(head: str, data: bytes) -> bool:
-    # JSON lines put "{" at the start of line two; a pretty-printed object puts a key there.
+    # JSON lines: the first line is a whole object and the next opens another. A pretty-printed document
+    # puts a key there, or an object that is an element of a list the first line opened.
     newline = head.find("\n")
+    if newline >= 0 and not _is_json(head[:newline]):
+        return False
     rest = head[newline + 1 :].lstrip() if newline >= 0 else ""
     if rest:
         return rest.startswith("{")
@@ -134,4 +140,5 @@ def _sniff_table(first: str, by_ext: str | None) -> str | None:
 
 
 def _has_title(cells: list[str]) -> bool:
-    return any(header_key(c) in _TITLE_KEYS for c in cells)
+    # Web of Science's tab-delimited and CSV exports name their columns by tag: PT, AU, TI, ...
+    return any(header_key(c) in _TITLE_KEYS for c in cells) or {"PT", "AU", "TI"} <= {c.strip() for c in cells}

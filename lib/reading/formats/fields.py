@@ -13,21 +13,24 @@ from dataclasses import dataclass
 
 from lib.core.dates import normalize_date
 from lib.core.errors import IngestError
-from lib.core.ids import arxiv_month, normalize_arxiv_id, normalize_doi
-from lib.core.records import Issue, Record, clean_line
+from lib.core.ids import arxiv_month, first_doi, normalize_arxiv_id, normalize_doi
+from lib.core.records import Issue, Record, clean_line, strip_markup
+from lib.reading.formats.authors import split_authors
+from lib.reading.formats.tex import untex_link
 
 # Header names are compared with case, spaces, underscores, hyphens and dots removed. Each field takes
 # the first alias present, so the order is the preference when a table has several candidates.
 FIELD_ALIASES: dict[str, tuple[str, ...]] = {
-    "title": ("title", "papertitle", "articletitle", "name"),
+    # IEEE Xplore writes "Document Title", Springer "Item Title", Web of Science "Article Title".
+    "title": ("title", "papertitle", "articletitle", "documenttitle", "itemtitle", "displayname", "name"),
     "abstract": ("abstract", "summary", "description"),
-    "date": ("date", "published", "publicationdate", "publishedat", "pubdate"),
+    "date": ("date", "published", "publicationdate", "publishedat", "pubdate", "coverdate"),
     "year": ("year", "publicationyear"),
     "month": ("month",),
-    "authors": ("authors", "author"),
-    "url": ("url", "link"),
-    "arxiv": ("arxivid", "eprint", "arxiv"),
-    "doi": ("doi",),
+    "authors": ("authors", "author", "authornames", "authorlist", "authorships", "creators"),
+    "url": ("url", "link", "paperurl", "pdflink", "pdfurl", "articleurl", "htmlurl", "landingpageurl"),
+    "arxiv": ("arxivid", "eprint", "arxiv", "arxivurl", "arxivpageurl", "arxivlink", "arxivabsurl"),
+    "doi": ("doi", "itemdoi"),
     # Scopus writes "Source title", IEEE Xplore "Publication Title", Crossref-style JSON "container-title".
     "venue": (
         "venue",
@@ -40,10 +43,25 @@ FIELD_ALIASES: dict[str, tuple[str, ...]] = {
         "containertitle",
         "conference",
         "journalname",
+        "journalref",
+        "primarylocationsourcedisplayname",  # OpenAlex
     ),
 }
+# Web of Science's two-letter field tags, as its tab-delimited and CSV exports use them for headers; a header
+# holding PT, AU and TI is one of those. AF (full names) beats AU (surnames and initials).
+WOS_TAGS: dict[str, tuple[str, ...]] = {
+    "title": ("TI",),
+    "abstract": ("AB",),
+    "year": ("PY",),
+    "month": ("PD",),
+    "authors": ("AF", "AU"),
+    "doi": ("DI",),
+    "venue": ("SO",),
+    "url": ("UR",),
+}
+# Columns that hold an arXiv id when their values look like one: an "id" or "index" is otherwise anything.
+_ID_COLUMNS = ("id", "index", "paperid", "entryid", "key")
 _HEADER_NOISE = re.compile(r"[\s_\-.]+")
-_AUTHOR_AND = re.compile(r"\s+and\s+")
 # How reference managers name a preprint's "journal": Google Scholar's "arXiv preprint arXiv:...", DBLP's CoRR.
 _PREPRINT = re.compile(r"(?:arxiv\b|corr\b|arxiv preprint)", re.IGNORECASE)
 
@@ -58,23 +76,59 @@ class Columns:
 
     fields: Mapping[str, str]
     extra: tuple[str, ...]
+    glued_authors: bool = False  # Springer's CSV runs its author names together ("Andy SmithTom Weber")
 
 
-def match_columns(names: Sequence[str], source: str) -> Columns:
-    """Assign columns to fields by their header names. No title column is an IngestError."""
-    by_key: dict[str, str] = {}
-    for name in names:
-        by_key.setdefault(header_key(name), name)
-    fields: dict[str, str] = {}
-    for field, aliases in FIELD_ALIASES.items():
-        found = next((by_key[a] for a in aliases if a in by_key), None)
-        if found is not None:
-            fields[field] = found
+def match_columns(names: Sequence[str], source: str, rows: Sequence[Mapping[str, object]] = ()) -> Columns:
+    """Assign columns to fields by their header names (a nested JSON key "details.arxiv_page_url" also by its
+    last part), and an unnamed-for-it column to the arXiv id when `rows` show it holds arXiv ids. No title
+    column is an IngestError."""
+    fields = _wos_fields(names) or _fields_by_alias(names)
+    if "arxiv" not in fields and rows:
+        found = _arxiv_column([n for n in names if n not in fields.values()], rows)
+        if found:
+            fields["arxiv"] = found
     if "title" not in fields:
         shown = ", ".join(n[:40] for n in names[:20]) + (", ..." if len(names) > 20 else "")
         raise IngestError(source, f"no title column (found: {shown})")
     used = set(fields.values())
-    return Columns(fields, tuple(n for n in names if n not in used))
+    glued = header_key(fields["title"]) == "itemtitle"
+    return Columns(fields, tuple(n for n in names if n not in used), glued_authors=glued)
+
+
+def _fields_by_alias(names: Sequence[str]) -> dict[str, str]:
+    by_key: dict[str, str] = {}
+    for name in names:
+        by_key.setdefault(header_key(name), name)
+    for name in names:  # a nested key answers to its last part only when no column has that name itself
+        by_key.setdefault(header_key(name.rsplit(".", 1)[-1]), name)
+    fields: dict[str, str] = {}
+    for field, aliases in FIELD_ALIASES.items():
+        found = next((by_key[a] for a in aliases if a in by_key and by_key[a] not in fields.values()), None)
+        if found is not None:
+            fields[field] = found
+    return fields
+
+
+def _wos_fields(names: Sequence[str]) -> dict[str, str] | None:
+    present = {n.strip(): n for n in names}
+    if not {"PT", "AU", "TI"} <= present.keys():
+        return None
+    fields = {}
+    for field, tags in WOS_TAGS.items():
+        found = next((present[t] for t in tags if t in present), None)
+        if found is not None:
+            fields[field] = found
+    return fields
+
+
+def _arxiv_column(candidates: Sequence[str], rows: Sequence[Mapping[str, object]]) -> str | None:
+    sample = rows[:200]
+    for name in sorted(candidates, key=lambda n: header_key(n.rsplit(".", 1)[-1]) not in _ID_COLUMNS):
+        values = [v for r in sample if (v := to_text(r.get(name)))]
+        if values and sum(bool(normalize_arxiv_id(v)) for v in values) >= 0.8 * len(values):
+            return name
+    return None
 
 
 def unique_names(names: Iterable[object]) -> list[str]:
@@ -116,21 +170,6 @@ def to_text(value: object) -> str | None:
     return clean_line(text) or None
 
 
-def split_authors(value: object) -> tuple[str, ...]:
-    """Author names from a list (of names or of objects with a "name") or from a string joined by ';'
-    or ' and '."""
-    if isinstance(value, dict):
-        value = [value]
-    if isinstance(value, (list, tuple)):
-        items = [v.get("name") if isinstance(v, dict) else v for v in value]
-        names = [to_text(v) for v in items]
-    else:
-        text = to_text(value) or ""
-        parts = text.split(";") if ";" in text else _AUTHOR_AND.split(text)
-        names = [clean_line(p) for p in parts]
-    return tuple(n for n in names if n)
-
-
 def normalize_venue(value: object) -> str | None:
     """The venue as written, with every way of naming arXiv as a venue read as "arXiv"."""
     text = to_text(value)
@@ -140,9 +179,13 @@ def normalize_venue(value: object) -> str | None:
 
 
 def web_url(text: str | None) -> str | None:
-    # Only web links are kept: the app renders urls as clickable links, where a "javascript:" one would run.
-    if text and text.lower().startswith(("https://", "http://")) and " " not in text:
-        return text
+    """The first web link of a URL field (some hold two, separated by white space or ";"), TeX escapes undone.
+    Only web links are kept: the app renders urls as clickable links, where a "javascript:" one would run."""
+    if not text:
+        return None
+    for part in re.split(r"[\s;]+", untex_link(text)):
+        if part.lower().startswith(("https://", "http://")):
+            return part
     return None
 
 
@@ -157,12 +200,12 @@ def build_record(
     def note(reason: str, text: str = "") -> None:
         issues.append(Issue(source, line if not where else None, prefix + reason, text[:120]))
 
-    title = to_text(fields.get("title"))
+    title = _markup_free(fields.get("title"))
     if not title:
         note("empty title; skipped")
         return None, issues
     date_text = to_text(fields.get("date")) or to_text(fields.get("year"))
-    published = normalize_date(date_text, to_text(fields.get("month")))
+    published = normalize_date(date_text, _first_word(fields.get("month")))
     if date_text and not published:
         note("date not understood", date_text)
     raw_url = to_text(fields.get("url"))
@@ -170,11 +213,11 @@ def build_record(
     if raw_url and not url:
         note("url ignored (not an http or https link)", raw_url)
     raw_doi = to_text(fields.get("doi"))
-    doi = normalize_doi(raw_doi)
+    doi = (normalize_doi(untex_link(raw_doi)) or first_doi(untex_link(raw_doi))) if raw_doi else None
     if raw_doi and not doi:
         note("DOI not understood", raw_doi)
     raw_arxiv = to_text(fields.get("arxiv"))
-    arxiv_id = normalize_arxiv_id(raw_arxiv) if raw_arxiv else None
+    arxiv_id = normalize_arxiv_id(untex_link(raw_arxiv)) if raw_arxiv else None
     if raw_arxiv and not arxiv_id:
         note("arXiv id not understood", raw_arxiv)
     # An arXiv abstract URL or arXiv DOI names the paper as surely as an id column does.
@@ -184,7 +227,7 @@ def build_record(
     extra = tuple((k, t) for k, v in fields.get("extra", ()) if (t := to_text(v)))
     record = Record(
         title=title,
-        abstract=to_text(fields.get("abstract")) or "",
+        abstract=_markup_free(fields.get("abstract")) or "",
         source=source,
         line=line,
         authors=split_authors(fields.get("authors")),
@@ -198,8 +241,21 @@ def build_record(
     return record, issues
 
 
+def _markup_free(value: object) -> str | None:
+    text = to_text(value)
+    return clean_line(strip_markup(text)) or None if text else None
+
+
+def _first_word(value: object) -> str | None:
+    # Web of Science's PD says "Aug 1 2019", "JUN" or "MAY 15": the month is its first word.
+    text = to_text(value)
+    return text.split()[0] if text else None
+
+
 def row_fields(row: Mapping[str, object], columns: Columns) -> dict[str, object]:
     """Field values of one table row, ready for build_record."""
     values: dict[str, object] = {f: row.get(c) for f, c in columns.fields.items()}
+    if columns.glued_authors:
+        values["authors"] = split_authors(to_text(values.get("authors")) or "", glued=True)
     values["extra"] = [(c, row.get(c)) for c in columns.extra]
     return values

@@ -13,6 +13,7 @@ from lib.core.records import Issue, ParseResult, Record
 from lib.reading.formats.fields import build_record
 
 _TAG = re.compile(r"^([A-Z][A-Z0-9])  -(?: |$)")
+_HAS_YEAR = re.compile(r"\d{4}")
 # rispy's names for the tags that name the venue, most specific first: T2 (secondary title: the journal or the
 # proceedings), JO, JF, JA, J2 (the journal's name and abbreviations).
 _VENUE_TAGS = ("secondary_title", "journal_name", "alternate_title3", "alternate_title2", "alternate_title1")
@@ -80,7 +81,7 @@ def _ref_record(ref: dict, source: str, line: int) -> tuple[Record | None, list[
         "title": ref.get("title") or ref.get("primary_title"),
         "abstract": ref.get("abstract") or ref.get("notes_abstract"),
         "authors": _as_list(ref.get("authors")) or _as_list(ref.get("first_authors")),
-        "date": ref.get("date") or ref.get("year") or ref.get("publication_year"),
+        **_date(ref),
         "url": urls[0] if urls else None,
         "doi": ref.get("doi"),
         "venue": ref[venue] if venue else None,
@@ -93,6 +94,15 @@ def _ref_record(ref: dict, source: str, line: int) -> tuple[Record | None, list[
     if record is None:
         issues = [Issue(source, line, "RIS record has no title (TI or T1); skipped")]
     return record, issues
+
+
+def _date(ref: dict) -> dict[str, object]:
+    """DA is the fuller date, but exporters also write a month alone there ("DA  - SEP"): then the year comes
+    from PY (or Y1) and DA only adds the month."""
+    full, year = ref.get("date"), ref.get("year") or ref.get("publication_year")
+    if isinstance(full, str) and not _HAS_YEAR.search(full) and year:
+        return {"date": year, "month": full.strip().split("/")[0].split()[0] if full.strip() else None}
+    return {"date": full or year}
 
 
 def _as_list(value: object) -> list:

@@ -24,6 +24,7 @@ from lib.reading.formats.fields import (
     row_fields,
     unique_names,
 )
+from lib.reading.formats.shapes import adapt, arxiv_keyed_items, is_arxiv_keyed
 
 # Parquet compresses well; a small file could still unpack into more than the app should hold.
 MAX_PARQUET_UNPACKED = 400 * 1024 * 1024
@@ -39,14 +40,28 @@ def read_delimited(text: str, source: str, delimiter: str) -> ParseResult:
     if header is None:
         raise IngestError(source, "empty file")
     names = unique_names(header[1])
-    columns = match_columns(names, source)
-    for line, cells in rows:
-        if len(cells) != len(names):
+    body = list(rows)
+    columns = match_columns(names, source, [dict(zip(names, cells)) for _, cells in body[:200]])
+    # One cell past the header at the end of a row (Scopus and Web of Science end their rows so) costs nothing:
+    # the labelled cells are intact. Taken when it is empty or when most rows have it, so a row shifted by an
+    # unquoted comma is still refused; its text is kept under its position and the file gets one note.
+    trailing = sum(len(c) == len(names) + 1 for _, c in body) * 2 >= len(body)
+    unlabelled = 0
+    for line, cells in body:
+        past = cells[len(names) :]
+        if len(cells) < len(names) or len(past) > 1 or (past and past[0].strip() and not trailing):
             problem = "too many" if len(cells) > len(names) else "too few"
             reason = f"{problem} fields: {len(cells)}, the header has {len(names)}; row skipped"
             result.issues.append(Issue(source, line, reason, delimiter.join(cells)[:120]))
             continue
-        _add(result, dict(zip(names, cells)), columns, line)
+        values = row_fields(dict(zip(names, cells)), columns)
+        unlabelled += len(past)
+        values["extra"] += [(f"column {len(cells)}", c) for c in past if c.strip()]
+        result.add(*build_record(values, source, line))
+    result.issues.sort(key=lambda i: i.line or 0)
+    if unlabelled:
+        note = f"{unlabelled} rows have a cell past the header's {len(names)} columns (unlabelled); kept"
+        result.issues.append(Issue(source, None, note))
     return result.finish()
 
 
@@ -56,8 +71,11 @@ def _csv_rows(text: str, delimiter: str, result: ParseResult):
         first = next((ln for ln in io.StringIO(text) if ln.strip()), "")
         if "," not in first and ";" in first:
             delimiter = ";"
-    # strict: a malformed quote fails its own row instead of silently swallowing the rows after it.
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
+    # strict: a malformed quote fails its own row instead of silently swallowing the rows after it. Web of
+    # Science's tab-delimited export quotes nothing, so a quote there is part of the text.
+    first_cell = text.lstrip("\ufeff")[:3]
+    quoting = csv.QUOTE_NONE if delimiter == "\t" and first_cell == "PT\t" else csv.QUOTE_MINIMAL
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True, quoting=quoting)
     previous = 0
     while True:
         try:
@@ -109,10 +127,11 @@ def read_json(text: str, source: str) -> ParseResult:
     result = ParseResult(source=source, n_lines=text.count("\n") + 1)
     if not items:
         return result.finish()
-    objects = [(i, item) for i, item in enumerate(items, start=1) if isinstance(item, dict)]
+    items = [adapt(item) if isinstance(item, dict) else item for item in items]
+    objects = [item for item in items if isinstance(item, dict)]
     if not objects and items:
         raise IngestError(source, f"JSON list holds {_json_kind(items[0])}, not paper objects")
-    columns = match_columns(unique_keys(item for _, item in objects), source)
+    columns = match_columns(unique_keys(objects), source, objects)
     for number, item in enumerate(items, start=1):
         if isinstance(item, dict):
             _add(result, item, columns, number, f"record {number}")
@@ -127,6 +146,8 @@ def _json_items(doc: object, source: str) -> list:
         return doc
     if not isinstance(doc, dict):
         raise IngestError(source, f"JSON holds {_json_kind(doc)}, not a list of papers")
+    if is_arxiv_keyed(doc):
+        return arxiv_keyed_items(doc)
     lists = [k for k, v in doc.items() if isinstance(v, list) and any(isinstance(x, dict) for x in v)]
     preferred = [k for k in lists if k.casefold() in _CONTAINER_KEYS]
     if len(lists) == 1 or preferred:
@@ -160,14 +181,14 @@ def read_jsonl(text: str, source: str) -> ParseResult:
             result.issues.append(Issue(source, lineno, "JSON nested too deeply; line skipped"))
             continue
         if isinstance(item, dict):
-            rows.append((lineno, item))
+            rows.append((lineno, adapt(item)))
         else:
             reason = f"{_json_kind(item)}, not a paper object; line skipped"
             result.issues.append(Issue(source, lineno, reason, line[:120]))
     if not rows:
         first = result.issues[0] if result.issues else Issue(source, None, "no JSON objects")
         raise IngestError(source, f"no readable JSON lines ({first.reason})", first.line)
-    columns = match_columns(unique_keys(item for _, item in rows), source)
+    columns = match_columns(unique_keys(item for _, item in rows), source, [item for _, item in rows])
     for lineno, item in rows:
         _add(result, item, columns, lineno)
     return result.finish()
@@ -190,7 +211,7 @@ def read_parquet(data: bytes, source: str) -> ParseResult:
         detail = next((ln.strip() for ln in str(exc).splitlines() if ln.strip()), type(exc).__name__)
         raise IngestError(source, f"not a readable Parquet file ({detail[:200]})") from None
     result = ParseResult(source=source)  # Parquet strings are UTF-8 by definition
-    columns = match_columns(names, source)
+    columns = match_columns(names, source, rows)
     for number, row in enumerate(rows, start=1):
         _add(result, row, columns, number, f"row {number}")
     return result.finish()

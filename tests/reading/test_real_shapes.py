@@ -1,0 +1,187 @@
+"""Export shapes met in real files (tests/data/real_shapes/, made-up papers in the real layouts; SOURCES.md says
+which public file each imitates): every field a reader of the paper would look for comes through intact."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from lib.reading.formats import detect_format, read_path
+from lib.reading.formats.authors import split_authors
+
+SHAPES = Path(__file__).resolve().parents[1] / "data" / "real_shapes"
+
+
+def records(name: str):
+    result = read_path(SHAPES / name)
+    return result, {r.title: r for r in result.records}
+
+
+def test_web_of_science_plain_text_is_read_as_records_not_listing_lines():
+    result, by_title = records("wos_plain.txt")
+    assert detect_format((SHAPES / "wos_plain.txt").read_bytes(), "wos_plain.txt") == "wos"
+    assert len(result.records) == 2 and result.issues == []
+    roost = by_title["Roost choice of the grey hornbill after storm damage."]  # TI continued on the next line
+    assert roost.authors == ("Okafor, Ada N.", "Lindqvist, Per B.", "Marsh, Tomas")  # the address is dropped
+    assert (roost.published, roost.doi, roost.venue) == ("2019-08", "10.9999/ibis.2019.0042", "Ibis Letters")
+    assert roost.abstract.endswith("mapped where they roosted.")
+    assert ("UT", "ZOOREC:ZOOR00000000001") in roost.extra
+    assert by_title["Nest height of the marsh wren in flooded reedbeds."].published == "2018-06"  # PD "JUN"
+
+
+def test_web_of_science_tab_delimited_columns_are_mapped_and_the_trailing_cell_costs_no_row():
+    result, by_title = records("wos_tab.txt")
+    assert detect_format((SHAPES / "wos_tab.txt").read_bytes(), "wos_tab.txt") == "tsv"
+    burn = by_title['Effects of "prescribed" burning on songbird nests']  # a quote in an unquoted cell
+    assert burn.authors == ("Voss, Karla L.", "Amari, Taro")  # AF, full names
+    assert (burn.published, burn.doi, burn.venue) == ("2017-03", "10.9999/fe.2017.11", "FOREST ECOLOGY")
+    assert len(result.records) == 2
+    assert [i.reason for i in result.issues] == ["2 rows have a cell past the header's 16 columns (unlabelled); kept"]
+
+
+def test_scopus_rows_with_an_unlabelled_extra_cell_are_kept_and_reported_once():
+    result, by_title = records("scopus_extra_cell.csv")
+    assert len(result.records) == 3
+    assert [(i.line, i.reason) for i in result.issues] == [
+        (None, "3 rows have a cell past the header's 18 columns (unlabelled); kept")
+    ]
+    roost = by_title["Roost choice of the grey hornbill after storm damage"]
+    assert roost.authors == ("Okafor A.N.", "Lindqvist P.B.", "Marsh T.")
+    assert (roost.published, roost.doi) == ("2019", "10.9999/ibis.2019.0042")
+
+
+def test_a_row_shifted_by_extra_text_is_still_refused(tmp_path):
+    path = tmp_path / "shifted.csv"
+    path.write_text("title,year\nGood,2020\nAlso good,2021\nShifted, by a comma,2022\n", encoding="utf-8")
+    result = read_path(path)
+    assert [r.title for r in result.records] == ["Good", "Also good"]
+    assert result.issues[0].line == 4 and "too many fields" in result.issues[0].reason
+
+
+def test_arxiv_metadata_snapshot_gives_id_first_version_date_and_split_authors():
+    result, by_title = records("arxiv_snapshot.jsonl")
+    atoms = by_title["Cold atoms in a tilted lattice"]
+    assert atoms.arxiv_id == "0705.0101" and atoms.published == "2007-05"  # v1, not update_date
+    assert atoms.authors == ("I. Varga", "J. Müller", "P. O'Neill", "T. Ng")  # from authors_parsed, TeX decoded
+    assert atoms.doi == "10.9999/pla.2007.001"  # the first of two DOIs
+    assert atoms.venue == "Phys.Lett.A 371:1-5,2007"
+    old = by_title["A note on $\\Lambda$-sparse graphs"]  # math kept
+    assert (old.arxiv_id, old.published) == ("math/0612001", "2006-12")
+    assert result.issues == []
+
+
+def test_bibtex_recovered_entries_are_cleaned_and_commented_entries_ignored():
+    result, by_title = records("dblp_mendeley.bib")
+    assert "Withdrawn Draft Title" not in by_title
+    assert any(i.line == 2 and "commented out" in i.reason for i in result.issues)
+    dblp = by_title["Sparse Transformers for Tiny Devices: A 1–2 Bit Study"]  # "--" and "~" decoded without "\\"
+    assert dblp.doi == "10.9999/corr_abs-2001-00042" and dblp.arxiv_id == "2001.00042"  # DBLP's "\\_"
+    roost = by_title["Roost choice of the grey hornbill after storm damage"]  # Mendeley's @article{,
+    assert roost.published == "2019" and roost.authors == ("Okafor, Ada N.", "Lindqvist, Per B.")
+    assert roost.url == "http://example.org/ibis/42"  # the first of two URLs
+    wren = by_title["Nest height of the marsh wren"]  # year = {201} then year = {2018}
+    assert wren.published == "2018" and wren.doi == "10.9999/wb.2018.7"
+    assert by_title["Wren song dialects across valleys"].authors == ("Ito, Kai", "Berg, Lena")
+
+
+def test_biblatex_crossref_fills_what_the_child_lacks():
+    _, by_title = records("dblp_mendeley.bib")
+    child = by_title["Radar Gesture Sensing"]
+    assert child.venue == "Proceedings of the Radar Conference 2021" and child.published == "2021"
+    assert ("publisher", "Radar Society") in child.extra
+
+
+def test_ris_month_only_da_does_not_override_py():
+    _, by_title = records("zotero_month.ris")
+    assert by_title["Month-only dates in reference managers"].published == "2018-09"
+    assert by_title["A full date wins over the year"].published == "2019-03"
+
+
+def test_ieee_xplore_csv_is_read():
+    _, by_title = records("ieee_xplore.csv")
+    kws = by_title["Low-Power Keyword Spotting on Microcontrollers"]  # <i> dropped
+    assert kws.authors == ("A. Rahman", "L. Chen", "M. Okafor")
+    assert (kws.published, kws.doi) == ("2022", "10.9999/les.2022.3150001")
+    assert kws.url == "https://ieeexplore.ieee.org/stamp/stamp.jsp?arnumber=9990001"
+    assert kws.venue == "IEEE Embedded Letters"
+
+
+def test_springer_csv_is_read_and_its_glued_author_names_split():
+    _, by_title = records("springer.csv")
+    soil = by_title["Soil carbon under rotational grazing"]
+    assert soil.authors == ("Hana Mori", "Luis Ortega", "Wei Wu")
+    assert (soil.doi, soil.published) == ("10.9999/s0001-017-0003-1", "2017")
+    assert by_title["Grazing and Dung Beetles"].authors == ("Ronald McDonald", "Anna Berg")
+
+
+def test_json_object_keyed_by_arxiv_id():
+    _, by_title = records("arxiv_keyed.json")
+    assert by_title["Protein Folding with Diffusion Models"].arxiv_id == "2402.00042"
+    assert by_title["Protein Folding with Diffusion Models"].published == "2024-02"
+
+
+def test_hugging_face_daily_papers_json():
+    _, by_title = records("hf_daily.json")
+    yolo = by_title["YOLOv12: Attention-Centric Real-Time Object Detectors"]
+    assert yolo.arxiv_id == "2502.12524" and yolo.authors == ("Mei Tanaka", "Omar Haddad")
+    assert yolo.abstract == "We bring attention to real-time detection." and yolo.published == "2025-02"
+
+
+def test_openalex_work_with_markup_title_and_inverted_abstract():
+    _, by_title = records("openalex.json")
+    (work,) = by_title.values()
+    assert work.title == "Copper(II) complexes of N-heterocyclic ligands: a DFT study of CO2 binding"
+    assert work.abstract == "We bind CO2 to copper." and work.authors == ("Rosa Quispe", "Kai Ito")
+    assert (work.doi, work.published, work.venue) == ("10.9999/chem.2020.5", "2020-05", "Journal of Made-up Chemistry")
+
+
+def test_semantic_scholar_json_with_external_ids():
+    _, by_title = records("semantic_scholar.json")
+    tiny = by_title["Sparse transformers for tiny devices"]
+    assert (tiny.arxiv_id, tiny.doi, tiny.venue) == ("2101.00042", "10.9999/tiny.2021.1", "ICLR Workshop")
+    assert tiny.authors == ("Ana Sol", "Ben Ito", "Cy Dee")
+
+
+def test_scraper_columns_index_author_names_and_nested_links():
+    _, by_title = records("scraped_columns.jsonl")
+    fold = by_title["Protein Folding with Diffusion Models"]
+    assert fold.arxiv_id == "2402.00042"  # an "index" column holding arXiv ids
+    assert fold.authors == ("Kim Park", "Lee Ray")  # author_names as Python-list text
+    assert fold.url == "https://huggingface.co/papers/2402.00042"  # paper_url
+
+
+def test_csv_id_column_and_author_names_column():
+    _, by_title = records("author_shapes.csv")
+    assert by_title["Sparse Mixture-of-Experts for Cafe Recommendation"].arxiv_id == "2305.01234"
+    assert by_title["Sparse Mixture-of-Experts for Cafe Recommendation"].authors == (
+        "Phillips J.C.",
+        "Braun R.",
+        "Wang W.",
+    )
+    assert by_title["Protein Folding with Diffusion Models"].authors == ("Kim Park", "Lee Ray", "Sam Ode", "Uma Tal")
+    assert by_title["Sparse transformers for tiny devices"].authors == ("Sol, Ana",)  # one inverted name
+
+
+def test_an_id_column_of_other_ids_is_not_taken_for_arxiv(tmp_path):
+    path = tmp_path / "ids.csv"
+    path.write_text("id,title\nW123,First\nW456,Second\n", encoding="utf-8")
+    assert [r.arxiv_id for r in read_path(path).records] == [None, None]
+
+
+@pytest.mark.parametrize(
+    "text, names",
+    [
+        ("Phillips J.C., Braun R., Wang W.", ("Phillips J.C.", "Braun R.", "Wang W.")),
+        ("A Lee, B Chen, C Dee and D Ek", ("A Lee", "B Chen", "C Dee", "D Ek")),
+        ("['Ann Lee', \"Bo O'Chen\"]", ("Ann Lee", "Bo O'Chen")),
+        ("Lee, Ann; Chen, Bo", ("Lee, Ann", "Chen, Bo")),
+        ("Lee, Ann", ("Lee, Ann",)),
+        ("Lee, Ann B.", ("Lee, Ann B.",)),
+        ("Smith, J. and Jones, M.", ("Smith, J.", "Jones, M.")),
+        ("Ileana Streinu and Louis Theran", ("Ileana Streinu", "Louis Theran")),
+        ("Stillman, Andrew N. (a.s@example.org)", ("Stillman, Andrew N.",)),
+    ],
+)
+def test_author_strings_split_into_names(text, names):
+    assert split_authors(text) == names
