@@ -7,9 +7,12 @@ others, and "X v2" never takes the id of "X v3".
 
 Two titles are the same title when their normalised forms are equal, or when all of these hold:
 1. the normalised forms score at least TITLE_THRESHOLD (rapidfuzz ratio): a typo, a dropped hyphen;
-2. they carry the same numbers, arabic or roman ("YOLOv3" is not "YOLOv4", "Part II" is not "Part III");
+2. they carry the same numbers, arabic, roman or in words ("YOLOv3" is not "YOLOv4", "Part II" is not
+   "Part III", "Part One" is not "Part Two", "Copper(I)" is not "Copper(II)");
 3. the short system names before their colons, when both have one, are alike: "WGK: X" is not "NWFQ: X",
-   while "Mamaba: X" is "Mamba: X" with a typo.
+   while "Mamaba: X" is "Mamba: X" with a typo;
+4. where they differ by one word swapped for another, the two words are one word with a typo ("Prunning" for
+   "Pruning"), not two words ("in men" / "in women", "The Way of the World" / "The War of the World").
 
 Candidates come from blocking keys: the first and last EDGE characters of the normalised form and the
 title's two rarest words (within one list, the two rarest it shares with another title; against a
@@ -40,6 +43,30 @@ _NUMBER = re.compile(r"\d+")
 # hyphen or slash in some spellings ("Xray"), and that must stay a near-identical title, not a new number.
 _ROMAN = re.compile(r"x{0,3}(?:ix|iv|v?i{0,3})")
 _ROMAN_VALUES = {"i": 1, "v": 5, "x": 10}
+# After these words a single letter is a roman numeral too: "Part I", "Volume V", "Type X".
+_NUMBERING_WORDS = frozenset("part volume vol chapter book phase stage type class section series".split())
+_NUMBER_WORDS = {
+    w: str(i)
+    for i, words in enumerate(
+        [
+            (),
+            ("one", "first"),
+            ("two", "second"),
+            ("three", "third"),
+            ("four", "fourth"),
+            ("five", "fifth"),
+            ("six", "sixth"),
+            ("seven", "seventh"),
+            ("eight", "eighth"),
+            ("nine", "ninth"),
+            ("ten", "tenth"),
+            ("eleven", "eleventh"),
+            ("twelve", "twelfth"),
+        ]
+    )
+    for w in words
+}
+MIN_TYPO_WORD = 4  # a changed word shorter than this is another word ("Way" / "War"), never a typo
 
 
 class Title(NamedTuple):
@@ -68,13 +95,18 @@ def parse_title(title: str) -> Title:
 
 
 def title_numbers(key: str) -> list[str]:
-    """The numbers a normalised title carries, in order; roman numerals as their arabic value."""
+    """The numbers a normalised title carries, in order; roman numerals and number words ("two", "second")
+    as their arabic value."""
     found: list[str] = []
+    previous = ""
     for token in key.split():
-        if len(token) > 1 and _ROMAN.fullmatch(token):
+        if _ROMAN.fullmatch(token) and (len(token) > 1 or previous in _NUMBERING_WORDS):
             found.append(str(_roman_value(token)))
+        elif token in _NUMBER_WORDS:
+            found.append(_NUMBER_WORDS[token])
         else:
             found.extend(_NUMBER.findall(token))
+        previous = token
     return found
 
 
@@ -94,8 +126,38 @@ def names_differ(a: str, b: str) -> bool:
     return bool(a and b and fuzz.ratio(a, b) < NAME_THRESHOLD)
 
 
+def word_swapped(a: str, b: str) -> bool:
+    """Whether two normalised titles differ in exactly one word that is another word, not a typo of it."""
+    wa, wb = a.split(), b.split()
+    if len(wa) != len(wb):
+        return False
+    changed = [(x, y) for x, y in zip(wa, wb) if x != y]
+    if len(changed) != 1:
+        return False
+    x, y = changed[0]
+    # "II" for "2" is one number written two ways; numbers are rule 2's to judge.
+    return not (title_numbers(x) or title_numbers(y)) and not _typo(x, y)
+
+
+def _typo(x: str, y: str) -> bool:
+    # One letter added, dropped, changed, or two neighbours swapped, in a word long enough to carry a typo.
+    # Prefixing a word is no typo: "women" is not "men" mistyped.
+    if min(len(x), len(y)) < MIN_TYPO_WORD or x.endswith(y) or y.endswith(x):
+        return False
+    return fuzz.ratio(x, y) >= 100 * (1 - 2 / (len(x) + len(y))) or _swapped_neighbours(x, y)
+
+
+def _swapped_neighbours(x: str, y: str) -> bool:
+    if len(x) != len(y):
+        return False
+    diff = [i for i in range(len(x)) if x[i] != y[i]]
+    return len(diff) == 2 and diff[1] == diff[0] + 1 and x[diff[0]] == y[diff[1]] and x[diff[1]] == y[diff[0]]
+
+
 def _rules_hold(a: Title, b: Title) -> bool:
-    return a.key == b.key or (numbers_agree(a.key, b.key) and not names_differ(a.name, b.name))
+    return a.key == b.key or (
+        numbers_agree(a.key, b.key) and not names_differ(a.name, b.name) and not word_swapped(a.key, b.key)
+    )
 
 
 def title_score(a: Title, b: Title, threshold: float = TITLE_THRESHOLD) -> float | None:

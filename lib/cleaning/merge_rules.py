@@ -1,0 +1,126 @@
+"""When records that look alike must still stay apart: the record-level rules of dedupe (title-level rules are
+lib.core.titles'). A librarian merges two records when an identifier agrees, or when the titles match and
+nothing contradicts them. Contradictions, for records joined by title:
+- different first authors (by surname, accents and case folded, initials ignored);
+- years more than MAX_YEAR_GAP apart;
+- a person's decision that they are not the same paper (the merge decisions file).
+Records joined by a shared DOI or arXiv id must still have titles that name one work: a book's DOI on its
+chapters, or a wrong DOI from a reference manager, is reported, not merged.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from rapidfuzz import fuzz
+
+from lib.core.records import Record
+from lib.core.titles import same_title
+
+MAX_YEAR_GAP = 2  # a preprint and its journal version are often a year or two apart
+SHARED_ID_TITLE_SCORE = 60.0  # token-set similarity of two titles below which a shared id joins two works
+_INITIALS = re.compile(r"^[a-z]\.?$|^(?:[a-z]\.-?){2,4}$")  # "j", "j.", "j.c.", "c.-p."; never "wu" or "sol"
+
+
+def record_key(record: Record) -> str:
+    """How a record is named in the report and in merge decisions: "file:line"."""
+    return f"{record.source}:{record.line}"
+
+
+def first_surname(record: Record) -> str | None:
+    """The first author's surname, folded: "Müller, Ana", "Ana Müller" and "Muller A." give "muller"."""
+    if not record.authors:
+        return None
+    name = _fold(record.authors[0])
+    if "," in name:
+        surname = name.split(",", 1)[0]
+    else:
+        words = name.split() or [""]
+        named = [w for w in words if not _INITIALS.match(w)] or words
+        # Scopus and Web of Science put initials last ("Phillips J.C."): the surname comes first there.
+        surname = named[0] if _INITIALS.match(words[-1]) else named[-1]
+    return re.sub(r"[^a-z]", "", surname) or None
+
+
+def _fold(text: str) -> str:
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    return "".join(c for c in decomposed if not unicodedata.combining(c)).strip()
+
+
+def year_of(record: Record) -> int | None:
+    return int(record.published[:4]) if record.published and record.published[:4].isdigit() else None
+
+
+@dataclass
+class Evidence:
+    """What a set of records (one paper in the making) says about itself, to test a union against."""
+
+    arxiv: set[str] = field(default_factory=set)
+    doi: set[str] = field(default_factory=set)
+    surnames: set[str] = field(default_factory=set)
+    years: set[int] = field(default_factory=set)
+    apart: dict[int, str] = field(default_factory=dict)  # decision number -> the record of it in this set
+
+    @classmethod
+    def of(cls, records: Iterable[Record], decisions: dict[str, list[int]]) -> Evidence:
+        ev = cls()
+        for r in records:
+            ev.add(r, decisions)
+        return ev
+
+    def add(self, r: Record, decisions: dict[str, list[int]]) -> None:
+        if r.arxiv_id:
+            self.arxiv.add(r.arxiv_id)
+        if r.doi:
+            self.doi.add(r.doi)
+        if surname := first_surname(r):
+            self.surnames.add(surname)
+        if (year := year_of(r)) is not None:
+            self.years.add(year)
+        for d in decisions.get(record_key(r), ()):
+            self.apart.setdefault(d, record_key(r))
+
+    def merged(self, other: Evidence) -> Evidence:
+        return Evidence(
+            self.arxiv | other.arxiv,
+            self.doi | other.doi,
+            self.surnames | other.surnames,
+            self.years | other.years,
+            {**other.apart, **self.apart},
+        )
+
+
+def ids_conflict(a: Evidence, b: Evidence) -> bool:
+    # Two different arXiv ids (or DOIs) are two papers, however alike their titles.
+    return bool(a.arxiv and b.arxiv and not a.arxiv & b.arxiv) or bool(a.doi and b.doi and not a.doi & b.doi)
+
+
+def decided_apart(a: Evidence, b: Evidence) -> bool:
+    return any(d in b.apart and b.apart[d] != r for d, r in a.apart.items())
+
+
+def contradiction(a: Evidence, b: Evidence) -> str | None:
+    """Why two sets joined only by their titles are not one paper, or None."""
+    if a.arxiv & b.arxiv or a.doi & b.doi:
+        return None
+    if a.surnames and b.surnames and not _surnames_meet(a.surnames, b.surnames):
+        return "different first authors"
+    if a.years and b.years and min(abs(x - y) for x in a.years for y in b.years) > MAX_YEAR_GAP:
+        return f"years more than {MAX_YEAR_GAP} apart"
+    return None
+
+
+def _surnames_meet(a: set[str], b: set[str]) -> bool:
+    # "vanderberg" and "berg", or a particle dropped: one surname inside the other is the same person.
+    return any(x == y or (min(len(x), len(y)) >= 4 and (x in y or y in x)) for x in a for y in b)
+
+
+def titles_name_one_work(a: str, b: str) -> bool:
+    """Whether two titles that share an identifier can be one work: the same title, or one a shortening or
+    rewording of the other (arXiv versions retitle, exports cut subtitles)."""
+    if same_title(a, b):
+        return True
+    return fuzz.token_set_ratio(a.casefold(), b.casefold()) >= SHARED_ID_TITLE_SCORE
