@@ -93,19 +93,15 @@ def dedupe(
     title_threshold: float = TITLE_THRESHOLD,
     abstract_threshold: float = ABSTRACT_THRESHOLD,
     apart: Sequence[Sequence[str]] = (),
+    find_pairs: PairFinder = similar_pairs,
 ) -> DedupeResult:
     """One row per paper, in order of first appearance (by source name, then line), whatever the input order.
     `apart`: groups of records ("file:line") that a person decided are different papers."""
-    decisions: dict[str, list[int]] = defaultdict(list)
-    for d, keys in enumerate(apart):
-        for key in keys:
-            decisions[key].append(d)
-    ordered = sorted(records, key=lambda r: (r.source, r.line, r.title, r.abstract, r.arxiv_id or "", r.doi or ""))
-    groups = _exact_groups(ordered, abstract_threshold, decisions)
+    groups = _exact_groups(sorted(records, key=record_order), abstract_threshold, _decisions(apart))
     sets = _UnionFind(groups)
     warnings = _join_shared_ids(groups, sets)
     titles = [Title(g.key, system_name(g.members[0].title)) for g in groups]
-    for i, j in sorted(similar_pairs(titles, title_threshold)):
+    for i, j in sorted(find_pairs(titles, title_threshold)):
         gi, gj = groups[i], groups[j]
         if gi.key == gj.key:
             continue  # split on purpose in step 1
@@ -122,6 +118,29 @@ def dedupe(
     frame = pd.DataFrame([{k: v for k, v in row.items() if not k.startswith("_")} for row in rows], columns=ROW_COLUMNS)
     frame[S.N_SOURCES] = frame[S.N_SOURCES].astype("int64")
     return DedupeResult(frame, merges, _splits(rows), warnings, details)
+
+
+def record_order(r: Record) -> tuple:
+    """The order dedupe reads records in: by source and line, the rest only to break ties."""
+    return (r.source, r.line, r.title, r.abstract, r.arxiv_id or "", r.doi or "")
+
+
+def title_groups(
+    records: Iterable[Record], abstract_threshold: float = ABSTRACT_THRESHOLD, apart: Sequence[Sequence[str]] = ()
+) -> list[Title]:
+    """Step 1 alone: the Title of each group of records that dedupe compares by title, in the order `dedupe`
+    numbers them (records sharing a normalised title form more than one group when their abstracts or ids
+    differ). Lets another engine find step 2's pairs before handing the records of each paper to `dedupe`."""
+    groups = _exact_groups(sorted(records, key=record_order), abstract_threshold, _decisions(apart))
+    return [Title(g.key, system_name(g.members[0].title)) for g in groups]
+
+
+def _decisions(apart: Sequence[Sequence[str]]) -> dict[str, list[int]]:
+    decisions: dict[str, list[int]] = defaultdict(list)
+    for d, keys in enumerate(apart):
+        for key in keys:
+            decisions[key].append(d)
+    return decisions
 
 
 def _join_shared_ids(groups: list[_Group], sets: _UnionFind) -> list[Issue]:
