@@ -66,21 +66,25 @@ def with_fields(papers: pd.DataFrame) -> pd.DataFrame:
 
 
 def with_arxiv_ids(papers: pd.DataFrame, cache: Sequence[CacheEntry]) -> tuple[pd.DataFrame, ArxivSummary]:
-    """arXiv id by precedence: the input's own field, an id in the text, the cache matched by title.
-    Publication date: the input's own date, else the id's submission month."""
+    """arXiv id by precedence: the input's own field, the cache matched by title, an id in the text. An id in the
+    text often names another paper ("arXiv:2410.15027 has explored..."), so it only fills a gap; where it
+    disagrees with the record's or the list's id, the conflict is reported (`kept_from` "text": the text's id,
+    which was not used). Publication date: the input's own date, else the id's submission month."""
     matches = match_titles(papers[S.TITLE].tolist(), cache) if len(cache) else [None] * len(papers)
     ids, sources, confidences, conflicts = [], [], [], []
     columns = zip(papers[S.PAPER_ID], papers[S.TITLE], papers[S.RECORD_ARXIV_ID], papers[S.ARXIV_ID], matches)
     for pid, title, given, found, match in columns:
-        own = {"record": S.present(given), "text": S.present(found)}
-        listed = match.arxiv_id if match else None
-        source = next((k for k, v in own.items() if v), None)
-        chosen = own[source] if source else listed
-        if source and listed and chosen != listed:
-            conflicts.append(IdConflict(pid, title, chosen, source, listed))
+        candidates = {"record": S.present(given), "list": match.arxiv_id if match else None, "text": S.present(found)}
+        source = next((k for k, v in candidates.items() if v), None)
+        chosen = candidates[source] if source else None
+        listed = candidates["list"]
+        if candidates["record"] and listed and candidates["record"] != listed:
+            conflicts.append(IdConflict(pid, title, candidates["record"], "record", listed))
+        elif candidates["text"] and listed and candidates["text"] != listed:
+            conflicts.append(IdConflict(pid, title, candidates["text"], "text", listed))
         ids.append(chosen)
-        sources.append(source or ("list" if listed else None))
-        confidences.append(match.confidence if (listed and not source) else None)
+        sources.append(source)
+        confidences.append(match.confidence if source == "list" else None)
     months = [arxiv_month(a) if a else None for a in ids]
     out = papers.assign(
         **{

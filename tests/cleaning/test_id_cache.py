@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 from lib.build import build_papers
 from lib.cleaning.id_cache import CacheEntry, CacheError, match_titles, read_cache, write_cache
 from lib.core import schema as S
 from lib.core.titles import normalize_title
+from lib.pipeline import with_arxiv_ids
 
 CACHE = Path(__file__).resolve().parents[2] / "data" / "arxiv_ids.csv"
 
@@ -33,14 +35,10 @@ def test_bundled_cache_shape(cache):
 
 def test_every_high_confidence_id_lands_on_its_title(enriched, cache):
     papers = enriched.papers.assign(_key=enriched.papers[S.TITLE].map(normalize_title)).set_index("_key")
-    conflicts = {c.list_id for c in enriched.report.arxiv.conflicts}
-    for entry in cache:
+    for entry in cache:  # an id in a paper's text (often another paper's) never overrides the list
         if entry.confidence != "high":
             continue
         paper = papers.loc[normalize_title(entry.title)]
-        if entry.arxiv_id in conflicts:  # the paper's own text named another id, which wins
-            assert paper[S.ARXIV_SOURCE] == "text"
-            continue
         assert paper[S.ARXIV_ID] == entry.arxiv_id, entry.title
         assert paper[S.ARXIV_SOURCE] == "list" and paper[S.ARXIV_CONFIDENCE] == "high"
 
@@ -71,11 +69,31 @@ def test_published_month_and_url_follow_the_id(enriched):
     assert years.min() == 2011 and years.max() == 2025
 
 
-def test_an_id_in_the_text_wins_and_the_conflict_is_reported(enriched):
+def test_an_id_in_the_text_cited_from_another_paper_loses_to_the_list_and_the_conflict_is_reported(enriched):
+    # The abstract says "arXiv:2410.15027 has explored...": that is the earlier paper, not this one.
     conflicts = {c.title: c for c in enriched.report.arxiv.conflicts}
     lora = conflicts["In-Context LoRA for Diffusion Transformers"]
-    assert (lora.kept_from, lora.list_id, lora.kept) == ("text", "2410.23775", "2410.15027")
-    assert enriched.report.arxiv.from_text == 2
+    assert (lora.kept_from, lora.kept, lora.list_id) == ("text", "2410.15027", "2410.23775")
+    paper = enriched.papers[enriched.papers[S.TITLE] == "In-Context LoRA for Diffusion Transformers"].iloc[0]
+    assert paper[S.ARXIV_ID] == "2410.23775" and paper[S.ARXIV_SOURCE] == "list"
+    assert len(enriched.report.arxiv.conflicts) == 2 and enriched.report.arxiv.from_text == 0
+
+
+def test_an_id_in_the_text_fills_a_paper_the_list_and_record_leave_without_one():
+    papers = pd.DataFrame(
+        {
+            S.PAPER_ID: ["p1", "p2"],
+            S.TITLE: ["Listed Paper Title Here", "Unlisted Paper"],
+            S.RECORD_ARXIV_ID: [None, None],
+            S.ARXIV_ID: ["2101.00001", "2102.00002"],
+            S.RECORD_PUBLISHED: [None, None],
+        }
+    )
+    cache = [CacheEntry("Listed Paper Title Here", "2103.00003", "high")]
+    out, summary = with_arxiv_ids(papers, cache)
+    assert out[S.ARXIV_ID].tolist() == ["2103.00003", "2102.00002"]
+    assert out[S.ARXIV_SOURCE].tolist() == ["list", "text"]
+    assert [(c.kept, c.kept_from, c.list_id) for c in summary.conflicts] == [("2101.00001", "text", "2103.00003")]
 
 
 @pytest.mark.parametrize(
