@@ -5,6 +5,7 @@ Every other module receives paths or objects from here; nothing else joins paths
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import os
@@ -170,11 +171,33 @@ def write_report(report: BuildReport, path: Path) -> None:
 
 def read_report(path: Path) -> BuildReport | None:
     """The build report at `path`; None when there is none or it cannot be used (the collection is then
-    rebuilt)."""
+    rebuilt). Read once per version of the file: every page view asks whether the build is current."""
     try:
-        return BuildReport.from_dict(json.loads(path.read_text(encoding="utf-8")))
+        stat = path.stat()
+    except OSError:
+        return None
+    return _read_report(str(path), stat.st_mtime_ns, stat.st_size, stat.st_ino)
+
+
+@functools.lru_cache(maxsize=8)
+def _read_report(path: str, mtime_ns: int, size: int, inode: int) -> BuildReport | None:
+    try:
+        return BuildReport.from_dict(json.loads(Path(path).read_text(encoding="utf-8")))
     except (OSError, UnicodeDecodeError, ValueError):  # JSONDecodeError is a ValueError
         return None
+
+
+def built_stamp(data: DataDir) -> str:
+    """Identifies what was built (the table and the report as they are on disk), so a cache keyed on it serves a
+    rebuild made by any route at once, and never keeps an old table under a new input fingerprint."""
+    parts = []
+    for path in (data.papers_path, data.report_path):
+        try:
+            stat = path.stat()
+            parts.append(f"{stat.st_mtime_ns}:{stat.st_size}:{stat.st_ino}")
+        except OSError:
+            parts.append("missing")
+    return "|".join(parts)
 
 
 # --- the user's added sources ------------------------------------------------------------------------
