@@ -9,7 +9,7 @@ import argparse
 import sys
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import pandas as pd
@@ -17,8 +17,8 @@ import pandas as pd
 from lib.cleaning.dedupe import dedupe
 from lib.cleaning.id_cache import CacheEntry, read_cache
 from lib.core import schema as S
-from lib.core.errors import AtlasError
-from lib.core.records import ParseResult
+from lib.core.errors import AtlasError, IngestError
+from lib.core.records import Issue, ParseResult
 from lib.core.report import BuildReport
 from lib.describing.themes import Taxonomy, load_taxonomy
 from lib.pipeline import Progress, cluster_topics, make_report, with_arxiv_ids, with_fields, with_themes
@@ -30,6 +30,8 @@ from lib.reading.formats import read_path
 class BuildResult:
     papers: pd.DataFrame
     report: BuildReport
+    failed: list[str] = field(default_factory=list)  # "file: why" of each input that could not be read
+    details: dict[str, dict] = field(default_factory=dict)  # per merged paper: record kept, field sources
 
 
 def build_papers(
@@ -40,11 +42,14 @@ def build_papers(
     k: int | None = None,
     random_state: int = 0,
     progress: Progress | None = None,
+    apart: Sequence[Sequence[str]] = (),
 ) -> BuildResult:
-    """The canonical table and its report for the files `inputs` (IngestError on unreadable input).
+    """The canonical table and its report for the files `inputs`. Every readable input is used; each unreadable
+    one is named in `failed` and in the report's issues (IngestError only when none could be read).
 
-    `arxiv_cache` rows give arXiv ids (and so publication months) to papers by title; an id found in a
-    paper's own record or text wins, and a disagreement is listed in the report's `arxiv.conflicts`."""
+    `arxiv_cache` rows give arXiv ids (and so publication months) to papers by title; a paper's own record id
+    wins over them, an id in its text only fills a gap, and a disagreement is listed in `arxiv.conflicts`.
+    `apart`: groups of records ("file:line") a person decided are not the same paper."""
     say = progress or (lambda stage, fraction: None)
     timings: dict[str, float] = {}
     clock = time.perf_counter()
@@ -55,13 +60,10 @@ def build_papers(
         timings[stage] = round(now - clock, 4)
         clock = now
 
-    parsed: list[ParseResult] = []
-    for i, path in enumerate(inputs):
-        say(f"Reading {path.name}", 0.3 * i / max(len(inputs), 1))
-        parsed.append(read_path(path))
+    parsed, failed = _read_all(inputs, say)
     lap("parse")
     say("Merging duplicates", 0.3)
-    deduped = dedupe([r for p in parsed for r in p.records])
+    deduped = dedupe([r for p in parsed for r in p.records], apart=apart)
     lap("dedupe")
     say("Tagging themes and facets", 0.4)
     papers = with_themes(deduped.papers, taxonomy)
@@ -80,8 +82,36 @@ def build_papers(
     papers = pd.concat([papers.reset_index(drop=True), topics.columns], axis=1)[list(S.COLUMNS)]
     lap("topics")
     report = make_report(parsed, deduped, papers, taxonomy, topics.summary, arxiv, timings)
+    extra = [Issue(f.source, f.line, f"not read: {f.reason}") for f in failed]
+    report = replace(report, issues=(*extra, *report.issues, *deduped.warnings, *_shared_arxiv_ids(papers)))
     say("Done", 1.0)
-    return BuildResult(papers, report)
+    return BuildResult(papers, report, [str(f) for f in failed], deduped.details)
+
+
+def _read_all(inputs: Sequence[Path], say: Progress) -> tuple[list[ParseResult], list[IngestError]]:
+    """Every input that can be read, and the error of each that cannot: one bad file spoils no others."""
+    parsed: list[ParseResult] = []
+    failed: list[IngestError] = []
+    for i, path in enumerate(inputs):
+        say(f"Reading {path.name}", 0.3 * i / max(len(inputs), 1))
+        try:
+            parsed.append(read_path(path))
+        except IngestError as exc:
+            failed.append(exc)
+    if failed and not parsed:
+        raise failed[0]
+    return parsed, failed
+
+
+def _shared_arxiv_ids(papers: pd.DataFrame) -> list[Issue]:
+    """One arXiv id on several papers: at most one of them is that paper."""
+    ids = papers[S.ARXIV_ID].dropna()
+    out = []
+    for arxiv_id, rows in papers.loc[ids.index].groupby(S.ARXIV_ID, sort=True):
+        if len(rows) > 1:
+            titles = "; ".join(repr(t[:60]) for t in rows[S.TITLE])
+            out.append(Issue("arxiv ids", None, f"arXiv id {arxiv_id} is on {len(rows)} papers: {titles}"))
+    return out
 
 
 def build_to_disk(
@@ -94,14 +124,19 @@ def build_to_disk(
     k: int | None = None,
     random_state: int = 0,
     progress: Progress | None = None,
+    decisions_path: Path | None = None,
 ) -> BuildResult:
-    """Build and write papers.parquet and build_report.json into `out_dir` atomically."""
+    """Build and write papers.parquet, merge_details.json and build_report.json into `out_dir` atomically. The
+    merge decisions come from `decisions_path`, by default the collection's own beside `out_dir`."""
     taxonomy = load_taxonomy(taxonomy_path)
     cache = read_cache(arxiv_cache_path) if arxiv_cache_path else []
-    result = build_papers(inputs, taxonomy, arxiv_cache=cache, k=k, random_state=random_state, progress=progress)
+    apart = store.apart_groups(decisions_path or store.decisions_beside(out_dir))
+    result = build_papers(
+        inputs, taxonomy, arxiv_cache=cache, k=k, random_state=random_state, progress=progress, apart=apart
+    )
     report = replace(result.report, input_fingerprint=fingerprint, params={"k": k, "random_state": random_state})
-    store.write_build(out_dir, result.papers, report)
-    return BuildResult(result.papers, report)
+    store.write_build(out_dir, result.papers, report, result.details)
+    return replace(result, report=report)
 
 
 def summary(report: BuildReport) -> str:
@@ -150,10 +185,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
     args = parser.parse_args(argv)
     data = store.data_dir()
-    inputs = store.list_inputs(args.inputs or [data.raw])
+    # No inputs named: the collection as the app sees it (bundled pages and added sources), with its fingerprint.
+    inputs = store.list_inputs(args.inputs) if args.inputs else data.raw_files()
     taxonomy = args.taxonomy or data.taxonomy
     cache = args.arxiv_cache or data.arxiv_cache
-    fingerprint = data.fingerprint() if not args.inputs else store.input_fingerprint([*inputs, taxonomy, cache])
+    own = not (args.inputs or args.taxonomy or args.arxiv_cache)
+    fingerprint = data.fingerprint() if own else store.input_fingerprint([*inputs, taxonomy, cache, data.decisions])
     if args.k is not None and args.k < 1:
         parser.error("--k must be at least 1")
     try:
@@ -166,12 +203,15 @@ def main(argv: Sequence[str] | None = None) -> int:
             k=args.k,
             random_state=args.seed,
             progress=None if args.quiet else _progress_bar,
+            decisions_path=data.decisions,
         )
     except AtlasError as exc:
         print(f"\nerror: {exc}", file=sys.stderr)
         return 1
     print(summary(result.report))
-    return 0
+    for failure in result.failed:
+        print(f"error: {failure}", file=sys.stderr)
+    return 1 if result.failed else 0
 
 
 if __name__ == "__main__":

@@ -146,12 +146,34 @@ def test_cli_writes_table_and_report_and_a_rebuild_is_identical(tmp_path, capsys
 def test_cli_unreadable_input_fails_with_one_line_naming_the_file(tmp_path, capsys):
     bad = tmp_path / "raw"
     bad.mkdir()
-    shutil.copy(ROOT / "data" / "raw" / "004_bf2a305c17a77534.txt", bad)
     (bad / "image.txt").write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR")
     assert main([str(bad), "--out", str(tmp_path / "out"), "--quiet"]) == 1
     err = capsys.readouterr().err.strip().splitlines()
     assert err == ["error: image.txt: not a paper list: looks like a PNG image"]
     assert not (tmp_path / "out" / "papers.parquet").exists()
+
+
+def test_a_multi_file_build_reads_every_readable_file_and_names_each_unreadable_one(tmp_path, capsys):
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    shutil.copy(ROOT / "data" / "raw" / "004_bf2a305c17a77534.txt", raw)
+    shutil.copy(ROOT / "tests" / "data" / "real_shapes" / "springer.csv", raw)  # refused before issue 12
+    (raw / "image.txt").write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR")
+    (raw / "notes.json").write_text('{"note": "no papers here"}', encoding="utf-8")
+    assert main([str(raw), "--out", str(tmp_path / "out"), "--quiet"]) == 1  # an input failed
+    err = capsys.readouterr().err.strip().splitlines()
+    assert err == [
+        "error: image.txt: not a paper list: looks like a PNG image",
+        "error: notes.json: JSON object holds no list of papers (keys: note)",
+    ]
+    report = store.read_report(tmp_path / "out" / "build_report.json")
+    assert [i.source for i in report.inputs] == ["004_bf2a305c17a77534.txt", "springer.csv"]
+    assert report.n_papers == 72 + 2  # the page's 72 entries are 72 papers
+    not_read = [(i.source, i.reason) for i in report.issues if i.reason.startswith("not read")]
+    assert not_read == [
+        ("image.txt", "not read: not a paper list: looks like a PNG image"),
+        ("notes.json", "not read: JSON object holds no list of papers (keys: note)"),
+    ]
 
 
 def test_cli_output_folder_that_cannot_be_written_fails_with_one_line(tmp_path, capsys):
@@ -170,3 +192,39 @@ def test_cli_warnings_do_not_fail_the_build(tmp_path, capsys):
     (raw / "empty.txt").write_text("")
     assert main([str(raw), "--out", str(tmp_path / "out"), "--quiet"]) == 0
     assert "warning empty.txt: empty file" in capsys.readouterr().out
+
+
+def test_cli_without_inputs_builds_the_collection_the_app_sees(tmp_path, monkeypatch):
+    """Bundled pages plus added sources, with the fingerprint the app compares: the app finds the build fresh."""
+    root = tmp_path / "atlas"
+    (root / "raw").mkdir(parents=True)
+    shutil.copy(ROOT / "data" / "raw" / "004_bf2a305c17a77534.txt", root / "raw")
+    shutil.copy(ROOT / "data" / "themes.toml", root)
+    data = store.data_dir(root)
+    content = (ROOT / "tests" / "data" / "real_shapes" / "springer.csv").read_bytes()
+    store.add_source(data, "springer.csv", content, fmt="csv", records=2, added="2026-01-01")
+    monkeypatch.setenv(store.ENV_VAR, str(root))
+    assert main(["--quiet"]) == 0
+    report = store.read_report(data.report_path)
+    assert [i.source for i in report.inputs] == ["004_bf2a305c17a77534.txt", data.raw_files()[1].name]
+    assert report.input_fingerprint == data.fingerprint() and not data.is_stale()
+
+
+def test_a_merge_decision_is_respected_by_every_rebuild_and_is_part_of_the_fingerprint(tmp_path, monkeypatch):
+    root = tmp_path / "atlas"
+    (root / "raw").mkdir(parents=True)
+    (root / "raw" / "a.csv").write_text("title,year\nIntroduction,2001\n", encoding="utf-8")
+    (root / "raw" / "b.csv").write_text("title,year\nIntroduction,2002\n", encoding="utf-8")
+    shutil.copy(ROOT / "data" / "themes.toml", root)
+    data = store.data_dir(root)
+    monkeypatch.setenv(store.ENV_VAR, str(root))
+    assert main(["--quiet"]) == 0
+    assert store.read_report(data.report_path).n_papers == 1
+    ((paper_id, details),) = store.read_details(data).items()
+    assert details["kept"] == "a.csv:2" and details["joined_by"] == ["title"]
+    store.add_decisions(data, [{"records": ["a.csv:2", "b.csv:2"], "title": "Introduction"}])
+    assert data.is_stale()  # the decision changed the collection
+    assert main(["--quiet"]) == 0
+    assert store.read_report(data.report_path).n_papers == 2 and store.read_details(data) == {}
+    store.remove_decision(data, ["b.csv:2", "a.csv:2"])
+    assert main(["--quiet"]) == 0 and store.read_report(data.report_path).n_papers == 1

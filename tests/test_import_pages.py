@@ -89,6 +89,9 @@ def _one_paper(fmt: str, title: str, abstract: str) -> bytes:
         "parquet": lambda: _parquet({"title": [title], "abstract": [abstract]}),
         "bibtex": lambda: f"@article{{key,\n  title = {{{title}}},\n  abstract = {{{abstract}}}\n}}\n".encode(),
         "ris": lambda: f"TY  - JOUR\nTI  - {title}\nAB  - {abstract}\nER  - \n".encode(),
+        "wos": lambda: (
+            f"FN Clarivate Analytics Web of Science\nVR 1.0\nPT J\nTI {title}\nAB {abstract}\nER\nEF\n".encode()
+        ),
         "atom": lambda: (
             '<feed xmlns="http://www.w3.org/2005/Atom"><entry>'
             f"<title>{title}</title><summary>{abstract}</summary></entry></feed>"

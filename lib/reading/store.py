@@ -27,12 +27,19 @@ ENV_VAR = "PAPER_ATLAS_DATA"
 DEFAULT_DATA = Path(__file__).resolve().parents[2] / "data"
 PAPERS_FILE = "papers.parquet"
 REPORT_FILE = "build_report.json"
+DETAILS_FILE = "merge_details.json"  # per merged paper: the record kept, each field's source, how joined
+DECISIONS_FILE = "merge_decisions.json"  # merges a person undid: records that are not the same paper
 MAX_STORED_NAME = 100  # characters of an uploaded file's name kept in its stored name; file systems allow 255 bytes
 
 
 @dataclass(frozen=True)
 class DataDir:
-    """The layout of one collection: raw inputs, taxonomy beside them, built outputs in processed/."""
+    """The layout of one collection: raw inputs, taxonomy beside them, built outputs in processed/.
+
+    This is the one definition of what a collection is: `raw_files()` (the bundled pages, then the files the
+    user added) are its inputs, and `fingerprint()` (those, the taxonomy, the id cache and the merge decisions)
+    says whether a build is of it. The CLI, the app and the staleness check all go through here.
+    """
 
     root: Path
 
@@ -69,13 +76,28 @@ class DataDir:
     def sources_manifest(self) -> Path:
         return self.root / "sources.json"
 
+    @property
+    def decisions(self) -> Path:
+        """Merges a person undid on the Data page; every build of this collection respects them."""
+        return self.root / DECISIONS_FILE
+
+    @property
+    def details_path(self) -> Path:
+        return self.processed / DETAILS_FILE
+
     def raw_files(self) -> list[Path]:
         """Every input of the collection: the bundled pages, then the files the user added."""
         return list_inputs([self.raw]) + list_inputs([self.sources])
 
     def fingerprint(self) -> str:
-        """Changes whenever an input or the taxonomy is added, removed, edited or touched."""
-        return input_fingerprint(self.raw_files() + [self.taxonomy, self.arxiv_cache])
+        """Changes whenever an input, the taxonomy, the id cache or a merge decision is added, removed, edited
+        or touched."""
+        return input_fingerprint(self.raw_files() + [self.taxonomy, self.arxiv_cache, self.decisions])
+
+    def build_stamp(self) -> str:
+        """Changes whenever the built table is rewritten, by any route (the app, `python -m lib.build`): what a
+        cache of the loaded table should be keyed on, so a rebuild on disk is served at once."""
+        return input_fingerprint([self.papers_path, self.report_path])
 
     def is_stale(self) -> bool:
         """True when nothing is built yet or the build was made from other inputs than those present."""
@@ -144,10 +166,64 @@ def atomic_write(path: Path, write: Callable[[Path], None]) -> None:
             tmp.unlink(missing_ok=True)
 
 
-def write_build(out_dir: Path, papers: pd.DataFrame, report: BuildReport) -> None:
-    """Write a build's table, then its report (the report last: it is what marks the build as done)."""
+def write_build(out_dir: Path, papers: pd.DataFrame, report: BuildReport, details: dict | None = None) -> None:
+    """Write a build's table, its merge details, then its report (the report last: it is what marks the build
+    as done)."""
     write_papers(papers, out_dir / PAPERS_FILE)
+    text = json.dumps(details or {}, ensure_ascii=False, sort_keys=True)
+    atomic_write(out_dir / DETAILS_FILE, lambda tmp: tmp.write_text(text, encoding="utf-8"))
     write_report(report, out_dir / REPORT_FILE)
+
+
+def read_details(data: DataDir) -> dict[str, dict]:
+    """Per merged paper id: the record kept, each field's source, how the records were joined; {} when the
+    build has none (built before details were written: the next build writes them)."""
+    try:
+        details = json.loads(data.details_path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, ValueError):
+        return {}
+    return details if isinstance(details, dict) else {}
+
+
+# --- merge decisions ---------------------------------------------------------------------------------
+
+
+def decisions_beside(out_dir: Path) -> Path:
+    """The decisions file of the collection whose built outputs go to `out_dir` (a collection's processed/)."""
+    return out_dir.parent / DECISIONS_FILE
+
+
+def read_decisions(path: Path) -> list[dict]:
+    """The merges a person undid: [{"records": ["file:line", ...], "title": ..., "decided": date}]. A missing or
+    unreadable file is no decisions (an unreadable one is never overwritten silently: see add_decisions)."""
+    try:
+        entries = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, ValueError):
+        return []
+    return [e for e in entries if isinstance(e, dict) and isinstance(e.get("records"), list)]
+
+
+def apart_groups(path: Path) -> list[list[str]]:
+    """The decisions as dedupe takes them: groups of records that must end in different papers."""
+    return [[str(k) for k in e["records"]] for e in read_decisions(path)]
+
+
+def add_decisions(data: DataDir, new: list[dict]) -> None:
+    """Record that each entry's records are not the same paper (atomically; repeats are kept once)."""
+    entries = read_decisions(data.decisions)
+    known = {tuple(sorted(e["records"])) for e in entries}
+    entries += [e for e in new if tuple(sorted(e["records"])) not in known]
+    _write_json(data.decisions, entries)
+
+
+def remove_decision(data: DataDir, records: list[str]) -> None:
+    """Undo a decision: the records may merge again on the next build."""
+    _write_json(data.decisions, [e for e in read_decisions(data.decisions) if sorted(e["records"]) != sorted(records)])
+
+
+def _write_json(path: Path, value: object) -> None:
+    text = json.dumps(value, indent=2, ensure_ascii=False)
+    atomic_write(path, lambda tmp: tmp.write_text(text, encoding="utf-8"))
 
 
 def write_papers(papers: pd.DataFrame, path: Path) -> None:
