@@ -24,6 +24,8 @@ if report.same_title_splits:
     st.caption(
         f"{len(report.same_title_splits)} titles are shared by papers with unrelated abstracts; they were kept apart."
     )
+data_parts.decision_error()
+data_parts.merge_workbench(atlas)
 issues = tables.issues_table(report)
 st.subheader(f"Lines not recognised and other warnings: {len(issues)}")
 if len(issues):

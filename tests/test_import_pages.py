@@ -277,3 +277,49 @@ def test_a_source_can_be_removed_again(collection):
     at.run()
     assert store.list_sources(collection) == []
     assert n_papers(collection) == before
+
+
+WORKBENCH_CSV = (
+    "title,abstract,year,doi\n"
+    "Introduction,,2001,\n"
+    'Introduction,"We introduce the series and its aims, chapter by chapter, for readers new to it.",2002,10.9999/intro\n'
+    "Field Methods for Wetland Birds,,2001,\n"
+    "Field Methods for Wetland Birds,,2003,\n"
+)
+
+
+def test_merge_workbench_shows_what_was_kept_and_a_merge_undone_stays_undone(collection):
+    at = add(data_page(), ("workbench.csv", WORKBENCH_CSV.encode()))
+    before = n_papers(collection)
+    details = store.read_details(collection)
+    (intro,) = [p for p, d in details.items() if d["records"][0]["title"] == "Introduction"]
+    assert details[intro]["kept"].endswith("workbench.csv:3")  # the record with an abstract
+    at.selectbox(key="merge_review").set_value(intro).run()
+    text = " ".join(m.value for m in at.markdown).replace("\\", "")
+    assert "Kept **" in text and "workbench.csv:3** (abstract first" in text and "joined by title" in text
+    (fields,) = [d.value for d in at.dataframe if "from record" in d.value.columns]  # which record gave each field
+    assert dict(zip(fields["field"], fields["from record"]))["DOI"].endswith("workbench.csv:3")
+    at.button(key="split_merge").click().run()
+    at = at.run()  # the decision changed the collection: it rebuilds
+    decided = store.read_decisions(collection.decisions)
+    assert [len(d["records"]) for d in decided] == [2] and decided[0]["title"] == "Introduction"
+    assert n_papers(collection) == before + 1 and not at.exception
+    # A rebuild by any route keeps the decision.
+    build_to_disk(
+        collection.raw_files(), collection.processed, collection.taxonomy, fingerprint=collection.fingerprint()
+    )
+    assert n_papers(collection) == before + 1
+
+
+def test_bulk_split_of_title_only_merges_with_different_years_and_undo(collection):
+    at = add(data_page(), ("workbench.csv", WORKBENCH_CSV.encode()))
+    before = n_papers(collection)
+    bulk = at.button(key="split_title_years")
+    assert bulk.label.endswith("(2)")  # Introduction 2001/2002 and Field Methods 2001/2003
+    bulk.click().run()
+    at = at.run()
+    assert len(store.read_decisions(collection.decisions)) == 2
+    assert n_papers(collection) == before + 2
+    at.button(key="undo_decision_0").click().run()
+    at = at.run()
+    assert len(store.read_decisions(collection.decisions)) == 1 and n_papers(collection) == before + 1

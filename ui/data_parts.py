@@ -1,4 +1,5 @@
-"""Parts of the Data page: adding files or pasted text to the collection, and the list of added sources."""
+"""Parts of the Data page: adding files or pasted text to the collection, the list of added sources, and the merge
+workbench (review merges, undo the wrong ones)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import pandas as pd
 import streamlit as st
 
 from lib.collection import AddOutcome, add_file
+from lib.core.errors import AtlasError
 from lib.explore.display import escape_markdown
 from lib.reading import store
 from lib.reading.formats import INPUT_FORMATS, INPUT_SUFFIXES, MAX_BYTES
@@ -117,3 +119,120 @@ def sources(atlas: Atlas) -> None:
 def _remove(data: store.DataDir, stored: str) -> None:
     store.remove_source(data, stored)
     st.session_state.pop(OUTCOMES, None)
+
+
+# --- the merge workbench -----------------------------------------------------------------------------
+
+_FIELD_NAMES = {
+    "title": "Title",
+    "abstract": "Abstract",
+    "authors": "Authors",
+    "record_published": "Date",
+    "url": "Link",
+    "record_arxiv_id": "arXiv id",
+    "doi": "DOI",
+    "venue": "Venue",
+}
+
+
+def merge_workbench(atlas: Atlas) -> None:
+    """Every merged paper with the record it kept and where each field came from; a person can say a merge is
+    not one paper (alone, or in bulk for the common cases), and every rebuild respects it."""
+    data = atlas.corpus.data
+    details = store.read_details(data)
+    st.subheader(f"Review merges: {len(details)} papers made of several records")
+    if not details:
+        st.caption("No merged papers, or the collection was built before merges were recorded.")
+    else:
+        _bulk_actions(data, details)
+        _one_merge(data, details)
+    _decisions(data)
+
+
+def title_only_with_years(details: dict[str, dict]) -> list[dict]:
+    """Merges made only by title whose records give different years: the common wrong merge."""
+    out = []
+    for pid, d in details.items():
+        years = {r["published"][:4] for r in d["records"] if r.get("published")}
+        if d.get("joined_by") == ["title"] and len(years) > 1:
+            out.append({"records": [r["where"] for r in d["records"]], "title": _title(d), "paper_id": pid})
+    return out
+
+
+def _title(d: dict) -> str:
+    return next((r["title"] for r in d["records"] if r["where"] == d["kept"]), d["records"][0]["title"])
+
+
+def _bulk_actions(data: store.DataDir, details: dict[str, dict]) -> None:
+    candidates = title_only_with_years(details)
+    st.button(
+        f"Split every merge made only by title whose records give different years ({len(candidates)})",
+        key="split_title_years",
+        on_click=_decide,
+        args=(data, candidates),
+        disabled=not candidates,
+        icon=":material/call_split:",
+    )
+
+
+def _one_merge(data: store.DataDir, details: dict[str, dict]) -> None:
+    ids = sorted(details, key=lambda pid: _title(details[pid]).casefold())
+    pid = st.selectbox(
+        "Merged paper",
+        ids,
+        format_func=lambda p: f"{_title(details[p])[:90]} ({len(details[p]['records'])} records)",
+        key="merge_review",
+    )
+    d = details[pid]
+    st.markdown(
+        f"Kept **{escape_markdown(d['kept'])}** (abstract first, then a DOI or arXiv id, then the most fields); "
+        f"joined by {escape_markdown(', '.join(d.get('joined_by') or ['title']))}."
+    )
+    records = pd.DataFrame(d["records"]).assign(kept=lambda f: f["where"] == d["kept"])
+    records["authors"] = records["authors"].map(lambda a: "; ".join(a or []))
+    st.dataframe(records, hide_index=True, width="stretch")
+    fields = pd.DataFrame([{"field": _FIELD_NAMES.get(k, k), "from record": v} for k, v in d.get("fields", {}).items()])
+    st.dataframe(fields, hide_index=True, width="stretch")
+    decision = {"records": [r["where"] for r in d["records"]], "title": _title(d), "paper_id": pid}
+    st.button(
+        "Not the same paper: keep these records apart",
+        key="split_merge",
+        on_click=_decide,
+        args=(data, [decision]),
+        icon=":material/call_split:",
+    )
+
+
+def _decisions(data: store.DataDir) -> None:
+    decided = store.read_decisions(data.decisions)
+    if not decided:
+        return
+    with st.expander(f"{len(decided)} merges undone by hand (kept in {data.decisions.name})"):
+        for n, entry in enumerate(decided):
+            left, right = st.columns([6, 1], vertical_alignment="center")
+            where = escape_markdown(", ".join(entry["records"]))
+            left.markdown(f"**{escape_markdown(entry.get('title', ''))}**: {where}")
+            right.button("Undo", key=f"undo_decision_{n}", on_click=_undo, args=(data, entry["records"]))
+
+
+def _decide(data: store.DataDir, entries: list[dict]) -> None:
+    today = datetime.now().date().isoformat()
+    try:
+        store.add_decisions(data, [{**e, "decided": today} for e in entries])
+    except AtlasError as exc:  # a read-only data folder: say so instead of failing the page
+        st.session_state[DECISION_ERROR] = str(exc)
+
+
+def _undo(data: store.DataDir, records: list[str]) -> None:
+    try:
+        store.remove_decision(data, records)
+    except AtlasError as exc:
+        st.session_state[DECISION_ERROR] = str(exc)
+
+
+DECISION_ERROR = "_decision_error"
+
+
+def decision_error() -> None:
+    if message := st.session_state.pop(DECISION_ERROR, None):
+        st.error(escape_markdown(message), icon=":material/error:")

@@ -94,11 +94,6 @@ class DataDir:
         or touched."""
         return input_fingerprint(self.raw_files() + [self.taxonomy, self.arxiv_cache, self.decisions])
 
-    def build_stamp(self) -> str:
-        """Changes whenever the built table is rewritten, by any route (the app, `python -m lib.build`): what a
-        cache of the loaded table should be keyed on, so a rebuild on disk is served at once."""
-        return input_fingerprint([self.papers_path, self.report_path])
-
     def is_stale(self) -> bool:
         """True when nothing is built yet or the build was made from other inputs than those present."""
         report = read_report(self.report_path)
