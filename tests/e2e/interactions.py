@@ -1,0 +1,132 @@
+"""The interactions a reader makes, each timed from the action to the settled page (tests/e2e/settle.py).
+Used by bench/browser_latency.py to measure them and by the browser tests to check what they show.
+
+Each function takes (page, base URL, repetition number), prepares what it needs without timing it, and
+returns the Timing of the action itself. Repetitions vary the value (another theme, another query) so no
+answer comes from a cache the first repetition filled, unless that is the point ("k seen before").
+"""
+
+from __future__ import annotations
+
+import json
+
+import settle
+
+THEMES = ["LoRA and low-rank adapters", "Pruning and sparsification", "Quantization", "Knowledge distillation",
+          "Mixture of experts", "Diffusion models", "Vision transformers"]  # fmt: skip
+QUERIES = ["knowledge distillation", "vision transformer", "diffusion", "pruning", "quantized", "attention",
+           "reinforcement learning"]  # fmt: skip
+SEEN_KS = 3
+MAIN = '[data-testid="stMain"]'
+HEADINGS = {"": "Explore papers", "topics": "Topics", "themes": "Themes & trends", "data": "Data"}
+# The page's own content, drawn: what "settled" must include besides the run having finished.
+CONTENT = {
+    "": f"!!document.querySelector('{MAIN} [data-testid=\"stDataFrame\"]')",
+    "topics": f"!!document.querySelector('{MAIN} .js-plotly-plot .main-svg')",
+    "themes": f"document.querySelectorAll('{MAIN} .js-plotly-plot .main-svg').length >= 3",
+    "data": f"document.querySelectorAll('{MAIN} [data-testid=\"stDataFrame\"]').length >= 3",
+}
+
+
+def _has_text(text: str) -> str:
+    return f"document.querySelector('{MAIN}').innerText.includes({json.dumps(text)})"
+
+
+def _on(path: str) -> str:
+    heading = (
+        f"[...document.querySelectorAll('{MAIN} h1')].some(h => h.innerText.trim() === {json.dumps(HEADINGS[path])})"
+    )
+    return f"({heading}) && ({CONTENT[path]})"
+
+
+def go(page, url: str, path: str = "", query: str = "") -> None:
+    """Open a page (untimed) and wait until it is drawn."""
+    page.goto(f"{url}/{path}" + (f"?{query}" if query else ""))
+    settle.settle(page, ready=_on(path))
+
+
+def open_app(page, url: str) -> settle.Timing:
+    """A fresh server's first page with results, timed from the navigation's start."""
+    page.goto(url)
+    settle.settle(page, ready=_on(""))
+    at = page.evaluate("() => Math.max(window.__st.lastFinish, window.__st.lastChange)")
+    return settle.Timing(at, at, page.evaluate("() => window.__st.finished"))
+
+
+def pick_theme(page, url: str, i: int) -> settle.Timing:
+    go(page, url)
+    name = THEMES[i % len(THEMES)]
+    page.locator('[data-testid="stSidebar"] [data-testid="stMultiSelect"]').first.click()
+    page.keyboard.type(name)  # the list is virtual: only options in view exist, so narrow it first
+    option = page.get_by_role("option", name=name)
+    timing = settle.timed(page, lambda: option.first.click(), ready=_has_text(f"about {name}"))
+    page.keyboard.press("Escape")
+    return timing
+
+
+def clear_filters(page, url: str, i: int) -> settle.Timing:
+    go(page, url, query=f"theme=pruning&q={QUERIES[i % len(QUERIES)].replace(' ', '+')}")
+    button = page.locator(MAIN).get_by_role("button", name="Clear all")
+    return settle.timed(page, button.click, ready=_has_text("all papers, no filters"))
+
+
+def search(page, url: str, i: int) -> settle.Timing:
+    go(page, url)
+    query = QUERIES[i % len(QUERIES)]
+    box = page.get_by_label("Search titles and abstracts")
+    box.fill(query)
+    return settle.timed(page, lambda: box.press("Enter"), ready=_has_text(f'text containing "{query}"'))
+
+
+def sort(page, url: str, i: int) -> settle.Timing:
+    go(page, url)
+    page.locator(MAIN).get_by_label("Sort by").click()
+    choice = ["Newest first", "Title A–Z", "Oldest first", "Most pages"][i % 4]
+    option = page.get_by_role("option", name=choice)
+    return settle.timed(page, option.click)
+
+
+def open_detail(page, url: str, i: int) -> settle.Timing:
+    go(page, url)
+    grid = page.locator(f'{MAIN} [data-testid="stDataFrame"]').first
+    box = grid.bounding_box()
+    row_y = box["y"] + 35 * (1.5 + i % 5)  # the header row, then row i
+    ready = f"{_has_text('Why these themes')} || {_has_text('none of the taxonomy')}"
+    return settle.timed(page, lambda: page.mouse.click(box["x"] + 18, row_y), ready=ready)
+
+
+def switch_page(source: str, target: str):
+    names = {"": "Explore", "topics": "Topics", "themes": "Themes & trends"}
+
+    def run(page, url: str, i: int) -> settle.Timing:
+        go(page, url, source)
+        link = page.locator('[data-testid="stSidebarNav"]').get_by_role("link", name=names[target], exact=True)
+        return settle.timed(page, link.click, ready=_on(target))
+
+    return run
+
+
+def change_k(seen: bool):
+    def run(page, url: str, i: int) -> settle.Timing:
+        # "seen": the values the "new" run chose before (10, 11, ...), reached from another one of them
+        k = 10 + i % SEEN_KS if seen else 10 + i
+        go(page, url, "topics", query=f"k={10 + (i + 1) % SEEN_KS}" if seen else "")
+        box = page.get_by_label("Number of clusters (k)")
+        box.fill(str(k))
+        return settle.timed(page, lambda: box.press("Enter"), ready=_has_text(f"k = {k} (set by you)"))
+
+    return run
+
+
+SCRIPT = [
+    ("pick a theme (sidebar)", pick_theme),
+    ("clear the filters", clear_filters),
+    ("search a phrase", search),
+    ("sort", sort),
+    ("open a paper's detail", open_detail),
+    ("Explore → Topics", switch_page("", "topics")),
+    ("Topics → Themes & trends", switch_page("topics", "themes")),
+    ("Themes & trends → Explore", switch_page("themes", "")),
+    ("change k (new)", change_k(seen=False)),
+    ("change k (seen before)", change_k(seen=True)),
+]

@@ -1,0 +1,104 @@
+"""When a click in the browser has settled, read from Streamlit's own signals rather than fixed sleeps.
+
+A page init script wraps `window.WebSocket` and decodes the top level of each ForwardMsg that Streamlit sends:
+`new_session` (field 4) starts a run, `script_finished` (field 6) ends one, `session_status_changed` (field 9)
+says whether a script is running. It also notes each BackMsg the browser sends (a click's rerun request) and
+the last change to the page (a MutationObserver). A click has settled when a run started by it has finished,
+no script is running, no element is stale, the expected content is there, and nothing changed for a while
+(chained reruns start right after a finish). Shared by the browser tests and bench/browser_latency.py.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+INIT_SCRIPT = r"""
+(() => {
+  const st = window.__st = {sent: 0, lastSent: 0, finished: 0, lastFinish: 0, running: false, lastChange: 0,
+                            starts: 0, errors: 0};
+  const varint = (b, i) => { let v = 0, m = 1, x; do { x = b[i++]; v += (x & 127) * m; m *= 128; } while (x & 128);
+                             return [v, i]; };
+  const fields = (b) => {  // (field number, varint value | [start, end] of a length-delimited value)
+    const out = []; let i = 0;
+    while (i < b.length) {
+      let tag; [tag, i] = varint(b, i); const f = Math.floor(tag / 8), w = tag & 7;
+      if (w === 0) { let v; [v, i] = varint(b, i); out.push([f, v]); }
+      else if (w === 2) { let n; [n, i] = varint(b, i); out.push([f, [i, i + n]]); i += n; }
+      else if (w === 1) { i += 8; } else if (w === 5) { i += 4; } else { break; }
+    }
+    return out;
+  };
+  const read = (buffer) => {
+    const b = new Uint8Array(buffer), now = performance.now();
+    for (const [f, v] of fields(b)) {
+      if (f === 4) { st.running = true; st.starts += 1; }
+      else if (f === 6) { st.finished += 1; st.lastFinish = now; st.running = false; }
+      else if (f === 9) {
+        for (const [g, x] of fields(b.subarray(v[0], v[1]))) { if (g === 2) st.running = x === 1; }
+      }
+    }
+  };
+  const Native = window.WebSocket;
+  function Watched(url, protocols) {
+    const ws = protocols === undefined ? new Native(url) : new Native(url, protocols);
+    if (String(url).includes("_stcore/stream")) {
+      const send = ws.send.bind(ws);
+      ws.send = (data) => { st.sent += 1; st.lastSent = performance.now(); return send(data); };
+      ws.addEventListener("message", (ev) => {
+        try {
+          if (ev.data instanceof ArrayBuffer) read(ev.data);
+          else if (ev.data && ev.data.arrayBuffer) ev.data.arrayBuffer().then(read);
+        } catch (e) { st.errors += 1; }
+      });
+    }
+    return ws;
+  }
+  Watched.prototype = Native.prototype;
+  for (const k of ["CONNECTING", "OPEN", "CLOSING", "CLOSED"]) Watched[k] = Native[k];
+  window.WebSocket = Watched;
+  const watch = () => new MutationObserver(() => { st.lastChange = performance.now(); })
+    .observe(document.documentElement, {subtree: true, childList: true, attributes: true, characterData: true});
+  if (document.documentElement) watch(); else document.addEventListener("DOMContentLoaded", watch);
+})();
+"""
+
+SETTLED = """([finishedBefore, quiet, ready]) => {
+  const st = window.__st, now = performance.now();
+  if (!st || st.finished <= finishedBefore || st.running) return false;
+  if (document.querySelector('[data-stale="true"]')) return false;
+  if (ready && !(new Function("return (" + ready + ")")())) return false;
+  return now - Math.max(st.lastFinish, st.lastChange) >= quiet;
+}"""
+
+
+@dataclass(frozen=True)
+class Timing:
+    settled_ms: float  # from the action to the last change of the page before it settled
+    server_ms: float  # from the browser's rerun request to the run's end: the server's share (queue included)
+    runs: int  # script runs the action caused
+
+
+def install(page) -> None:
+    """Watch the page's Streamlit connection; call before the first `goto`."""
+    page.add_init_script(INIT_SCRIPT)
+
+
+def timed(
+    page, action: Callable[[], None], *, ready: str = "", quiet_ms: int = 350, timeout_ms: int = 300_000
+) -> Timing:
+    """Run `action` (a click, a keypress, a navigation) and wait until the page has settled; `ready` is a
+    JavaScript expression that must also hold (the content the action should bring)."""
+    before = page.evaluate("() => ({finished: window.__st.finished, sent: window.__st.sent, t: performance.now()})")
+    action()
+    page.wait_for_function(SETTLED, arg=[before["finished"], quiet_ms, ready], timeout=timeout_ms, polling=50)
+    after = page.evaluate("() => ({...window.__st})")
+    settled = max(after["lastFinish"], after["lastChange"]) - before["t"]
+    sent_at = after["lastSent"] if after["sent"] > before["sent"] else before["t"]
+    server = after["lastFinish"] - max(sent_at, before["t"]) if after["sent"] > before["sent"] else settled
+    return Timing(settled, max(server, 0.0), after["finished"] - before["finished"])
+
+
+def settle(page, *, ready: str = "", quiet_ms: int = 350, timeout_ms: int = 300_000) -> None:
+    """Wait until the page has finished every run so far and shows `ready` (after a `goto`)."""
+    page.wait_for_function(SETTLED, arg=[0, quiet_ms, ready], timeout=timeout_ms, polling=50)
