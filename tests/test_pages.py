@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import base64
 import csv
 import io
+import json
 import re
 import shutil
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 from streamlit.runtime.media_file_manager import MediaFileManager
@@ -156,14 +159,29 @@ def test_typo_tolerant_search(app):
     assert titles and all("knowledge distillation" in t.lower() for t in titles)
 
 
-def test_changing_k_changes_the_cluster_count(app):
+def map_points(at: AppTest) -> dict[str, tuple[float, float]]:
+    """Paper id -> its place on the Topics map, from the chart the page sent."""
+    spec = json.loads(at.get("plotly_chart")[0].proto.spec)
+
+    def values(v) -> list:  # plotly sends number arrays as base64 typed arrays
+        return np.frombuffer(base64.b64decode(v["bdata"]), dtype=v["dtype"]).tolist() if isinstance(v, dict) else v
+
+    points = {}
+    for trace in spec["data"]:
+        points |= dict(zip(values(trace["customdata"]), zip(values(trace["x"]), values(trace["y"]))))
+    return points
+
+
+def test_changing_k_changes_the_clusters_but_not_the_map(app):
     at = app()
     at.switch_page("pages/topics.py").run()
+    before = map_points(at)
     at.number_input(key="k_input").set_value(6).run()
     no_errors(at)
     assert at.subheader[0].value == "6 clusters"
     assert len(at.multiselect(key="f_clusters").options) == 6
     assert at.query_params["k"] == "6"
+    assert map_points(at) == before  # only the colours change: every paper stays where the reader saw it
 
 
 def test_year_range_filter(app, papers):

@@ -5,6 +5,7 @@ and the filter index. Pages get everything through `load_atlas` and never cache 
 from __future__ import annotations
 
 import threading
+from collections import OrderedDict
 from dataclasses import dataclass
 from functools import cached_property
 
@@ -12,13 +13,15 @@ import pandas as pd
 import streamlit as st
 
 from lib.build import build_to_disk
+from lib.core import schema as S
 from lib.core.errors import AtlasError
 from lib.core.report import BuildReport, TopicSummary
 from lib.describing.themes import Taxonomy, load_taxonomy
+from lib.explore.charts import MapPoints
 from lib.explore.display import plural
 from lib.explore.facets import Names
 from lib.explore.filters import PaperIndex
-from lib.pipeline import CLUSTER_COLUMNS, cluster_topics
+from lib.pipeline import cluster_topics
 from lib.reading import store
 
 
@@ -48,6 +51,11 @@ class Atlas:
         return self.topics.k
 
     @cached_property
+    def map_points(self) -> MapPoints:
+        """The Topics map's points: worked out once for this collection and clustering, not on every rerun."""
+        return MapPoints.of(self.papers)
+
+    @cached_property
     def names(self) -> Names:
         """What this collection calls its themes, clusters and pages."""
         return Names(
@@ -55,6 +63,9 @@ class Atlas:
             clusters={c.cluster: c.label for c in self.topics.clusters},
             page_dates={p.source: p.page_date for p in self.corpus.report.inputs},
         )
+
+
+MAX_CLUSTERINGS = 6  # values of k kept at once; each holds its cluster columns and facet, not a copy of the table
 
 
 @st.cache_resource
@@ -113,39 +124,72 @@ def _build_with_progress(data: store.DataDir) -> None:
 
 
 @st.cache_resource(max_entries=4, show_spinner="Loading papers…")
-def _load(root: str, fingerprint: str) -> Corpus:
+def _load(root: str, built: str) -> Corpus:
     data = store.data_dir(root)
     papers = store.read_papers(data.papers_path)
     report = store.read_report(data.report_path)
     if report is None:
         raise AtlasError(f"{data.report_path.name}: the build report is missing or unreadable")
-    key = f"{fingerprint}:{store.file_digest(data.papers_path)[:16]}"
-    return Corpus(key, papers, report, load_taxonomy(data.taxonomy), data)
+    return Corpus(f"{root}|{built}", papers, report, load_taxonomy(data.taxonomy), data)
 
 
 def load_corpus() -> Corpus:
     data = store.data_dir()
     ensure_built(data)
-    return _load(str(data.root), data.fingerprint())
+    # Keyed on what is on disk, not on the inputs: a rebuild by any route (the CLI, another visitor) is served
+    # at once, and a failed rebuild never files the old table under the new inputs.
+    return _load(str(data.root), store.built_stamp(data))
 
 
-@st.cache_data(max_entries=16, show_spinner="Re-clustering…")
-def _recluster(corpus_key: str, k: int, _corpus: Corpus) -> tuple[dict, TopicSummary]:
-    topics = cluster_topics(_corpus.papers, k=k, random_state=_corpus.report.params.get("random_state") or 0)
+@st.cache_resource(max_entries=4, show_spinner=False)
+def _base_atlas(corpus_key: str, _corpus: Corpus) -> Atlas:
+    index = PaperIndex.from_papers(_corpus.papers, orders={"themes": list(_corpus.taxonomy.ids())})
+    return Atlas(_corpus, _corpus.papers, _corpus.report.topics, index)
+
+
+class _Clusterings:
+    """The collection under each k asked for lately (at most MAX_CLUSTERINGS), shared by every session.
+    Not an st.cache: a re-clustering shows its progress in the page that asked for it, which a cached
+    function would replay on every later hit."""
+
+    def __init__(self) -> None:
+        self.atlases: OrderedDict[tuple[str, int], Atlas] = OrderedDict()
+        self.lock = threading.Lock()
+
+    def get(self, corpus: Corpus, base: Atlas, k: int) -> Atlas:
+        key = (corpus.key, k)
+        with self.lock:
+            if key not in self.atlases:
+                self.atlases[key] = _reclustered(corpus, base, k)
+            self.atlases.move_to_end(key)
+            while len(self.atlases) > MAX_CLUSTERINGS:
+                self.atlases.popitem(last=False)
+            return self.atlases[key]
+
+
+@st.cache_resource
+def _clusterings() -> _Clusterings:
+    return _Clusterings()
+
+
+def _reclustered(corpus: Corpus, base: Atlas, k: int) -> Atlas:
+    with st.status(f"Re-clustering {plural(len(corpus.papers), 'paper')} into {k} topics…") as status:
+        bar = st.progress(0.0)
+
+        def progress(stage: str, fraction: float) -> None:
+            bar.progress(min(max(fraction, 0.0), 1.0), text=stage)
+
+        topics = cluster_topics(
+            corpus.papers, k=k, random_state=corpus.report.params.get("random_state") or 0, progress=progress
+        )
+        status.update(label=f"Re-clustered into {k} topics", state="complete", expanded=False)
+    # The map keeps every paper where it is: only the colours (the clusters) change with k.
+    papers = corpus.papers.assign(**{c: topics.columns[c].to_numpy() for c in (S.CLUSTER, S.CLUSTER_LABEL)})
     summary = TopicSummary(topics.summary.k, False, f"k={k}, set by you", clusters=topics.summary.clusters)
-    return {c: topics.columns[c].to_numpy() for c in CLUSTER_COLUMNS}, summary
-
-
-@st.cache_resource(max_entries=8, show_spinner=False)
-def _atlas(corpus_key: str, k: int | None, _corpus: Corpus) -> Atlas:
-    papers, topics = _corpus.papers, _corpus.report.topics
-    if k is not None and k != topics.k:
-        columns, topics = _recluster(corpus_key, k, _corpus)
-        papers = papers.assign(**columns)
-    index = PaperIndex.from_papers(papers, orders={"themes": list(_corpus.taxonomy.ids())})
-    return Atlas(_corpus, papers, topics, index)
+    return Atlas(corpus, papers, summary, base.index.with_column(papers, S.CLUSTER))
 
 
 def load_atlas(k: int | None = None) -> Atlas:
     corpus = load_corpus()
-    return _atlas(corpus.key, k, corpus)
+    base = _base_atlas(corpus.key, corpus)
+    return base if k is None or k == base.k else _clusterings().get(corpus, base, k)

@@ -113,6 +113,16 @@ class PaperIndex:
     def __len__(self) -> int:
         return len(self.ids)
 
+    def with_column(self, papers: pd.DataFrame, column: str) -> PaperIndex:
+        """This index with the facets reading `column` indexed again from `papers` (the same rows), sharing
+        everything else: re-clustering changes one column, and the search index alone is most of the memory."""
+        facets = {
+            f.name: FacetIndex.build(f, papers[f.column]) if f.column == column else self.facets[f.name]
+            for f in FACETS
+            if f.name in self.facets
+        }
+        return replace(self, facets=facets)
+
     def values(self, name: str) -> list:
         """The values of facet `name` present in the collection, in the order they are offered."""
         return self.facets[name].values if name in self.facets else []
