@@ -12,7 +12,7 @@ topics_parts.k_control(atlas)
 positions = apply_filters(atlas.index, state.spec())
 highlight = topics_parts.mask(atlas, positions)
 st.plotly_chart(
-    charts.cluster_map(atlas.papers, highlight=None if highlight.all() else highlight),
+    charts.cluster_map(atlas.map_points, highlight=None if highlight.all() else highlight),
     key="map",
     on_select=topics_parts.pick_from_map,
     selection_mode=("box", "lasso"),

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import textwrap
 from collections.abc import Mapping
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -14,7 +15,7 @@ import plotly.graph_objects as go
 import scipy.sparse as sp
 
 from lib.core import schema as S
-from lib.explore.chart_style import FADED, PALETTE, cluster_name, esc, style_figure, theme_labels
+from lib.explore.chart_style import FADED, PALETTE, cluster_name, esc, figure, theme_labels
 from lib.explore.facets import Membership
 
 GL_ABOVE = 5000  # SVG scatter gets sluggish past a few thousand points
@@ -32,76 +33,89 @@ def _theme_order(present: list[str], theme_names: Mapping[str, str]) -> list[str
     return known + sorted(set(present) - set(known))
 
 
-def _empty(fig: go.Figure, message: str) -> go.Figure:
-    fig.add_annotation(text=message, showarrow=False, xref="paper", yref="paper", x=0.5, y=0.5)
-    return fig
+def _empty_note(message: str, shown: bool) -> list[dict]:
+    """The annotation that says why a chart is empty, when it is."""
+    return [] if shown else [dict(text=message, showarrow=False, xref="paper", yref="paper", x=0.5, y=0.5)]
 
 
 # ---------------------------------------------------------------------------------------- map
 
 
+@dataclass(frozen=True, eq=False)
+class MapPoints:
+    """What the map draws of each paper, worked out once per collection and clustering: wrapping and escaping
+    every title on each rerun cost more than drawing the map."""
+
+    x: np.ndarray
+    y: np.ndarray
+    ids: np.ndarray
+    clusters: np.ndarray
+    hover: np.ndarray  # "<b>title</b><br>C3 · label", escaped, per paper
+    names: dict[int, str]  # cluster -> "C3 · label", escaped
+
+    @classmethod
+    def of(cls, papers: pd.DataFrame) -> MapPoints:
+        clusters = papers[S.CLUSTER].to_numpy(dtype=np.int64)
+        names = {int(c): cluster_name(int(c), lab) for c, lab in zip(clusters, papers[S.CLUSTER_LABEL])}
+        titles = papers[S.TITLE].tolist()
+        hover = np.array([f"<b>{_hover_title(t)}</b><br>{names[c]}" for t, c in zip(titles, clusters.tolist())], object)
+        ids = papers[S.PAPER_ID].to_numpy(dtype=object)
+        return cls(papers[S.X].to_numpy(dtype=float), papers[S.Y].to_numpy(dtype=float), ids, clusters, hover, names)
+
+
 def cluster_map(
-    papers: pd.DataFrame, *, highlight: np.ndarray | None = None, max_points: int = 20000, random_state=0
+    papers: pd.DataFrame | MapPoints,
+    *,
+    highlight: np.ndarray | None = None,
+    max_points: int = 20000,
+    random_state=0,
 ) -> go.Figure:
-    """Papers on the 2-D map, one trace per cluster; `customdata` holds each point's paper_id.
+    """Papers on the 2-D map, one trace per cluster; `customdata` holds each point's paper_id. `papers` is
+    the table or, cheaper, its MapPoints.
 
     With `highlight` (a boolean mask over rows), the other papers are drawn grey beneath. Above
     `max_points`, highlighted papers are kept first and the rest sampled per cluster; the title says so.
     Tick labels are hidden because map coordinates have no units; the subtitle says how to read it.
     """
-    n = len(papers)
+    points = papers if isinstance(papers, MapPoints) else MapPoints.of(papers)
+    n = len(points.ids)
     mask = np.ones(n, dtype=bool) if highlight is None else np.asarray(highlight, dtype=bool)
     if mask.shape != (n,):
         raise ValueError(f"highlight has shape {mask.shape}, expected ({n},)")
-    clusters = papers[S.CLUSTER].to_numpy(dtype=np.int64)
-    drawn = _sample_points(clusters, mask, max_points, np.random.default_rng(random_state))
-    points = _map_points(papers.iloc[drawn])
-    inside, clusters = mask[drawn], clusters[drawn]
+    drawn = _sample_points(points.clusters, mask, max_points, np.random.default_rng(random_state))
+    inside, clusters = mask[drawn], points.clusters[drawn]
     style = (go.Scattergl, 4) if len(drawn) > GL_ABOVE else (go.Scatter, 7)
     traces = []
     if highlight is not None:
-        traces.append(_map_trace(style, points, ~inside, "Outside the filters", FADED, 0.45))
+        traces.append(_map_trace(style, points, drawn[~inside], "Outside the filters", FADED, 0.45))
     for c in np.unique(clusters[inside]).tolist():
-        chosen = inside & (clusters == c)
-        name = points["names"][np.argmax(chosen)]
-        traces.append(_map_trace(style, points, chosen, name, PALETTE[c % len(PALETTE)], 0.85))
+        rows = drawn[inside & (clusters == c)]
+        traces.append(_map_trace(style, points, rows, points.names[c], PALETTE[c % len(PALETTE)], 0.85))
     title = "Topic map"
     if len(drawn) < n:
         title += f": a sample of {len(drawn):,} of {n:,} papers, drawn per cluster"
     subtitle = "Papers with similar wording lie close together; the axes have no units."
     if highlight is not None:
         subtitle += f" {int(mask.sum()):,} of {n:,} papers match the filters; the rest are grey."
-    fig = style_figure(go.Figure(traces), title, subtitle=subtitle, n_legend=len(traces), height=620, legend_y=0)
-    fig.update_xaxes(showticklabels=False, showgrid=False, zeroline=False)
-    fig.update_yaxes(showticklabels=False, showgrid=False, zeroline=False)
-    # uirevision keeps the user's zoom when the page reruns with other filters.
-    fig.update_layout(dragmode="lasso", uirevision="cluster_map", legend_itemsizing="constant")
-    return fig if traces else _empty(fig, "No papers to map.")
+    bare = dict(showticklabels=False, showgrid=False, zeroline=False)
+    return figure(
+        traces, title, subtitle=subtitle, n_legend=len(traces), height=620, legend_y=0, xaxis=bare, yaxis=bare,
+        annotations=_empty_note("No papers to map.", bool(traces)),
+        # uirevision keeps the user's zoom when the page reruns with other filters.
+        dragmode="lasso", uirevision="cluster_map", legend=dict(itemsizing="constant"),
+    )  # fmt: skip
 
 
-def _map_points(drawn: pd.DataFrame) -> dict[str, np.ndarray]:
-    # Columns are converted for the drawn rows only, once, not per trace over the whole table.
-    names = [cluster_name(c, lab) for c, lab in zip(drawn[S.CLUSTER].tolist(), drawn[S.CLUSTER_LABEL].tolist())]
-    hover = [f"<b>{_hover_title(t)}</b><br>{name}" for t, name in zip(drawn[S.TITLE].tolist(), names)]
-    return {
-        "x": drawn[S.X].to_numpy(dtype=float),
-        "y": drawn[S.Y].to_numpy(dtype=float),
-        "ids": drawn[S.PAPER_ID].to_numpy(dtype=object),
-        "names": np.array(names, dtype=object),
-        "hover": np.array(hover, dtype=object),
-    }
-
-
-def _map_trace(style, points, chosen, name, colour, opacity):
+def _map_trace(style, points: MapPoints, rows: np.ndarray, name: str, colour: str, opacity: float):
     trace, size = style
     return trace(
-        x=points["x"][chosen],
-        y=points["y"][chosen],
+        x=points.x[rows],
+        y=points.y[rows],
         mode="markers",
         name=name,
         marker=dict(color=colour, size=size, opacity=opacity),
-        customdata=points["ids"][chosen],
-        hovertext=points["hover"][chosen],
+        customdata=points.ids[rows],
+        hovertext=points.hover[rows],
         hovertemplate="%{hovertext}<extra></extra>",
     )
 
@@ -153,17 +167,17 @@ def theme_counts(themes: Membership, theme_names: Mapping[str, str], theme_group
                 hovertemplate="%{y}: %{x} papers<extra>%{fullData.name}</extra>",
             )
         )
-    fig = style_figure(
-        go.Figure(traces),
+    return figure(
+        traces,
         "Papers per theme",
         subtitle="Main themes only; a paper can have several.",
         x_title="Papers",
         y_title="Theme",
         n_legend=len(traces),
         height=max(320, 150 + 24 * len(order)),
+        yaxis=dict(categoryorder="array", categoryarray=order, autorange="reversed"),
+        annotations=_empty_note("No paper has a theme.", bool(traces)),
     )
-    fig.update_yaxes(categoryorder="array", categoryarray=order, autorange="reversed")
-    return fig if traces else _empty(fig, "No paper has a theme.")
 
 
 def _cell_text(z: np.ndarray) -> list[list[str]]:
@@ -205,20 +219,18 @@ def theme_cluster_heatmap(
     by_cluster = np.rint((one_hot @ membership.matrix).toarray()).astype(np.int64)  # clusters x themes
     z = by_cluster[:, [ids.index(t) for t in themes]].T
     x = [cluster_name(int(c), cluster_names.get(int(c), "")) for c in present]
-    fig = go.Figure()
-    if themes:
-        fig.add_trace(_count_heatmap(z, x, theme_labels(themes, theme_names), "%{y}<br>%{x}<br>%{z} papers"))
-    style_figure(
-        fig,
+    traces = [_count_heatmap(z, x, theme_labels(themes, theme_names), "%{y}<br>%{x}<br>%{z} papers")] if themes else []
+    return figure(
+        traces,
         "Themes by cluster",
         subtitle="Papers per theme in each topic cluster.",
         x_title="Cluster",
         y_title="Theme",
         height=max(360, 200 + 28 * len(themes)),
+        xaxis=dict(tickangle=-35 if len(x) > 6 else 0),
+        yaxis=dict(autorange="reversed"),
+        annotations=_empty_note("No paper has a theme.", bool(themes)),
     )
-    fig.update_xaxes(tickangle=-35 if len(x) > 6 else 0)
-    fig.update_yaxes(autorange="reversed")
-    return fig if themes else _empty(fig, "No paper has a theme.")
 
 
 def theme_cooccurrence(themes: Membership, theme_names: Mapping[str, str], *, max_themes: int = 15) -> go.Figure:
@@ -236,17 +248,15 @@ def theme_cooccurrence(themes: Membership, theme_names: Mapping[str, str], *, ma
     off_diagonal = z[~np.eye(len(themes), dtype=bool)]
     # The diagonal would dwarf every pair, so the colours scale to the largest shared count.
     zmax = int(off_diagonal.max()) if off_diagonal.size and off_diagonal.max() > 0 else None
-    fig = go.Figure()
-    if themes:
-        fig.add_trace(_count_heatmap(z, labels, labels, "%{y} and %{x}: %{z} papers", zmin=0, zmax=zmax))
-    style_figure(
-        fig,
+    traces = [_count_heatmap(z, labels, labels, "%{y} and %{x}: %{z} papers", zmin=0, zmax=zmax)] if themes else []
+    return figure(
+        traces,
         "Themes that occur together",
         x_title="Theme",
         y_title="Theme",
         subtitle="Diagonal: papers per theme. Colours scale to the largest pair.",
         height=max(400, 220 + 28 * len(themes)),
+        xaxis=dict(tickangle=-35),
+        yaxis=dict(autorange="reversed"),
+        annotations=_empty_note("No paper has a theme.", bool(themes)),
     )
-    fig.update_xaxes(tickangle=-35)
-    fig.update_yaxes(autorange="reversed")
-    return fig if themes else _empty(fig, "No paper has a theme.")

@@ -14,7 +14,7 @@ import plotly.graph_objects as go
 
 from lib.core import schema as S
 from lib.core.dates import listing_date_label
-from lib.explore.chart_style import FADED, PALETTE, cluster_name, style_figure, theme_labels
+from lib.explore.chart_style import FADED, PALETTE, cluster_name, figure, theme_labels
 from lib.explore.facets import Membership
 
 UNDATED = "Undated"
@@ -142,8 +142,8 @@ def _period_totals(axis: TimeAxis) -> np.ndarray:
     return np.bincount(axis.codes[axis.codes >= 0], minlength=len(axis.periods))
 
 
-def _period_axis(fig: go.Figure, axis: TimeAxis, extra: tuple[str, ...] = ()) -> go.Figure:
-    return fig.update_xaxes(type="category", categoryorder="array", categoryarray=list(axis.periods + extra))
+def _period_xaxis(axis: TimeAxis, extra: tuple[str, ...] = ()) -> dict:
+    return dict(type="category", categoryorder="array", categoryarray=list(axis.periods + extra))
 
 
 def theme_trend(
@@ -182,17 +182,19 @@ def theme_trend(
         else ""
     )
     y_title = "Share of dated papers" if measure == "share" else "Papers"
-    fig = style_figure(
-        go.Figure(traces),
+    shapes, notes = _small_period_bands(small)
+    return figure(
+        traces,
         "Themes over time",
         subtitle=subtitle,
         x_title=axis.title,
         y_title=y_title,
         n_legend=len(traces),
+        xaxis=_period_xaxis(axis),
+        yaxis=dict(rangemode="tozero", tickformat=".0%" if measure == "share" else None),
+        shapes=shapes,
+        annotations=notes,
     )
-    fig.update_yaxes(rangemode="tozero", tickformat=".0%" if measure == "share" else None)
-    _shade_small_periods(fig, small)
-    return _period_axis(fig, axis)
 
 
 def _theme_line(axis: TimeAxis, has: np.ndarray, totals, small, name: str, colour: str, measure: str) -> go.Scatter:
@@ -213,25 +215,19 @@ def _theme_line(axis: TimeAxis, has: np.ndarray, totals, small, name: str, colou
     )
 
 
-def _shade_small_periods(fig: go.Figure, small: np.ndarray) -> None:
-    """Grey bands behind runs of small periods (category positions, so x0/x1 are indices)."""
-    start = None
-    for i, flag in enumerate(list(small) + [False]):
+def _small_period_bands(small: np.ndarray) -> tuple[list[dict], list[dict]]:
+    """Grey bands behind runs of small periods, and their notes (category positions, so x0/x1 are indices)."""
+    shapes, notes, start = [], [], None
+    for i, flag in enumerate([*small, False]):
         if flag and start is None:
             start = i
         elif not flag and start is not None:
-            fig.add_vrect(
-                x0=start - 0.5,
-                x1=i - 0.5,
-                fillcolor="#9e9e9e",
-                opacity=0.18,
-                line_width=0,
-                layer="below",
-                annotation_text=f"n < {MIN_PERIOD_PAPERS}",
-                annotation_position="top left",
-                annotation_font_color="#757575",
-            )
+            shapes.append(dict(type="rect", xref="x", yref="y domain", x0=start - 0.5, x1=i - 0.5, y0=0, y1=1,
+                               fillcolor="#9e9e9e", opacity=0.18, line=dict(width=0), layer="below"))  # fmt: skip
+            notes.append(dict(text=f"n < {MIN_PERIOD_PAPERS}", xref="x", yref="y domain", x=start - 0.5, y=1,
+                              xanchor="left", yanchor="top", showarrow=False, font=dict(color="#757575")))  # fmt: skip
             start = None
+    return shapes, notes
 
 
 def papers_per_period(papers: pd.DataFrame) -> go.Figure | str:
@@ -261,14 +257,16 @@ def papers_per_period(papers: pd.DataFrame) -> go.Figure | str:
                 hovertemplate="No date: %{y} papers<extra></extra>",
             )
         )
-    fig = style_figure(
-        go.Figure(traces),
+    return figure(
+        traces,
         f"Papers per {_GRANULARITY_WORDS[axis.granularity]}",
         subtitle=axis.note,
         x_title=axis.title,
         y_title="Papers",
+        xaxis=_period_xaxis(axis, extra),
+        showlegend=False,
+        bargap=0.15,
     )
-    return _period_axis(fig.update_layout(showlegend=False, bargap=0.15), axis, extra)
 
 
 def cluster_share_over_time(papers: pd.DataFrame, cluster_names: Mapping[int, str]) -> go.Figure | str:
@@ -299,16 +297,16 @@ def cluster_share_over_time(papers: pd.DataFrame, cluster_names: Mapping[int, st
                 "<extra></extra>",
             )
         )
-    fig = style_figure(
-        go.Figure(traces),
+    return figure(
+        traces,
         "Clusters over time",
         subtitle=axis.note,
         x_title=axis.title,
         y_title="Share of dated papers",
         n_legend=len(traces),
+        xaxis=_period_xaxis(axis),
+        yaxis=dict(range=[0, 1], tickformat=".0%"),
     )
-    fig.update_yaxes(range=[0, 1], tickformat=".0%")
-    return _period_axis(fig, axis)
 
 
 def emerging_themes(

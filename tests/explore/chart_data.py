@@ -88,7 +88,8 @@ def year(r) -> int | None:
 
 
 def check_style(d: dict, x_title: str | None, y_title: str) -> None:
-    assert d["layout"]["template"] == pio.templates["plotly_white"].to_plotly_json()
+    # No template of its own: a chart takes the theme of wherever it is shown (the app's, light or dark).
+    assert d["layout"].get("template") in (None, pio.templates[pio.templates.default].to_plotly_json())
     assert d["layout"]["title"]["text"]
     if x_title is not None:
         assert d["layout"]["xaxis"]["title"]["text"] == x_title
