@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import html
 import json
 import re
 import sys
@@ -22,6 +23,8 @@ import unicodedata
 from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from rapidfuzz import fuzz, process
 
 ROOT = Path(__file__).resolve().parent.parent
 FIELDS = ("dates", "authors", "dois", "arxiv")
@@ -83,7 +86,7 @@ def _authors_in(value: str, springer: bool = False) -> int:
     if ";" in value:
         return len([p for p in value.split(";") if p.strip()])
     if springer:
-        return len(re.findall(r"[a-z\.][A-Z]", value)) + 1
+        return len(re.findall(r"[a-z]{3}[A-Z]", value)) + 1  # "SmithTom", not "McDonald"
     parts = [p for p in re.split(r",|\band\b", value) if p.strip()]
     # "Last, First" alone is one name; "Last F., Next G." is several.
     if len(parts) == 2 and not re.search(r"\.,|\band\b", value):
@@ -104,7 +107,7 @@ def count_bibtex(text: str) -> list[Raw]:
         body = text[m.end() : _entry_end(text, m.end())]
         fields = {
             k.lower(): v
-            for k, v in re.findall(r"(\w+)\s*=\s*(\{(?:[^{}]|\{(?:[^{}]|\{[^{}]*\})*\})*\}|\"[^\"]*\"|\d+)", body)
+            for k, v in re.findall(r"([\w-]+)\s*=\s*(\{(?:[^{}]|\{(?:[^{}]|\{[^{}]*\})*\})*\}|\"[^\"]*\"|\d+)", body)
         }
         strip = lambda v: re.sub(r"\s+", " ", v.strip('{}"').replace("{", "").replace("}", ""))  # noqa: E731
         title = strip(fields.get("title", ""))
@@ -180,8 +183,9 @@ def count_table(rows: list[dict], springer: bool = False) -> list[Raw]:
         arxiv = _arxiv(" ".join(str(v) for v in row.values() if isinstance(v, str)))
         authors = low.get("authors_parsed")
         n = len(authors) if isinstance(authors, list) else _authors_in(pick("authors"), springer)
-        if isinstance(low.get("authors"), list):
-            n = len(low["authors"])
+        listed = next((low[k] for k in ("authors", "authorships") if isinstance(low.get(k), list)), None)
+        if listed is not None:
+            n = len(listed)
         out.append(Raw(title, year.group(1) if year else None, n, doi.group(0) if doi else None, arxiv))
     return out
 
@@ -192,12 +196,13 @@ def count_snapshot(items: list[dict]) -> list[Raw]:
         first = (item.get("versions") or [{}])[0].get("created", "")
         year = _YEAR.search(first) or _YEAR.search(item.get("update_date") or "")
         arxiv = item.get("id")
+        doi = _DOI.search(item.get("doi") or "")
         out.append(
             Raw(
                 item.get("title", ""),
                 year.group(1) if year else None,
                 len(item.get("authors_parsed") or []),
-                item.get("doi"),
+                doi.group(0) if doi else None,
                 arxiv,
             )
         )
@@ -218,7 +223,8 @@ def count_file(path: Path) -> tuple[str, list[Raw]]:
     if fmt in ("jsonl", "json"):
         items = [json.loads(ln) for ln in text.splitlines() if ln.strip()] if fmt == "jsonl" else json.loads(text)
         if isinstance(items, dict):
-            items = [dict(v, id=k) if isinstance(v, dict) else v for k, v in items.items()]
+            lists = [v for v in items.values() if isinstance(v, list) and v and isinstance(v[0], dict)]
+            items = lists[0] if lists else [dict(v, id=k) for k, v in items.items() if isinstance(v, dict)]
         items = [_flat(i) for i in items if isinstance(i, dict)]
         if items and "versions" in items[0]:
             return "arxiv-snapshot", count_snapshot(items)
@@ -246,9 +252,9 @@ def _flat(item: dict, prefix: str = "") -> dict:
 
 
 def title_key(title: str) -> str:
-    text = re.sub(r"\\[a-zA-Z]+|\\.|<[^>]+>", "", str(title))
+    text = re.sub(r"\\[a-zA-Z]+|\\.|<[^>]+>", "", html.unescape(str(title)))
     text = unicodedata.normalize("NFKD", text)
-    return "".join(c for c in text.casefold() if c.isascii() and c.isalnum())[:60]
+    return "".join(c for c in text.casefold() if c.isascii() and c.isalnum())
 
 
 def kept(raw: Raw, paper: dict | None) -> dict[str, bool]:
@@ -282,8 +288,13 @@ def build_one(path: Path, result: FileResult) -> None:
     by_title = {}
     for row in rows:
         by_title.setdefault(title_key(row["title"]), row)
+    keys = list(by_title)
     for raw in result.records:
-        for f, ok in kept(raw, by_title.get(title_key(raw.title))).items():
+        key = title_key(raw.title)
+        if key not in by_title and keys:  # a duplicate spelled differently lands in the paper it merged into
+            near = process.extractOne(key, keys, scorer=fuzz.ratio, score_cutoff=90)
+            key = near[0] if near else key
+        for f, ok in kept(raw, by_title.get(key)).items():
             result.kept[f] += ok
 
 
