@@ -228,3 +228,22 @@ def test_a_merge_decision_is_respected_by_every_rebuild_and_is_part_of_the_finge
     assert store.read_report(data.report_path).n_papers == 2 and store.read_details(data) == {}
     store.remove_decision(data, ["b.csv:2", "a.csv:2"])
     assert main(["--quiet"]) == 0 and store.read_report(data.report_path).n_papers == 1
+
+
+def test_one_arxiv_id_on_unrelated_papers_is_warned_about_in_the_report(tmp_path, taxonomy):
+    page = tmp_path / "ids.csv"
+    page.write_text(
+        "title,arxiv_id\n"
+        "Sparse Routing for Mixtures of Experts,2101.00042\n"
+        "Wren Song Dialects Across Valleys,2101.00042\n"
+        "A Third Paper Citing It,\n",
+        encoding="utf-8",
+    )
+    report = build_papers([page], taxonomy).report
+    assert report.n_papers == 3  # an id on two different works joins neither
+    reasons = [i.reason for i in report.issues]
+    assert any(r.startswith("arXiv id 2101.00042 is shared by records with different titles") for r in reasons)
+    assert (
+        "arXiv id 2101.00042 is on 2 papers: 'Sparse Routing for Mixtures of Experts'; 'Wren Song Dialects Across Valleys'"
+        in reasons
+    )
