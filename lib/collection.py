@@ -13,6 +13,7 @@ from datetime import date
 import pandas as pd
 
 from lib.cleaning.dedupe import dedupe
+from lib.cleaning.merge_rules import titles_name_one_work
 from lib.core import schema as S
 from lib.core.errors import AtlasError, IngestError
 from lib.core.records import Record
@@ -42,16 +43,18 @@ class AddOutcome:
 
 def match_existing(papers: pd.DataFrame, records: Sequence[Record]) -> list[tuple[str, str] | None]:
     """For each record, (existing paper_id, how) when it is already in `papers`: by arXiv id (version
-    ignored), then DOI, then title (the same title by lib.core.titles, the rule the build's dedupe uses)."""
+    ignored), then DOI, each only where the titles can name one work (as the build's dedupe joins them), then
+    title (the same title by lib.core.titles, the rule the build's dedupe uses)."""
     by_arxiv = _index(papers, S.ARXIV_ID)
     by_doi = _index(papers, S.DOI)
     titles = TitleIndex(papers[S.TITLE].tolist() if len(papers) else [])
     ids = papers[S.PAPER_ID].tolist() if len(papers) else []
+    title_of = dict(zip(ids, papers[S.TITLE])) if len(papers) else {}
     out: list[tuple[str, str] | None] = []
     for r in records:
-        if r.arxiv_id and r.arxiv_id in by_arxiv:
+        if r.arxiv_id and r.arxiv_id in by_arxiv and titles_name_one_work(r.title, title_of[by_arxiv[r.arxiv_id]]):
             out.append((by_arxiv[r.arxiv_id], "arXiv id"))
-        elif r.doi and r.doi in by_doi:
+        elif r.doi and r.doi in by_doi and titles_name_one_work(r.title, title_of[by_doi[r.doi]]):
             out.append((by_doi[r.doi], "DOI"))
         else:
             near = titles.match(r.title)

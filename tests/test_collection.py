@@ -6,8 +6,12 @@ import errno
 import shutil
 from pathlib import Path
 
+import pandas as pd
+
 from lib.build import build_to_disk
-from lib.collection import add_file
+from lib.collection import add_file, match_existing
+from lib.core import schema as S
+from lib.core.records import Record
 from lib.reading import store
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -46,3 +50,17 @@ def test_a_stored_file_is_listed_with_what_it_adds(tmp_path):
     (entry,) = store.list_sources(data)
     assert (entry["name"], entry["format"], entry["records"]) == ("papers.csv", "csv", 3)
     assert data.is_stale()  # the next load rebuilds with it
+
+
+def test_a_shared_doi_counts_as_a_merge_only_when_the_titles_name_one_work():
+    papers = pd.DataFrame(
+        {
+            S.PAPER_ID: ["p1"],
+            S.TITLE: ["Handbook of Wetland Birds"],
+            S.ARXIV_ID: [None],
+            S.DOI: ["10.9999/978-3-999-00001-1"],
+        }
+    )
+    chapter = Record("Field Methods for Counting Wrens", "", "new.bib", 1, doi="10.9999/978-3-999-00001-1")
+    same = Record("Handbook of wetland birds", "", "new.bib", 9, doi="10.9999/978-3-999-00001-1")
+    assert match_existing(papers, [chapter, same]) == [None, ("p1", "DOI")]
