@@ -194,6 +194,9 @@ ROW_COLUMNS = [
 ]
 
 
+_BY_TITLE, _NOTHING = frozenset({"title"}), frozenset()
+
+
 class _UnionFind:
     """Groups joined into papers. A union is refused when the two sides carry different arXiv ids or DOIs, when a
     person decided they are different papers, and, for a union by title, when anything contradicts it."""
@@ -202,7 +205,8 @@ class _UnionFind:
         self.groups = groups
         self.parent = list(range(len(groups)))
         self.evidence = [g.evidence for g in groups]
-        self.joins: list[set[str]] = [{"title"} if len(g.members) > 1 else set() for g in groups]
+        # Shared frozen sets: most groups are one record, joined to nothing.
+        self.joins: list[frozenset[str]] = [_BY_TITLE if len(g.members) > 1 else _NOTHING for g in groups]
 
     def find(self, i: int) -> int:
         while self.parent[i] != i:
@@ -217,11 +221,11 @@ class _UnionFind:
             return
         self.parent[rj] = ri
         self.evidence[ri] = a.merged(b)
-        self.joins[ri] |= self.joins[rj] | {how}
+        self.joins[ri] = self.joins[ri] | self.joins[rj] | {how}
 
-    def members(self) -> list[tuple[list[Record], list[int], set[str]]]:
+    def members(self) -> list[tuple[list[Record], list[int], frozenset[str]]]:
         """Per paper: its records, the indices of the groups they came from, and how they were joined."""
-        merged: dict[int, tuple[list[Record], list[int], set[str]]] = {}
+        merged: dict[int, tuple[list[Record], list[int], frozenset[str]]] = {}
         for i, g in enumerate(self.groups):
             root = self.find(i)
             records, parts, _ = merged.setdefault(root, ([], [], self.joins[root]))
@@ -265,7 +269,7 @@ def _exact_groups(
     return groups
 
 
-def _paper_row(members: list[Record], groups: list[_Group], joins: set[str]) -> dict:
+def _paper_row(members: list[Record], groups: list[_Group], joins: frozenset[str]) -> dict:
     if len(members) == 1:
         return _single_row(members[0], groups[0].key)
     title = _most_common([r.title for r in members])

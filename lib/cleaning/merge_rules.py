@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from rapidfuzz import fuzz
 
@@ -54,15 +54,19 @@ def year_of(record: Record) -> int | None:
     return int(record.published[:4]) if record.published and record.published[:4].isdigit() else None
 
 
-@dataclass
-class Evidence:
-    """What a set of records (one paper in the making) says about itself, to test a union against."""
+_NONE: frozenset = frozenset()
 
-    arxiv: set[str] = field(default_factory=set)
-    doi: set[str] = field(default_factory=set)
-    surnames: set[str] = field(default_factory=set)
-    years: set[int] = field(default_factory=set)
-    apart: dict[int, str] = field(default_factory=dict)  # decision number -> the record of it in this set
+
+@dataclass(slots=True)
+class Evidence:
+    """What a set of records (one paper in the making) says about itself, to test a union against. Empty
+    fields share one frozen empty set: a million single records must not cost a million sets each."""
+
+    arxiv: frozenset[str] = _NONE
+    doi: frozenset[str] = _NONE
+    surnames: frozenset[str] = _NONE
+    years: frozenset[int] = _NONE
+    apart: dict[int, str] | None = None  # decision number -> the record of it in this set
 
     @classmethod
     def of(cls, records: Iterable[Record], decisions: dict[str, list[int]]) -> Evidence:
@@ -73,24 +77,21 @@ class Evidence:
 
     def add(self, r: Record, decisions: dict[str, list[int]]) -> None:
         if r.arxiv_id:
-            self.arxiv.add(r.arxiv_id)
+            self.arxiv = self.arxiv | {r.arxiv_id}
         if r.doi:
-            self.doi.add(r.doi)
+            self.doi = self.doi | {r.doi}
         if surname := first_surname(r):
-            self.surnames.add(surname)
+            self.surnames = self.surnames | {surname}
         if (year := year_of(r)) is not None:
-            self.years.add(year)
+            self.years = self.years | {year}
         for d in decisions.get(record_key(r), ()):
+            self.apart = self.apart or {}
             self.apart.setdefault(d, record_key(r))
 
     def merged(self, other: Evidence) -> Evidence:
-        return Evidence(
-            self.arxiv | other.arxiv,
-            self.doi | other.doi,
-            self.surnames | other.surnames,
-            self.years | other.years,
-            {**other.apart, **self.apart},
-        )
+        apart = {**(other.apart or {}), **(self.apart or {})} or None
+        arxiv, doi = self.arxiv | other.arxiv, self.doi | other.doi
+        return Evidence(arxiv, doi, self.surnames | other.surnames, self.years | other.years, apart)
 
 
 def ids_conflict(a: Evidence, b: Evidence) -> bool:
@@ -99,6 +100,8 @@ def ids_conflict(a: Evidence, b: Evidence) -> bool:
 
 
 def decided_apart(a: Evidence, b: Evidence) -> bool:
+    if not (a.apart and b.apart):
+        return False
     return any(d in b.apart and b.apart[d] != r for d, r in a.apart.items())
 
 
