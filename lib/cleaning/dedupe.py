@@ -39,7 +39,9 @@ from lib.cleaning.merge_rules import (
     contradiction,
     decided_apart,
     ids_conflict,
+    keeper_rank,
     record_key,
+    record_summary,
     titles_name_one_work,
 )
 from lib.core import schema as S
@@ -279,7 +281,7 @@ def _paper_row(members: list[Record], groups: list[_Group], joins: frozenset[str
     keys: Counter[str] = Counter()
     for g in groups:
         keys[g.key] += len(g.members)
-    keeper = min(members, key=_keeper_rank)
+    keeper = min(members, key=keeper_rank)
     by_keeper = [keeper, *(r for r in members if r is not keeper)]  # the kept record's values come first
     picked = {
         S.TITLE: next(r for r in members if r.title == title),
@@ -319,27 +321,9 @@ def _paper_row(members: list[Record], groups: list[_Group], joins: frozenset[str
         "kept": record_key(keeper),
         "joined_by": sorted(joins),
         "fields": {c: record_key(r) for c, r in picked.items() if r is not None},
-        "records": [_record_summary(r) for r in members],
+        "records": [record_summary(r) for r in members],
     }
     return row
-
-
-def _keeper_rank(r: Record) -> tuple:
-    # The record a merged paper keeps: one with an abstract, then one with an identifier, then the fullest.
-    filled = sum(bool(v) for v in (r.authors, r.published, r.url, r.arxiv_id, r.doi, r.venue))
-    return (not r.abstract, not (r.doi or r.arxiv_id), -filled, r.source, r.line)
-
-
-def _record_summary(r: Record) -> dict:
-    return {
-        "where": record_key(r),
-        "title": r.title,
-        "authors": list(r.authors[:3]),
-        "published": r.published,
-        "doi": r.doi,
-        "arxiv_id": r.arxiv_id,
-        "has_abstract": bool(r.abstract),
-    }
 
 
 def _single_row(r: Record, key: str) -> dict:

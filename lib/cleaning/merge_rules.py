@@ -127,3 +127,23 @@ def titles_name_one_work(a: str, b: str) -> bool:
     if same_title(a, b):
         return True
     return fuzz.token_set_ratio(a.casefold(), b.casefold()) >= SHARED_ID_TITLE_SCORE
+
+
+def keeper_rank(r: Record) -> tuple:
+    """Sort key of the record a merged paper keeps: one with an abstract, then one with an identifier, then the
+    fullest, then the first."""
+    filled = sum(bool(v) for v in (r.authors, r.published, r.url, r.arxiv_id, r.doi, r.venue))
+    return (not r.abstract, not (r.doi or r.arxiv_id), -filled, r.source, r.line)
+
+
+def record_summary(r: Record) -> dict:
+    """What the merge workbench shows of one record of a merged paper."""
+    return {
+        "where": record_key(r),
+        "title": r.title,
+        "authors": list(r.authors[:3]),
+        "published": r.published,
+        "doi": r.doi,
+        "arxiv_id": r.arxiv_id,
+        "has_abstract": bool(r.abstract),
+    }
