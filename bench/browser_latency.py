@@ -43,21 +43,42 @@ def build(size: str) -> Path:
     return root
 
 
-def measure(root: Path, repeats: int) -> dict[str, list[settle.Timing]]:
+def measure(root: Path, repeats: int, only: str = "") -> dict[str, list[settle.Timing]]:
     from playwright.sync_api import sync_playwright
 
     results: dict[str, list[settle.Timing]] = {}
-    with serve(root) as (url, _), sync_playwright() as p:
+    with serve(root) as (url, server), sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
         page = browser.new_context(viewport=VIEWPORT).new_page()
         page.set_default_timeout(300_000)
-        settle.install(page)
+        settle.install(page, server.pid)
         results["cold start to first results"] = [interactions.open_app(page, url)]
         for name, run in interactions.SCRIPT:
+            if only and only.casefold() not in name.casefold():
+                continue
             for i in range(repeats):
                 results.setdefault(name, []).append(run(page, url, i))
         browser.close()
     return results
+
+
+def measure_floor(repeats: int) -> list[settle.Timing]:
+    """A pick in the bare page (bench/floor_app.py), the same way as a theme pick in the app."""
+    from playwright.sync_api import sync_playwright
+
+    timings = []
+    with serve(ROOT, app=ROOT / "bench" / "floor_app.py") as (url, server), sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
+        page = browser.new_context(viewport=VIEWPORT).new_page()
+        settle.install(page, server.pid)
+        for i in range(repeats):
+            page.goto(url)
+            settle.settle(page, ready="!!document.querySelector('[data-testid=\"stDataFrame\"]')")
+            page.locator('[data-testid="stMultiSelect"]').first.click()
+            option = page.get_by_role("option", name="abcdefghij"[i % 10], exact=True)
+            timings.append(settle.timed(page, option.click))
+        browser.close()
+    return timings
 
 
 def _stats(values: list[float]) -> tuple[float, float, float]:
@@ -70,14 +91,22 @@ def table(size: str, n_papers: int, results: dict[str, list[settle.Timing]]) -> 
     lines = [
         f"\n### {size} ({n_papers:,} papers), {time.strftime('%Y-%m-%d %H:%M')}, load average {os.getloadavg()[0]:.2f}",
         "",
-        "| interaction | n | settled median (ms) | p90 | max | server median (ms) | runs per action |",
-        "|---|---|---|---|---|---|---|",
+        "| interaction | n | settled median (ms) | p90 | max | server share (ms) | runs | KiB sent "
+        "| CPU ms: browser / server |",
+        "|---|---|---|---|---|---|---|---|---|",
     ]
     for name, timings in results.items():
         med, p90, top = _stats([t.settled_ms for t in timings])
         server = statistics.median(t.server_ms for t in timings)
         runs = statistics.median(t.runs for t in timings)
-        lines.append(f"| {name} | {len(timings)} | {med:.0f} | {p90:.0f} | {top:.0f} | {server:.0f} | {runs:g} |")
+        kib = statistics.median(t.kib for t in timings)
+        cpu = f"{statistics.median(t.browser_cpu_ms for t in timings):.0f} / " + (
+            f"{statistics.median(t.server_cpu_ms for t in timings):.0f}"
+        )
+        lines.append(
+            f"| {name} | {len(timings)} | {med:.0f} | {p90:.0f} | {top:.0f} | {server:.0f} | {runs:g} | {kib:.0f} "
+            f"| {cpu} |"
+        )
     return "\n".join(lines)
 
 
@@ -86,12 +115,14 @@ def main(argv: list[str]) -> int:
     parser.add_argument("sizes", nargs="*", default=["seeds"])
     parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--json", type=Path, help="also write the raw timings here")
+    parser.add_argument("--only", default="", help="only the interactions whose name holds this text")
     args = parser.parse_args(argv)
     raw = {}
     for size in args.sizes:
         root = build(size)
         report = json.loads((root / "processed" / "build_report.json").read_text(encoding="utf-8"))
-        results = measure(root, args.repeats)
+        floor = {"floor: a pick in a bare page (600 rows)": measure_floor(args.repeats)}
+        results = floor | measure(root, args.repeats, args.only)
         print(table(size, report["n_papers"], results), flush=True)
         raw[size] = {k: [t.__dict__ for t in v] for k, v in results.items()}
     if args.json:

@@ -55,6 +55,10 @@ def _choice(atlas: Atlas, facet: Facet, count: dict) -> None:
         options=options,
         format_func=named,
         placeholder=facet.placeholder,
+        # Typing "LoRA" then Enter should pick LoRA: no "select every match" entry to land on, and only
+        # options that contain what was typed (a fuzzy filter offered Kolmogorov-Arnold networks for it).
+        select_all=False,
+        filter_mode="contains",
     )
     if facet.all_key:
         state.bound(

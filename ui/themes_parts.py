@@ -40,7 +40,10 @@ def trends(rows: pd.DataFrame, themes: Membership, atlas: Atlas) -> None:
     left, right = st.columns([4, 1], vertical_alignment="bottom")
     # Names only: a live count in an option label would orphan the choice when the count changes.
     st.session_state["trend_themes"] = [t for t in st.session_state["trend_themes"] if t in options]
-    chosen = left.multiselect("Themes to plot", options, key="trend_themes", format_func=theme_names.get)
+    chosen = left.multiselect(
+        "Themes to plot", options, key="trend_themes", format_func=theme_names.get, select_all=False,
+        filter_mode="contains",
+    )  # fmt: skip
     measure = (
         right.segmented_control(
             "Measure",

@@ -7,6 +7,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+import settle
 from served import CHROMIUM, CHROMIUM_FLAGS, serve
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -53,6 +54,7 @@ def page(browser):
     context = browser.new_context(viewport={"width": 1440, "height": 1000}, accept_downloads=True)
     page = context.new_page()
     page.set_default_timeout(60_000)
+    settle.install(page)  # so tests wait on Streamlit's own signals (tests/e2e/settle.py), not on sleeps
     yield page
     context.close()
 

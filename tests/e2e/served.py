@@ -33,10 +33,12 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def start(data: Path, port: int, *, log: IO | None = None, env: dict | None = None) -> subprocess.Popen:
-    """`streamlit run app.py` serving the collection in `data`, on HOST:port only."""
+def start(
+    data: Path, port: int, *, log: IO | None = None, env: dict | None = None, app: Path | None = None
+) -> subprocess.Popen:
+    """`streamlit run app.py` (or another `app`) serving the collection in `data`, on HOST:port only."""
     command = [
-        sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.port", str(port),
+        sys.executable, "-m", "streamlit", "run", str(app or ROOT / "app.py"), "--server.port", str(port),
         "--server.address", HOST, "--server.headless", "true", "--browser.gatherUsageStats", "false",
     ]  # fmt: skip
     environment = {**os.environ, **(env or {}), "PAPER_ATLAS_DATA": str(data), "PYTHONUNBUFFERED": "1"}
@@ -69,10 +71,12 @@ def stop(proc: subprocess.Popen) -> None:
 
 
 @contextmanager
-def serve(data: Path, *, log: IO | None = None, env: dict | None = None) -> Iterator[tuple[str, subprocess.Popen]]:
+def serve(
+    data: Path, *, log: IO | None = None, env: dict | None = None, app: Path | None = None
+) -> Iterator[tuple[str, subprocess.Popen]]:
     """The app serving `data` for the length of the block: (its URL, its process)."""
     port = free_port()
-    proc = start(data, port, log=log, env=env)
+    proc = start(data, port, log=log, env=env, app=app)
     url = f"http://{HOST}:{port}"
     try:
         wait_ready(url, proc)

@@ -10,13 +10,15 @@ no script is running, no element is stale, the expected content is there, and no
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 
 INIT_SCRIPT = r"""
 (() => {
   const st = window.__st = {sent: 0, lastSent: 0, finished: 0, lastFinish: 0, running: false, lastChange: 0,
-                            starts: 0, errors: 0};
+                            starts: 0, errors: 0, bytes: 0, messages: 0};
   const varint = (b, i) => { let v = 0, m = 1, x; do { x = b[i++]; v += (x & 127) * m; m *= 128; } while (x & 128);
                              return [v, i]; };
   const fields = (b) => {  // (field number, varint value | [start, end] of a length-delimited value)
@@ -31,6 +33,7 @@ INIT_SCRIPT = r"""
   };
   const read = (buffer) => {
     const b = new Uint8Array(buffer), now = performance.now();
+    st.bytes += b.length; st.messages += 1;
     for (const [f, v] of fields(b)) {
       if (f === 4) { st.running = true; st.starts += 1; }
       else if (f === 6) { st.finished += 1; st.lastFinish = now; st.running = false; }
@@ -77,11 +80,35 @@ class Timing:
     settled_ms: float  # from the action to the last change of the page before it settled
     server_ms: float  # from the browser's rerun request to the run's end: the server's share (queue included)
     runs: int  # script runs the action caused
+    kib: float = 0.0  # what the server sent the browser for it
+    browser_cpu_ms: float = 0.0  # the renderer's main-thread work for it (when installed with the server's pid)
+    server_cpu_ms: float = 0.0  # the server process's CPU time meanwhile (likewise)
 
 
-def install(page) -> None:
-    """Watch the page's Streamlit connection; call before the first `goto`."""
+class CpuMeter:
+    """CPU time that an action costs the browser's renderer (Chrome's TaskDuration) and the server process:
+    unlike wall-clock time, neither grows when other work shares the machine."""
+
+    def __init__(self, page, server_pid: int | None):
+        self.cdp = page.context.new_cdp_session(page)
+        self.cdp.send("Performance.enable")
+        self.stat = Path(f"/proc/{server_pid}/stat") if server_pid else None
+
+    def read(self) -> tuple[float, float]:
+        metrics = {m["name"]: m["value"] for m in self.cdp.send("Performance.getMetrics")["metrics"]}
+        server = 0.0
+        if self.stat is not None:
+            fields = self.stat.read_text().rsplit(")", 1)[1].split()
+            server = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime + stime
+        return metrics.get("TaskDuration", 0.0) * 1000, server * 1000
+
+
+def install(page, server_pid: int | None = None) -> None:
+    """Watch the page's Streamlit connection; call before the first `goto`. With the server's pid, timings
+    also count CPU time (of the browser's renderer and of the server)."""
     page.add_init_script(INIT_SCRIPT)
+    if server_pid is not None:
+        page.atlas_cpu = CpuMeter(page, server_pid)
 
 
 def timed(
@@ -89,14 +116,19 @@ def timed(
 ) -> Timing:
     """Run `action` (a click, a keypress, a navigation) and wait until the page has settled; `ready` is a
     JavaScript expression that must also hold (the content the action should bring)."""
-    before = page.evaluate("() => ({finished: window.__st.finished, sent: window.__st.sent, t: performance.now()})")
+    cpu = getattr(page, "atlas_cpu", None)
+    cpu_before = cpu.read() if cpu else (0.0, 0.0)
+    before = page.evaluate("() => ({...window.__st, t: performance.now()})")
     action()
     page.wait_for_function(SETTLED, arg=[before["finished"], quiet_ms, ready], timeout=timeout_ms, polling=50)
     after = page.evaluate("() => ({...window.__st})")
+    cpu_after = cpu.read() if cpu else (0.0, 0.0)
     settled = max(after["lastFinish"], after["lastChange"]) - before["t"]
     sent_at = after["lastSent"] if after["sent"] > before["sent"] else before["t"]
     server = after["lastFinish"] - max(sent_at, before["t"]) if after["sent"] > before["sent"] else settled
-    return Timing(settled, max(server, 0.0), after["finished"] - before["finished"])
+    kib = (after["bytes"] - before["bytes"]) / 1024
+    runs = after["finished"] - before["finished"]
+    return Timing(settled, max(server, 0.0), runs, kib, cpu_after[0] - cpu_before[0], cpu_after[1] - cpu_before[1])
 
 
 def settle(page, *, ready: str = "", quiet_ms: int = 350, timeout_ms: int = 300_000) -> None:
