@@ -77,12 +77,12 @@ def child_build(root: Path) -> dict:
         progress=lambda stage, f: _mark(marks, stage),
     )
     done = time.perf_counter()
-    stages = {s: t for s, t in result.timings.items() if s != "topics"}
+    stages = {s: t for s, t in result.report.timings.items() if s != "topics"}
     topic_marks = [(s.split(": ", 1)[1], t) for s, t in marks if s.startswith("Clustering topics: ")]
     for (stage, t), (_, t_next) in zip(topic_marks, topic_marks[1:]):
         stages[TOPIC_STAGES.get(stage, stage)] = t_next - t
-    stages["topics (total)"] = result.timings.get("topics", 0.0)
-    stages["write"] = done - imported - sum(result.timings.values())
+    stages["topics (total)"] = result.report.timings.get("topics", 0.0)
+    stages["write"] = done - imported - sum(result.report.timings.values())
     stages["import"] = imported - started
     return {
         "stages": stages,
