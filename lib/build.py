@@ -183,6 +183,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--k", type=int, help="number of topic clusters (default: chosen automatically)")
     parser.add_argument("--seed", type=int, default=0, help="random seed for clustering and the map")
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
+    parser.add_argument("--engine", choices=("local", "spark"), default="local", help="where the stages run")
+    parser.add_argument("--master", help="Spark master URL (default: $PAPER_ATLAS_SPARK_MASTER, else local[*])")
     args = parser.parse_args(argv)
     data = store.data_dir()
     # No inputs named: the collection as the app sees it (bundled pages and added sources), with its fingerprint.
@@ -193,8 +195,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     fingerprint = data.fingerprint() if own else store.input_fingerprint([*inputs, taxonomy, cache, data.decisions])
     if args.k is not None and args.k < 1:
         parser.error("--k must be at least 1")
+    run = build_to_disk
+    if args.engine == "spark":  # imported here: the single-machine build and the app never need pyspark
+        from lib.spark.build import build_to_disk as run
+    elif args.master:
+        parser.error("--master needs --engine spark")
+    options = {"master": args.master} if args.engine == "spark" else {}
     try:
-        result = build_to_disk(
+        result = run(
             inputs,
             args.out or data.processed,
             taxonomy,
@@ -204,6 +212,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             random_state=args.seed,
             progress=None if args.quiet else _progress_bar,
             decisions_path=data.decisions,
+            **options,
         )
     except AtlasError as exc:
         print(f"\nerror: {exc}", file=sys.stderr)
