@@ -155,6 +155,12 @@ def summary(report: BuildReport) -> str:
         f"arXiv ids: {ax.from_record} from the records, {ax.from_text} from the text, {ax.from_list} from the id "
         f"list ({ax.low_confidence} low confidence), {ax.undated} papers undated, {len(ax.conflicts)} conflicts"
     )
+    where = {"record": "the record", "list": "the id list", "text": "the text"}
+    for c in ax.conflicts[:5]:
+        kept, other = where.get(c.kept_from, c.kept_from), where.get(c.other_from, c.other_from)
+        lines.append(f"  {c.title[:60]}: kept {c.kept} from {kept}, set aside {c.other} from {other}")
+    if len(ax.conflicts) > 5:
+        lines.append(f"  ... and {len(ax.conflicts) - 5} more conflicts in build_report.json")
     top = sorted(report.theme_counts.items(), key=lambda kv: -kv[1].about)[:8]
     lines.append("themes: " + ", ".join(f"{k} {v.about}" for k, v in top if v.about))
     lines.append(f"topics: {report.topics.reason}")

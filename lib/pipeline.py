@@ -67,9 +67,10 @@ def with_fields(papers: pd.DataFrame) -> pd.DataFrame:
 
 def with_arxiv_ids(papers: pd.DataFrame, cache: Sequence[CacheEntry]) -> tuple[pd.DataFrame, ArxivSummary]:
     """arXiv id by precedence: the input's own field, the cache matched by title, an id in the text. An id in the
-    text often names another paper ("arXiv:2410.15027 has explored..."), so it only fills a gap; where it
-    disagrees with the record's or the list's id, the conflict is reported (`kept_from` "text": the text's id,
-    which was not used). Publication date: the input's own date, else the id's submission month."""
+    text often names another paper ("arXiv:2410.15027 has explored..."), so it only fills a gap. Where the list
+    disagrees with the record, or the text with the list, the conflict is reported with the id kept and the id
+    set aside, each with where it came from. Publication date: the input's own date, else the id's submission
+    month."""
     matches = match_titles(papers[S.TITLE].tolist(), cache) if len(cache) else [None] * len(papers)
     ids, sources, confidences, conflicts = [], [], [], []
     columns = zip(papers[S.PAPER_ID], papers[S.TITLE], papers[S.RECORD_ARXIV_ID], papers[S.ARXIV_ID], matches)
@@ -79,9 +80,9 @@ def with_arxiv_ids(papers: pd.DataFrame, cache: Sequence[CacheEntry]) -> tuple[p
         chosen = candidates[source] if source else None
         listed = candidates["list"]
         if candidates["record"] and listed and candidates["record"] != listed:
-            conflicts.append(IdConflict(pid, title, candidates["record"], "record", listed))
+            conflicts.append(IdConflict(pid, title, candidates["record"], "record", listed, "list"))
         elif candidates["text"] and listed and candidates["text"] != listed:
-            conflicts.append(IdConflict(pid, title, candidates["text"], "text", listed))
+            conflicts.append(IdConflict(pid, title, listed, "list", candidates["text"], "text"))
         ids.append(chosen)
         sources.append(source)
         confidences.append(match.confidence if source == "list" else None)

@@ -15,7 +15,7 @@ from typing import Any
 
 from lib.core.records import Issue
 
-VERSION = 2
+VERSION = 3
 
 
 @dataclass(frozen=True)
@@ -73,13 +73,18 @@ class TopicSummary:
 
 @dataclass(frozen=True)
 class IdConflict:
-    """A paper whose own arXiv id (from its record or its text) differs from the id list's."""
+    """A paper with two arXiv ids from two places: the one it was given and the one set aside.
+
+    The record's own id beats the id list's title match, and the list's beats an id found in the text (which
+    often cites another paper), so `kept_from` is "record" or "list" and `other_from` is "list" or "text".
+    """
 
     paper_id: str
     title: str
-    kept: str
-    kept_from: str  # "record" or "text"
-    list_id: str
+    kept: str  # the id the paper has
+    kept_from: str  # where that id came from: "record" or "list"
+    other: str  # the id set aside
+    other_from: str  # where it came from: "list" or "text"
 
 
 @dataclass(frozen=True)

@@ -8,6 +8,7 @@ import pandas as pd
 import pytest
 
 from lib.build import build_papers
+from lib.build import summary as build_summary
 from lib.cleaning.id_cache import CacheEntry, CacheError, match_titles, read_cache, write_cache
 from lib.core import schema as S
 from lib.core.titles import normalize_title
@@ -73,7 +74,7 @@ def test_an_id_in_the_text_cited_from_another_paper_loses_to_the_list_and_the_co
     # The abstract says "arXiv:2410.15027 has explored...": that is the earlier paper, not this one.
     conflicts = {c.title: c for c in enriched.report.arxiv.conflicts}
     lora = conflicts["In-Context LoRA for Diffusion Transformers"]
-    assert (lora.kept_from, lora.kept, lora.list_id) == ("text", "2410.15027", "2410.23775")
+    assert (lora.kept, lora.kept_from, lora.other, lora.other_from) == ("2410.23775", "list", "2410.15027", "text")
     paper = enriched.papers[enriched.papers[S.TITLE] == "In-Context LoRA for Diffusion Transformers"].iloc[0]
     assert paper[S.ARXIV_ID] == "2410.23775" and paper[S.ARXIV_SOURCE] == "list"
     assert len(enriched.report.arxiv.conflicts) == 2 and enriched.report.arxiv.from_text == 0
@@ -93,7 +94,35 @@ def test_an_id_in_the_text_fills_a_paper_the_list_and_record_leave_without_one()
     out, summary = with_arxiv_ids(papers, cache)
     assert out[S.ARXIV_ID].tolist() == ["2103.00003", "2102.00002"]
     assert out[S.ARXIV_SOURCE].tolist() == ["list", "text"]
-    assert [(c.kept, c.kept_from, c.list_id) for c in summary.conflicts] == [("2101.00001", "text", "2103.00003")]
+    assert [(c.kept, c.kept_from, c.other, c.other_from) for c in summary.conflicts] == [
+        ("2103.00003", "list", "2101.00001", "text")
+    ]
+
+
+def test_a_record_id_beats_the_list_and_the_list_id_is_reported_as_set_aside():
+    papers = pd.DataFrame(
+        {
+            S.PAPER_ID: ["p1"],
+            S.TITLE: ["Listed Paper Title Here"],
+            S.RECORD_ARXIV_ID: ["2104.00004"],
+            S.ARXIV_ID: [None],
+            S.RECORD_PUBLISHED: [None],
+        }
+    )
+    out, summary = with_arxiv_ids(papers, [CacheEntry("Listed Paper Title Here", "2103.00003", "high")])
+    assert out[S.ARXIV_ID].tolist() == ["2104.00004"] and out[S.ARXIV_SOURCE].tolist() == ["record"]
+    assert [(c.kept, c.kept_from, c.other, c.other_from) for c in summary.conflicts] == [
+        ("2104.00004", "record", "2103.00003", "list")
+    ]
+
+
+def test_the_build_summary_says_which_id_each_conflict_kept_and_which_it_set_aside(enriched):
+    text = build_summary(enriched.report)
+    assert "2 conflicts" in text
+    assert (
+        "  In-Context LoRA for Diffusion Transformers: kept 2410.23775 from the id list, "
+        "set aside 2410.15027 from the text"
+    ) in text.splitlines()
 
 
 @pytest.mark.parametrize(

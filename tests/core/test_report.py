@@ -8,7 +8,7 @@ import json
 
 import pytest
 
-from lib.core.report import VERSION, BuildReport
+from lib.core.report import VERSION, BuildReport, IdConflict
 from lib.reading import store
 
 
@@ -19,6 +19,27 @@ def test_a_built_report_reads_back_equal(seed_build, tmp_path):
     assert again == seed_build.report
     assert again.topics.clusters[0].representatives == seed_build.report.topics.clusters[0].representatives
     assert isinstance(next(iter(again.topics.scores)), int)  # JSON keys are text; the report gives k back as int
+
+
+def test_id_conflicts_read_back_with_which_id_was_kept_and_which_set_aside(seed_build, tmp_path):
+    conflict = IdConflict("p1", "In-Context LoRA", "2410.23775", "list", "2410.15027", "text")
+    arxiv = dataclasses.replace(seed_build.report.arxiv, conflicts=(conflict,))
+    path = tmp_path / "build_report.json"
+    store.write_report(dataclasses.replace(seed_build.report, arxiv=arxiv), path)
+    (again,) = store.read_report(path).arxiv.conflicts
+    assert (again.kept, again.kept_from, again.other, again.other_from) == ("2410.23775", "list", "2410.15027", "text")
+
+
+def test_a_report_whose_id_conflicts_have_the_old_shape_reads_as_none(seed_build, tmp_path):
+    # Before version 3 a conflict's `kept` held the text's id, which was not used; such a report is rebuilt.
+    old = {"paper_id": "p1", "title": "T", "kept": "2410.15027", "kept_from": "text", "list_id": "2410.23775"}
+    doc = seed_build.report.to_dict()
+    doc["arxiv"]["conflicts"] = [old]
+    with pytest.raises(ValueError):
+        BuildReport.from_dict(doc)
+    path = tmp_path / "build_report.json"
+    path.write_text(json.dumps(doc | {"version": 2}), encoding="utf-8")
+    assert store.read_report(path) is None
 
 
 @pytest.mark.parametrize(
