@@ -92,9 +92,25 @@ def shown_count(at: AppTest) -> int:
 def test_explore_page(app, papers):
     at = app()
     no_errors(at)
-    assert shown_count(at) == len(papers) == len(shown_titles(at))
+    assert shown_count(at) == len(papers) == 635
+    assert shown_titles(at) == papers[S.TITLE].tolist()[:100]  # one page of the results, in listing order
+    assert any(c.value == "Rows 1–100 of 635" for c in at.caption)
     assert [b.label for b in at.get("download_button")] == ["CSV", "JSON", "BibTeX", "Markdown", "RIS", "Parquet"]
     assert any("Select a row" in i.value for i in at.info)
+
+
+def test_pages_of_results_are_in_the_url_and_start_over_when_the_filters_change(app, papers):
+    at = app()
+    at.get("pagination")[0].set_value(3).run()
+    no_errors(at)
+    assert shown_titles(at) == papers[S.TITLE].tolist()[200:300]
+    assert at.query_params["page"] == "3"
+    assert any(c.value == "Rows 201–300 of 635" for c in at.caption)
+    again = app(page="7")  # a shared link opens on its page: the last one, 35 rows
+    assert shown_titles(again) == papers[S.TITLE].tolist()[600:]
+    at.sidebar.multiselect(key="f_themes").set_value(["pruning"]).run()
+    assert "page" not in at.query_params
+    assert shown_titles(at)[0] == papers[papers[S.THEMES].map(lambda t: "pruning" in t)][S.TITLE].iloc[0]
 
 
 def test_topics_page(app, data_dir):
@@ -276,6 +292,7 @@ def test_hostile_title_is_escaped_everywhere(app, papers):
     for raw in ("$x$", "*a*", "[a](b)", "<script>", ":red[x]"):
         assert raw not in heading
     assert heading.replace("\\", "") == "#### " + HOSTILE
+    at.text_input(key="q").input("Hostile").run()
     assert HOSTILE in shown_titles(at)  # the table shows it as plain text
 
 

@@ -18,6 +18,8 @@ from lib.explore.filters import FilterSpec, PaperIndex, from_query, to_query
 SPEC = "_spec"
 K = "_k"
 PAPER = "_paper"
+PAGE = "_page"  # (the FilterSpec it belongs to, page number): another filter starts again at page 1
+TABLE = "_table_key"  # the key of the results table drawn last, whose ticked rows belong to that page
 SEEDED = "_seeded_from_url"
 MIN_K, MAX_K = 2, 40
 
@@ -40,6 +42,7 @@ def seed_from_url(index: PaperIndex) -> None:
     st.session_state[SPEC] = from_query(params, index)
     paper = (params.get("paper") or [""])[0]
     st.session_state[PAPER] = paper if paper in index.position else None
+    st.session_state[PAGE] = (st.session_state[SPEC], parse_page((params.get("page") or [""])[0]))
     st.session_state[SEEDED] = True
 
 
@@ -50,6 +53,23 @@ def parse_k(text: str) -> int | None:
     except ValueError:
         return None
     return k if MIN_K <= k <= MAX_K else None
+
+
+def parse_page(text: str) -> int:
+    try:
+        return max(url_int(text), 1)
+    except ValueError:
+        return 1
+
+
+def page() -> int:
+    """The results page the reader is on, for the current filters (1 after any change of them)."""
+    stored = st.session_state.get(PAGE)
+    return stored[1] if stored and stored[0] == spec() else 1
+
+
+def set_page(number: int) -> None:
+    st.session_state[PAGE] = (spec(), number)
 
 
 def spec() -> FilterSpec:
@@ -89,6 +109,13 @@ def set_open_paper(paper_id: str | None) -> None:
     st.session_state[PAPER] = paper_id
 
 
+def open_from_elsewhere(paper_id: str) -> None:
+    """Open a paper that was not ticked in the table (a similar paper, say), and untick the table's rows, so
+    the table, the detail and the downloads never speak of different papers."""
+    set_open_paper(paper_id)
+    st.session_state.pop(st.session_state.get(TABLE, ""), None)
+
+
 def sync_url() -> None:
     """Write the canonical state into the URL, touching it only when something changed."""
     params: dict[str, str | list[str]] = to_query(spec())
@@ -96,6 +123,8 @@ def sync_url() -> None:
         params["k"] = str(k())
     if open_paper():
         params["paper"] = open_paper()
+    if page() > 1:
+        params["page"] = str(page())
     current = _url_params()
     wanted = {key: [v] if isinstance(v, str) else list(v) for key, v in params.items()}
     if current != wanted:
