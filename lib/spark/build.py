@@ -3,25 +3,41 @@ papers.parquet and build_report.json as lib.build. The order of stages and their
 
 from __future__ import annotations
 
+import json
 import math
 import time
 from collections.abc import Sequence
-from dataclasses import replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from lib.cleaning.id_cache import read_cache
+from lib.core.records import Issue
 from lib.core.report import BuildReport
 from lib.describing.themes import load_taxonomy
 from lib.pipeline import Progress
 from lib.reading import store
 from lib.spark.dedupe import dedupe_records
 from lib.spark.describe import describe
-from lib.spark.output import arxiv_summary, collected, theme_counts, write_papers
+from lib.spark.output import (
+    arxiv_summary,
+    collected,
+    dedupe_warnings,
+    details,
+    shared_arxiv_ids,
+    theme_counts,
+    write_papers,
+)
 from lib.spark.parse import parse
 from lib.spark.session import spark_session
 from lib.spark.topics import topic_columns
 
 RECORDS_PER_PARTITION = 20_000  # a task's share: bounded memory per Python worker, enough tasks for every core
+
+
+@dataclass
+class Built:
+    report: BuildReport
+    failed: list[str] = field(default_factory=list)  # "file: why" of each input that could not be read
 
 
 def build_to_disk(
@@ -34,30 +50,32 @@ def build_to_disk(
     k: int | None = None,
     random_state: int = 0,
     progress: Progress | None = None,
+    decisions_path: Path | None = None,
     master: str | None = None,
     spark=None,
-) -> BuildReport:
-    """Build on Spark and write papers.parquet and build_report.json into `out_dir` (the report last).
-
-    Uses `spark` when given (and leaves it running), else starts a session on `master` and stops it after."""
+) -> Built:
+    """Build on Spark and write papers.parquet, merge_details.json and build_report.json into `out_dir` (the
+    report last), as lib.build.build_to_disk does. Uses `spark` when given (and leaves it running), else starts
+    a session on `master` and stops it after."""
     say = progress or (lambda stage, fraction: None)
     taxonomy = load_taxonomy(taxonomy_path)
     cache = read_cache(arxiv_cache_path) if arxiv_cache_path else []
+    apart = store.apart_groups(decisions_path or store.decisions_beside(out_dir))
     own = spark is None
     say("Starting Spark", 0.0)
     spark = spark or spark_session(master)
     try:
-        report = _build(spark, inputs, out_dir, taxonomy, cache, k, random_state, say)
+        built = _build(spark, inputs, out_dir, taxonomy, cache, apart, k, random_state, say)
     finally:
         if own:
             spark.stop()
-    report = replace(report, input_fingerprint=fingerprint, params={"k": k, "random_state": random_state})
+    report = replace(built.report, input_fingerprint=fingerprint, params={"k": k, "random_state": random_state})
     store.write_report(report, out_dir / store.REPORT_FILE)
     say("Done", 1.0)
-    return report
+    return Built(report, built.failed)
 
 
-def _build(spark, inputs, out_dir, taxonomy, cache, k, random_state, say) -> BuildReport:
+def _build(spark, inputs, out_dir, taxonomy, cache, apart, k, random_state, say) -> Built:
     # long: the stages in order, each timed, as lib.build.build_papers lists them
     timings: dict[str, float] = {}
     clock = time.perf_counter()
@@ -74,7 +92,7 @@ def _build(spark, inputs, out_dir, taxonomy, cache, k, random_state, say) -> Bui
     spark.conf.set("spark.sql.shuffle.partitions", str(partitions))
     lap("parse")
     say("Merging duplicates", 0.3)
-    rows = dedupe_records(records, partitions)
+    rows = dedupe_records(records, partitions, apart)
     records.unpersist()
     lap("dedupe")
     say("Tagging themes and facets", 0.4)
@@ -85,16 +103,18 @@ def _build(spark, inputs, out_dir, taxonomy, cache, k, random_state, say) -> Bui
     columns, topics = topic_columns(described, n, partitions, k, random_state, say)
     lap("topics")
     say("Writing the table", 0.95)
-    table = described.join(columns, "row")
-    write_papers(table, out_dir / store.PAPERS_FILE)
+    write_papers(described.join(columns, "row"), out_dir / store.PAPERS_FILE)
+    text = json.dumps(details(described), ensure_ascii=False, sort_keys=True)
+    store.atomic_write(out_dir / store.DETAILS_FILE, lambda tmp: tmp.write_text(text, encoding="utf-8"))
     lap("write")
+    failed = [Issue(f.source, f.line, f"not read: {f.reason}") for f in parsed.failed]
     report = BuildReport(
         n_records=parsed.n_records,
         n_papers=n,
         inputs=parsed.inputs,
         merges=tuple(collected(described, "merge")),
         same_title_splits=tuple(collected(described, "split")),
-        issues=parsed.issues,
+        issues=(*failed, *parsed.issues, *dedupe_warnings(described), *shared_arxiv_ids(described)),
         taxonomy=taxonomy.source,
         theme_counts=theme_counts(described, taxonomy),
         topics=topics,
@@ -102,4 +122,4 @@ def _build(spark, inputs, out_dir, taxonomy, cache, k, random_state, say) -> Bui
         timings=timings,
     )
     described.unpersist()
-    return report
+    return Built(report, [str(f) for f in parsed.failed])

@@ -34,21 +34,27 @@ PAIRS = pa.schema([("key_a", pa.string()), ("gno_a", pa.int32()), ("key_b", pa.s
 ROWS = pa.schema(
     [(c, arrow_type(c)) for c in ROW_COLUMNS]
     + [("first_source", pa.string()), ("first_line", pa.int64()), ("merge", pa.binary()), ("split", pa.binary())]
+    + [("detail", pa.binary()), ("warnings", pa.binary())]  # a partition's warnings ride on its first row
 )
 
 
-def group_titles(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
+def group_titles(apart_broadcast):
     """mapInArrow task over records partitioned by normalised title: each title group with its blocking material."""
-    table = whole_partition(batches)
-    if table is None:
-        return
-    keys, cells = table.column("key").to_pylist(), table.column("record").to_pylist()
-    rows = []
-    for key, positions in group_rows(keys).items():
-        parts = dict(tokens=sorted(set(key.split())), head=f"a:{key[:EDGE]}", tail=f"z:{key[-EDGE:]}")
-        for gno, title in enumerate(title_groups([unpack(cells[i]) for i in positions])):
-            rows.append(dict(key=key, gno=gno, name=title.name, **parts))
-    yield pa.RecordBatch.from_pylist(rows, schema=GROUPS)
+
+    def task(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
+        table = whole_partition(batches)
+        if table is None:
+            return
+        keys, cells = table.column("key").to_pylist(), table.column("record").to_pylist()
+        rows = []
+        for key, positions in group_rows(keys).items():
+            parts = dict(tokens=sorted(set(key.split())), head=f"a:{key[:EDGE]}", tail=f"z:{key[-EDGE:]}")
+            records = [unpack(cells[i]) for i in positions]
+            for gno, title in enumerate(title_groups(records, apart=apart_broadcast.value)):
+                rows.append(dict(key=key, gno=gno, name=title.name, **parts))
+        yield pa.RecordBatch.from_pylist(rows, schema=GROUPS)
+
+    return task
 
 
 def score_blocks(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
@@ -110,7 +116,7 @@ def partners_of(pairs: list[tuple[str, int, str, int]]) -> dict:
     return dict(partners)
 
 
-def dedupe_components(partners_broadcast):
+def dedupe_components(partners_broadcast, apart_broadcast):
     """mapInArrow task over records partitioned by component: lib's dedupe on each partition's records."""
 
     def task(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
@@ -118,43 +124,50 @@ def dedupe_components(partners_broadcast):
         if table is None:
             return
         records = [unpack(c) for c in table.column("record").to_pylist()]
-        result = dedupe(records, find_pairs=pair_finder(partners_broadcast.value))
+        finder = pair_finder(partners_broadcast.value)
+        result = dedupe(records, apart=apart_broadcast.value, find_pairs=finder)
         frame = result.papers
         first = [lines[0].rsplit(":", 1) for lines in frame[S.SOURCE_LINES]]
         merges = {m.paper_id: pack(m) for m in result.merges}
         splits = {s.paper_ids[0]: pack(s) for s in result.same_title_splits}
+        ids = frame[S.PAPER_ID].tolist()
         frame = frame.assign(
             first_source=[f[0] for f in first],
             first_line=[int(f[1]) for f in first],
-            merge=[merges.get(p) for p in frame[S.PAPER_ID]],
-            split=[splits.get(p) for p in frame[S.PAPER_ID]],
+            merge=[merges.get(p) for p in ids],
+            split=[splits.get(p) for p in ids],
+            detail=[pack(result.details[p]) if p in result.details else None for p in ids],
+            warnings=[pack(result.warnings) if i == 0 and result.warnings else None for i in range(len(ids))],
         )
         yield from pa.Table.from_pandas(frame, schema=ROWS, preserve_index=False).to_batches(max_chunksize=5000)
 
     return task
 
 
-def dedupe_records(records: DataFrame, partitions: int) -> DataFrame:
-    """The deduplicated rows (ROWS, persisted), one per paper, from the parse's records."""
-    pairs = near_identical_pairs(records, partitions)
+def dedupe_records(records: DataFrame, partitions: int, apart: list[list[str]]) -> DataFrame:
+    """The deduplicated rows (ROWS, persisted), one per paper, from the parse's records. `apart`: groups of
+    records a person decided are different papers (lib.cleaning.dedupe's `apart`)."""
+    context = records.sparkSession.sparkContext
+    decided = context.broadcast(apart)
+    pairs = near_identical_pairs(records, partitions, decided)
     found = [tuple(r) for r in pairs.collect()]  # as many as there are near-duplicate titles: few
     comps = components(_edges(pairs, records))
-    partners = records.sparkSession.sparkContext.broadcast(partners_of(found))
+    partners = context.broadcast(partners_of(found))
     node = F.xxhash64("key")
     with_comp = records.withColumn("node", node).join(comps, "node", "left")
     with_comp = with_comp.withColumn("comp", F.coalesce("comp", "node"))
-    rows = with_comp.repartition(partitions, "comp").mapInArrow(dedupe_components(partners), struct(ROWS))
+    rows = with_comp.repartition(partitions, "comp").mapInArrow(dedupe_components(partners, decided), struct(ROWS))
     rows = rows.persist(StorageLevel.MEMORY_AND_DISK)
     rows.count()
     pairs.unpersist()
     return rows
 
 
-def near_identical_pairs(records: DataFrame, partitions: int) -> DataFrame:
+def near_identical_pairs(records: DataFrame, partitions: int, decided) -> DataFrame:
     """(key_a, gno_a, key_b, gno_b) of title groups that are the same title, found as lib.core.titles'
     similar_pairs finds them: blocks of the two rarest title words (document frequency over title groups,
     words in at least two) and the first and last EDGE characters; blocks over MAX_BLOCK titles ignored."""
-    groups = records.repartition(partitions, "key").mapInArrow(group_titles, struct(GROUPS))
+    groups = records.repartition(partitions, "key").mapInArrow(group_titles(decided), struct(GROUPS))
     groups = groups.persist(StorageLevel.MEMORY_AND_DISK)
     tokens = groups.select("key", "gno", F.explode("tokens").alias("token"))
     df = tokens.groupBy("token").count().where("count >= 2")

@@ -14,6 +14,7 @@ from pyspark.sql import DataFrame
 from pyspark.sql import functions as F
 
 from lib.core import schema as S
+from lib.core.records import Issue
 from lib.core.report import ArxivSummary, ThemeCount
 from lib.describing.themes import Taxonomy
 from lib.reading import store
@@ -78,3 +79,29 @@ def arxiv_summary(table: DataFrame) -> ArxivSummary:
         undated=counts["undated"],
         conflicts=tuple(collected(table, "conflict")),
     )
+
+
+def shared_arxiv_ids(table: DataFrame) -> list[Issue]:
+    """One arXiv id on several papers (at most one of them is that paper): the warnings lib.build gives, in its
+    order (by id, then by row)."""
+    shared = table.groupBy(S.ARXIV_ID).count().where(f"count > 1 and {S.ARXIV_ID} is not null")
+    rows = table.join(shared.select(S.ARXIV_ID), S.ARXIV_ID).select(S.ARXIV_ID, "row", S.TITLE).collect()
+    by_id: dict[str, list] = {}
+    for arxiv_id, _, title in sorted(rows, key=lambda r: (r[0], r[1])):
+        by_id.setdefault(arxiv_id, []).append(title)
+    return [
+        Issue("arxiv ids", None, f"arXiv id {i} is on {len(ts)} papers: {'; '.join(repr(t[:60]) for t in ts)}")
+        for i, ts in by_id.items()
+    ]
+
+
+def dedupe_warnings(table: DataFrame) -> list[Issue]:
+    """Dedupe's warnings from every partition, in the order of the records they name (arXiv ids before DOIs),
+    as one dedupe over the whole corpus lists them."""
+    found = [w for cell in table.where("warnings is not null").select("warnings").collect() for w in unpack(cell[0])]
+    return sorted(found, key=lambda w: (w.source, w.line or 0, not w.reason.startswith("arXiv"), w.reason))
+
+
+def details(table: DataFrame) -> dict[str, dict]:
+    rows = table.where("detail is not null").select(S.PAPER_ID, "detail").collect()
+    return {paper_id: unpack(cell) for paper_id, cell in rows}

@@ -34,11 +34,13 @@ RECORDS = pa.schema(
 
 @dataclass(frozen=True)
 class Parsed:
-    """What the report needs of the parse: each input's summary and issues, in input order."""
+    """What the report needs of the parse: each readable input's summary and issues, in input order, and the
+    error of each input that could not be read (the build goes on without it, as lib.build does)."""
 
     inputs: tuple[InputSummary, ...]
     issues: tuple[Issue, ...]
     n_records: int
+    failed: tuple[IngestError, ...] = ()
 
 
 def read_files(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
@@ -69,15 +71,18 @@ def parse(spark, inputs: Sequence[Path]):
     rows = paths.repartition(max(1, min(len(inputs), 64)), "file_no").mapInArrow(read_files, struct(RECORDS))
     rows = rows.persist(StorageLevel.MEMORY_AND_DISK)
     summaries = sorted(rows.where("summary is not null").select("file_no", "summary").collect())
-    inputs_out, issues = [], []
+    inputs_out, issues, failed = [], [], []
     for _, cell in summaries:
         value = unpack(cell)
         if value[0] == "error":
-            rows.unpersist()
-            raise IngestError(*value[1:])
+            failed.append(IngestError(*value[1:]))
+            continue
         summary, file_issues = value
         inputs_out.append(summary)
         issues.extend(file_issues)
+    if failed and not inputs_out:
+        rows.unpersist()
+        raise failed[0]
     records = rows.where("record is not null").drop("summary")
     n_records = sum(s.papers for s in inputs_out)
-    return records, Parsed(tuple(inputs_out), tuple(issues), n_records)
+    return records, Parsed(tuple(inputs_out), tuple(issues), n_records, tuple(failed))
