@@ -6,7 +6,8 @@ arXiv lookup (a title against arXiv's answers). A paper that merges in one of th
 others, and "X v2" never takes the id of "X v3".
 
 Two titles are the same title when their normalised forms are equal, or when all of these hold:
-1. the normalised forms score at least TITLE_THRESHOLD (rapidfuzz ratio): a typo, a dropped hyphen;
+1. the normalised forms, with roman numerals and number words written in digits (numeral_form), score at
+   least TITLE_THRESHOLD (rapidfuzz ratio): a typo, a dropped hyphen, "Part II" for "Part 2";
 2. they carry the same numbers, arabic, roman or in words ("YOLOv3" is not "YOLOv4", "Part II" is not
    "Part III", "Part One" is not "Part Two", "Copper(I)" is not "Copper(II)");
 3. the short system names before their colons, when both have one, are alike: "WGK: X" is not "NWFQ: X",
@@ -14,7 +15,7 @@ Two titles are the same title when their normalised forms are equal, or when all
 4. where they differ by one word swapped for another, the two words are one word with a typo ("Prunning" for
    "Pruning"), not two words ("in men" / "in women", "The Way of the World" / "The War of the World").
 
-Candidates come from blocking keys: the first and last EDGE characters of the normalised form and the
+Candidates come from blocking keys: the first and last EDGE characters of the numeral form and the
 title's two rarest words (within one list, the two rarest it shares with another title; against a
 TitleIndex, every word of the title asked about is looked up). The cost grows with the number of titles,
 not with its square.
@@ -66,6 +67,11 @@ _NUMBER_WORDS = {
     )
     for w in words
 }
+# A word numeral_form may rewrite: a run of roman letters (the rules decide whether it is a numeral) or a
+# number word, between the single spaces of a normalised title. A quick test (about 3 s for a million titles),
+# so titles without one skip the word-by-word pass.
+_WORDS_PATTERN = "|".join(sorted(_NUMBER_WORDS, key=len, reverse=True))
+_NUMERAL_WORD = re.compile(f"(?<![^ ])(?:[ivx]+|{_WORDS_PATTERN})(?![^ ])")
 MIN_TYPO_WORD = 4  # a changed word shorter than this is another word ("Way" / "War"), never a typo
 
 
@@ -98,16 +104,30 @@ def title_numbers(key: str) -> list[str]:
     """The numbers a normalised title carries, in order; roman numerals and number words ("two", "second")
     as their arabic value."""
     found: list[str] = []
-    previous = ""
+    for token in _numeral_tokens(key):
+        found.extend(_NUMBER.findall(token))
+    return found
+
+
+def numeral_form(key: str) -> str:
+    """A normalised title with each roman numeral and number word written in digits, as title_numbers reads
+    them ("part ii" and "part two" become "part 2"). Titles are scored in this form, so one number spelled two
+    ways costs no similarity: in a short title "Part II" against "Part 2" would otherwise fall below the
+    threshold. Titles without such a word (most of them) come back unchanged without being split."""
+    if not _NUMERAL_WORD.search(key):
+        return key
+    return " ".join(_numeral_tokens(key))
+
+
+def _numeral_tokens(key: str) -> list[str]:
+    tokens, previous = [], ""
     for token in key.split():
         if _ROMAN.fullmatch(token) and (len(token) > 1 or previous in _NUMBERING_WORDS):
-            found.append(str(_roman_value(token)))
-        elif token in _NUMBER_WORDS:
-            found.append(_NUMBER_WORDS[token])
+            tokens.append(str(_roman_value(token)))
         else:
-            found.extend(_NUMBER.findall(token))
+            tokens.append(_NUMBER_WORDS.get(token, token))
         previous = token
-    return found
+    return tokens
 
 
 def _roman_value(token: str) -> int:
@@ -122,8 +142,8 @@ def numbers_agree(a: str, b: str) -> bool:
 
 def names_differ(a: str, b: str) -> bool:
     # "WGK: Weakly Supervised Lesion Detection" and "NWFQLM: Weakly Supervised Lesion Detection" are two
-    # systems; "Mamba: ..." and "Mamaba: ..." are one name with a typo.
-    return bool(a and b and fuzz.ratio(a, b) < NAME_THRESHOLD)
+    # systems; "Mamba: ..." and "Mamaba: ..." are one name with a typo, "Llama II" and "Llama 2" one name.
+    return bool(a and b and fuzz.ratio(numeral_form(a), numeral_form(b)) < NAME_THRESHOLD)
 
 
 def word_swapped(a: str, b: str) -> bool:
@@ -155,16 +175,20 @@ def _swapped_neighbours(x: str, y: str) -> bool:
 
 
 def _rules_hold(a: Title, b: Title) -> bool:
+    # Words are compared with numbers in digits, so "Way ... Part II" / "War ... Part 2" is still one word swapped.
     return a.key == b.key or (
-        numbers_agree(a.key, b.key) and not names_differ(a.name, b.name) and not word_swapped(a.key, b.key)
+        numbers_agree(a.key, b.key)
+        and not names_differ(a.name, b.name)
+        and not word_swapped(numeral_form(a.key), numeral_form(b.key))
     )
 
 
 def title_score(a: Title, b: Title, threshold: float = TITLE_THRESHOLD) -> float | None:
-    """How alike two parsed titles are (100 when their keys are equal), or None when they are two papers."""
+    """How alike two parsed titles are (100 when their keys, or their keys with numbers in digits, are equal),
+    or None when they are two papers."""
     if a.key == b.key:
         return 100.0
-    score = fuzz.ratio(a.key, b.key, score_cutoff=threshold)  # 0 below the cutoff
+    score = fuzz.ratio(numeral_form(a.key), numeral_form(b.key), score_cutoff=threshold)  # 0 below the cutoff
     return score if score >= threshold and _rules_hold(a, b) else None
 
 
@@ -196,7 +220,7 @@ def similar_pairs(titles: Sequence[Title], threshold: float = TITLE_THRESHOLD) -
     Each block is scored apart, a large one at once in C (rapidfuzz `cdist` with a cutoff), so the cost is
     the blocks' sizes squared, not n squared, and the rules run only on pairs that score high enough.
     """
-    keys = [t.key for t in titles]
+    keys = [numeral_form(t.key) for t in titles]
     pairs: set[tuple[int, int]] = set()
     # A word no other title carries pairs with nothing, and a typo makes exactly such a word: counting it
     # among a title's two rarest would leave a typo'd copy one useful word, or none with typos at both ends.
@@ -229,7 +253,8 @@ class TitleIndex:
         self._exact: dict[str, int] = {}
         for i, t in enumerate(self.titles):
             self._exact.setdefault(t.key, i)  # a title known twice answers with its first position
-        self._blocks = _blocks([t.key for t in self.titles])
+        self._scored = [numeral_form(t.key) for t in self.titles]
+        self._blocks = _blocks(self._scored)
 
     def __len__(self) -> int:
         return len(self.titles)
@@ -242,10 +267,11 @@ class TitleIndex:
         query = parse_title(title)
         if query.key in self._exact:
             return self._exact[query.key], 100.0
-        candidates = sorted(self._candidates(query.key))
-        keys = [self.titles[i].key for i in candidates]
+        scored = numeral_form(query.key)
+        candidates = sorted(self._candidates(scored))
+        keys = [self._scored[i] for i in candidates]
         # Scores first, all in C; the rules only for the few candidates close enough, best first.
-        close = process.extract(query.key, keys, scorer=fuzz.ratio, score_cutoff=self.threshold, limit=None)
+        close = process.extract(scored, keys, scorer=fuzz.ratio, score_cutoff=self.threshold, limit=None)
         for _, score, k in sorted(close, key=lambda hit: (-hit[1], hit[2])):
             if _rules_hold(query, self.titles[candidates[k]]):
                 return candidates[k], score

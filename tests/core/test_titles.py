@@ -16,6 +16,7 @@ from lib.core.titles import (
     TitleIndex,
     names_differ,
     normalize_title,
+    numeral_form,
     same_title,
     system_name,
     title_numbers,
@@ -76,6 +77,12 @@ SAME = [
         "Sprase Mixture of Experts for Efficient Video Segmetnation",
         id="typos at both ends",
     ),
+    # In a short title the one number's other spelling alone would cost more than the threshold allows.
+    pytest.param("Deep Learning, Part II", "Deep Learning, Part 2", id="roman and arabic numeral, short title"),
+    pytest.param("Graph Theory, Volume III", "Graph Theory, Volume 3", id="roman volume, short title"),
+    pytest.param("Wave Optics Part Two", "Wave Optics Part 2", id="number word and digit, short title"),
+    pytest.param("Wave Optics: Part One", "Wave Optics, Part I", id="number word and roman numeral"),
+    pytest.param("Llama II: Open Chat Models", "Llama 2: Open Chat Models", id="roman numeral in the system name"),
 ]
 
 DIFFERENT = [
@@ -108,6 +115,13 @@ DIFFERENT = [
         "Deep Residual Learning for Image Recognition",
         "Deep Recurrent Learning for Image Recognition",
         id="a different word",
+    ),
+    pytest.param("Deep Learning, Part II", "Deep Learning, Part 3", id="roman and arabic, different numbers"),
+    pytest.param("Wave Optics Part Two", "Wave Optics Part III", id="number word and roman, different numbers"),
+    pytest.param(
+        "The Way of the World, Part II",
+        "The War of the World, Part 2",
+        id="a different word beside one number spelled two ways",
     ),
 ]
 
@@ -198,6 +212,22 @@ def test_a_title_known_twice_answers_with_its_first_position():
 )
 def test_title_numbers(title, numbers):
     assert title_numbers(title) == numbers
+
+
+@pytest.mark.parametrize(
+    "key, form",
+    [
+        ("deep learning part ii", "deep learning part 2"),
+        ("wave optics part one", "wave optics part 1"),
+        ("the second law of thermodynamics", "the 2 law of thermodynamics"),
+        ("chest x ray lesion detection", "chest x ray lesion detection"),  # a lone letter is a word, not a numeral
+        ("copper i complexes", "copper i complexes"),  # as title_numbers reads it: "i" only after a numbering word
+        ("mixture of experts", "mixture of experts"),
+    ],
+)
+def test_numeral_form_writes_the_numbers_title_numbers_reads_in_digits(key, form):
+    assert numeral_form(key) == form
+    assert title_numbers(numeral_form(key)) == title_numbers(key)
 
 
 @pytest.mark.parametrize(
