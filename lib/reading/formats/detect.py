@@ -12,6 +12,7 @@ from pathlib import PurePath
 
 from lib.core.errors import IngestError
 from lib.reading.formats.fields import FIELD_ALIASES, header_key
+from lib.reading.formats.headerless import SAMPLE_ROWS, columns_by_content
 from lib.reading.formats.registry import BY_EXTENSION
 from lib.reading.formats.wos import looks_like_wos
 
@@ -40,8 +41,9 @@ def extension_format(name: str) -> str | None:
 
 def detect_format(data: bytes, name: str) -> str:
     """The name of one of INPUT_FORMATS for `data`. Content decides; the extension only settles content that could be
-    either (a delimited line with no title column, an entry past the first line). Text matching no
-    format is listing text. Images, archives, PDFs and HTML pages raise IngestError."""
+    either (a delimited line with no title column, an entry past the first line). Delimited rows without a header
+    are a table when their columns read as ids, dates, titles and abstracts. Text matching no format is listing
+    text. Images, archives, PDFs and HTML pages raise IngestError."""
     for magic, what in _MAGIC:
         if data.startswith(magic):
             raise IngestError(name, f"not a paper list: looks like {what}")
@@ -82,7 +84,7 @@ def _sniff_text(head: str, by_ext: str | None, data: bytes) -> str | None:
         json_kind = _sniff_json(head, data, by_ext)
         if json_kind:
             return json_kind
-    return _sniff_table(first, by_ext)
+    return _sniff_table(first, by_ext) or _sniff_headerless(head, data)
 
 
 def _first_line(head: str) -> str:
@@ -142,3 +144,24 @@ def _sniff_table(first: str, by_ext: str | None) -> str | None:
 def _has_title(cells: list[str]) -> bool:
     # Web of Science's tab-delimited and CSV exports name their columns by tag: PT, AU, TI, ...
     return any(header_key(c) in _TITLE_KEYS for c in cells) or {"PT", "AU", "TI"} <= {c.strip() for c in cells}
+
+
+def _sniff_headerless(head: str, data: bytes) -> str | None:
+    """ "tsv" or "csv" for delimited rows without a header whose columns read as a paper table by content
+    (lib.reading.formats.headerless), judged on the rows in the head; None for anything else."""
+    lines = head.splitlines()
+    if len(data) > _HEAD_BYTES:
+        lines = lines[:-1]  # the head may end inside a row
+    lines = [ln for ln in lines if ln.strip()][:SAMPLE_ROWS]
+    first = lines[0] if lines else ""
+    # The readers' own choice of delimiter: a tab makes TSV; CSV splits on ";" only without a ",".
+    delimiter = "\t" if "\t" in first else "," if "," in first else ";" if ";" in first else None
+    if delimiter is None:
+        return None
+    try:
+        rows = list(csv.reader(lines, delimiter=delimiter))
+    except csv.Error:
+        return None
+    if columns_by_content(rows) is None:
+        return None
+    return "tsv" if delimiter == "\t" else "csv"

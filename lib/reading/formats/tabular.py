@@ -1,4 +1,5 @@
-"""Readers for table-shaped inputs: CSV, TSV, JSON (array or object holding one), JSON lines and Parquet.
+"""Readers for table-shaped inputs: CSV and TSV (with a header row, or without one when the columns' content
+says what they hold), JSON (array or object holding one), JSON lines and Parquet.
 
 Each maps rows through lib.formats.fields; a bad row becomes an Issue, never an exception. Cells are
 data: a CSV cell starting with "=" is kept as text (escaping formulas is the exporter's job).
@@ -24,6 +25,7 @@ from lib.reading.formats.fields import (
     row_fields,
     unique_names,
 )
+from lib.reading.formats.headerless import SAMPLE_ROWS, columns_by_content
 from lib.reading.formats.shapes import adapt, arxiv_keyed_items, is_arxiv_keyed
 
 # Parquet compresses well; a small file could still unpack into more than the app should hold.
@@ -33,15 +35,13 @@ _CONTAINER_KEYS = ("papers", "records", "items", "entries", "data", "results")
 
 
 def read_delimited(text: str, source: str, delimiter: str) -> ParseResult:
-    """CSV (delimiter "," or, for a ";"-separated header, ";") or TSV ("\t") text."""
+    """CSV (delimiter "," or, for a ";"-separated header, ";") or TSV ("\t") text, with a header row or, when
+    its first row names no title column, with columns its content makes plain (lib.reading.formats.headerless)."""
     result = ParseResult(source=source, n_lines=text.count("\n") + (not text.endswith("\n")))
-    rows = _csv_rows(text, delimiter, result)
-    header = next(rows, None)
-    if header is None:
+    rows = list(_csv_rows(text, delimiter, result))
+    if not rows:
         raise IngestError(source, "empty file")
-    names = unique_names(header[1])
-    body = list(rows)
-    columns = match_columns(names, source, [dict(zip(names, cells)) for _, cells in body[:200]])
+    names, body, columns, widths = _layout(rows, result)
     # One cell past the header at the end of a row (Scopus and Web of Science end their rows so) costs nothing:
     # the labelled cells are intact. Taken when it is empty or when most rows have it, so a row shifted by an
     # unquoted comma is still refused; its text is kept under its position and the file gets one note.
@@ -51,7 +51,7 @@ def read_delimited(text: str, source: str, delimiter: str) -> ParseResult:
         past = cells[len(names) :]
         if len(cells) < len(names) or len(past) > 1 or (past and past[0].strip() and not trailing):
             problem = "too many" if len(cells) > len(names) else "too few"
-            reason = f"{problem} fields: {len(cells)}, the header has {len(names)}; row skipped"
+            reason = f"{problem} fields: {len(cells)}, {widths} {len(names)}; row skipped"
             result.issues.append(Issue(source, line, reason, delimiter.join(cells)[:120]))
             continue
         values = row_fields(dict(zip(names, cells)), columns)
@@ -63,6 +63,24 @@ def read_delimited(text: str, source: str, delimiter: str) -> ParseResult:
         note = f"{unlabelled} rows have a cell past the header's {len(names)} columns (unlabelled); kept"
         result.issues.append(Issue(source, None, note))
     return result.finish()
+
+
+def _layout(rows: list[tuple[int, list[str]]], result: ParseResult) -> tuple[list[str], list, Columns, str]:
+    """Column names, the data rows, which column feeds which field, and how the expected width is named in
+    messages. The first row is the header unless it names no title column and the rows' content names them."""
+    names = unique_names(rows[0][1])
+    try:
+        columns = match_columns(names, result.source, [dict(zip(names, cells)) for _, cells in rows[1:201]])
+        return names, rows[1:], columns, "the header has"
+    except IngestError:
+        found = columns_by_content([cells for _, cells in rows[:SAMPLE_ROWS]])
+        if found is None:
+            raise
+    names = [f"column {i}" for i in range(1, found.width + 1)]
+    fields = {field: names[i] for field, i in found.fields.items()}
+    result.issues.append(Issue(result.source, None, found.note()))
+    columns = Columns(fields, tuple(n for n in names if n not in fields.values()))
+    return names, rows, columns, "the first row has"
 
 
 def _csv_rows(text: str, delimiter: str, result: ParseResult):
