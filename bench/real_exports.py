@@ -2,7 +2,9 @@
 authors, DOIs, arXiv ids) how many records carry it in the files against how many papers keep it intact.
 
 The counts "in the files" are made here with plain regexes, csv and json, never with the app's readers, so a
-reader that drops or mangles a field shows up as a gap. A record's field is kept when the paper its title
+reader that drops or mangles a field shows up as a gap. A table without a header row is counted by which column
+most of whose cells fit a plain pattern (an arXiv id or link, a DOI, a year or date, a list of names); a column
+of single names is no author list to this count, nor to the reader. A record's field is kept when the paper its title
 lands in holds it intact: the same year, the same number of authors, the same DOI (TeX escapes undone, case
 folded), the same arXiv id. Each file is built alone with the app's own build (lib.build.build_papers).
 
@@ -190,6 +192,52 @@ def count_table(rows: list[dict], springer: bool = False) -> list[Raw]:
     return out
 
 
+_HEADER_WORDS = {name for names in _TABLE.values() for name in names} | {"abstract", "summary", "url", "link", "id"}
+_CELL = {
+    "arxiv": re.compile(r"(?:https?://arxiv\.org/(?:abs|pdf)/)?(\d{4}\.\d{4,5})(?:v\d+)?"),
+    "doi": re.compile(r"(?:https?://doi\.org/)?(10\.\d{4,9}/\S+)"),
+    "year": re.compile(r"(1[89]\d\d|20\d\d)(?:-\d\d(?:-\d\d)?)?"),
+    "authors": re.compile(r"[A-Z][^\d;,]*(?:[;,] *[A-Z][^\d;,]*)+|[A-Z][a-z]+ (?:[A-Z]\.)+"),
+}
+
+
+def headerless_roles(rows: list[list[str]]) -> dict[str, int] | None:
+    """Which column of a table without a header row holds what, by the share of cells fitting a plain regex;
+    None when the first row is a header, or no title column shows beside an id, DOI, year or abstract column."""
+    if not rows or {c.strip().lower() for c in rows[0]} & _HEADER_WORDS:
+        return None
+    width = len(rows[0])
+    sample = [r for r in rows[:200] if len(r) == width]
+    roles: dict[str, int] = {}
+    for i in range(width):
+        cells = [r[i].strip() for r in sample if r[i].strip()]
+        for role, pattern in _CELL.items():
+            if role not in roles and cells and sum(bool(pattern.fullmatch(c)) for c in cells) >= 0.6 * len(cells):
+                roles[role] = i
+                break
+    texts = [
+        (sum(len(r[i]) for r in sample) / len(sample), i)
+        for i in range(width)
+        if i not in roles.values() and all(" " in r[i] for r in sample)
+    ]
+    titles = [i for mean, i in sorted(texts) if mean < 250]
+    prose = any(mean >= 250 for mean, _ in texts)  # an abstract column
+    if not titles or not (prose or roles.keys() & {"arxiv", "doi", "year"}):
+        return None
+    return roles | {"title": titles[-1]}
+
+
+def count_headerless(rows: list[list[str]], roles: dict[str, int]) -> list[Raw]:
+    out = []
+    for row in rows:
+        if len(row) <= max(roles.values()):
+            continue
+        cell = lambda role, row=row: row[roles[role]].strip() if role in roles else ""  # noqa: E731
+        year, doi, arxiv = (m and m.group(1) for m in (_CELL[r].fullmatch(cell(r)) for r in ("year", "doi", "arxiv")))
+        out.append(Raw(cell("title"), year, _authors_in(cell("authors")), doi, arxiv))
+    return out
+
+
 def count_snapshot(items: list[dict]) -> list[Raw]:
     out = []
     for item in items:
@@ -231,6 +279,10 @@ def count_file(path: Path) -> tuple[str, list[Raw]]:
         return fmt, count_table(items)
     delimiter = "\t" if fmt in ("wos-tab", "tsv") else ","
     quoting = csv.QUOTE_NONE if delimiter == "\t" else csv.QUOTE_MINIMAL
+    plain = list(csv.reader(text.splitlines(), delimiter=delimiter, quoting=quoting))
+    roles = headerless_roles(plain) if fmt in ("tsv", "csv") else None
+    if roles:
+        return f"{fmt}-headerless", count_headerless(plain, roles)
     rows = list(csv.DictReader(text.splitlines(), delimiter=delimiter, quoting=quoting))
     springer = bool(rows) and "Item Title" in rows[0]
     return ("springer-csv" if springer else fmt), count_table(rows, springer)
