@@ -28,7 +28,7 @@ from lib.spark.output import (
     write_papers,
 )
 from lib.spark.parse import parse
-from lib.spark.session import spark_session
+from lib.spark.session import running_session, spark_session
 from lib.spark.topics import topic_columns
 
 RECORDS_PER_PARTITION = 20_000  # a task's share: bounded memory per Python worker, enough tasks for every core
@@ -55,14 +55,15 @@ def build_to_disk(
     spark=None,
 ) -> Built:
     """Build on Spark and write papers.parquet, merge_details.json and build_report.json into `out_dir` (the
-    report last), as lib.build.build_to_disk does. Uses `spark` when given (and leaves it running), else starts
-    a session on `master` and stops it after."""
+    report last), as lib.build.build_to_disk does. Uses `spark`, or the session already running in this process
+    (and leaves it running), else starts one on `master` and stops it after."""
     say = progress or (lambda stage, fraction: None)
     taxonomy = load_taxonomy(taxonomy_path)
     cache = read_cache(arxiv_cache_path) if arxiv_cache_path else []
     apart = store.apart_groups(decisions_path or store.decisions_beside(out_dir))
-    own = spark is None
     say("Starting Spark", 0.0)
+    spark = spark or running_session()
+    own = spark is None
     spark = spark or spark_session(master)
     try:
         built = _build(spark, inputs, out_dir, taxonomy, cache, apart, k, random_state, say)

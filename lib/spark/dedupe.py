@@ -16,7 +16,7 @@ from collections.abc import Iterator
 import numpy as np
 import pyarrow as pa
 from pyspark import StorageLevel
-from pyspark.sql import DataFrame, Window
+from pyspark.sql import DataFrame
 from pyspark.sql import functions as F
 from rapidfuzz import fuzz, process
 
@@ -30,6 +30,7 @@ GROUPS = pa.schema(
     [("key", pa.string()), ("gno", pa.int32()), ("name", pa.string()), ("tokens", pa.list_(pa.string()))]
     + [("head", pa.string()), ("tail", pa.string())]
 )
+BLOCKS = pa.schema([("block", pa.string()), ("key", pa.string()), ("gno", pa.int32()), ("name", pa.string())])
 PAIRS = pa.schema([("key_a", pa.string()), ("gno_a", pa.int32()), ("key_b", pa.string()), ("gno_b", pa.int32())])
 ROWS = pa.schema(
     [(c, arrow_type(c)) for c in ROW_COLUMNS]
@@ -57,8 +58,26 @@ def group_titles(apart_broadcast):
     return task
 
 
+def block_keys(df_broadcast):
+    """mapInArrow task: each title group's blocking keys, as lib.core.titles makes them (min_df 2): its two
+    rarest words among those in two groups or more (by document frequency, then the word), and its two ends."""
+
+    def task(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
+        df = df_broadcast.value
+        for batch in batches:
+            rows = []
+            for g in batch.to_pylist():
+                rare = sorted((t for t in g["tokens"] if t in df), key=lambda t: (df[t], t))[:2]
+                for block in [f"w:{t}" for t in rare] + [g["head"], g["tail"]]:
+                    rows.append(dict(block=block, key=g["key"], gno=g["gno"], name=g["name"]))
+            yield pa.RecordBatch.from_pylist(rows, schema=BLOCKS)
+
+    return task
+
+
 def score_blocks(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
-    """mapInArrow task over (block, key, gno, name) partitioned by block: the same-title pairs in each block."""
+    """mapInArrow task over (block, key, gno, name) partitioned by block: the same-title pairs in each block
+    of 2 to MAX_BLOCK titles (a larger block says nothing about its titles)."""
     table = whole_partition(batches)
     if table is None:
         return
@@ -66,6 +85,8 @@ def score_blocks(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
     gnos, names = table.column("gno").to_pylist(), table.column("name").to_pylist()
     found = set()
     for positions in group_rows(blocks).values():
+        if not 2 <= len(positions) <= MAX_BLOCK:
+            continue
         titles = [Title(keys[i], names[i]) for i in positions]
         for a, b in _same_titles(titles):
             pair = sorted([(keys[positions[a]], gnos[positions[a]]), (keys[positions[b]], gnos[positions[b]])])
@@ -169,15 +190,12 @@ def near_identical_pairs(records: DataFrame, partitions: int, decided) -> DataFr
     words in at least two) and the first and last EDGE characters; blocks over MAX_BLOCK titles ignored."""
     groups = records.repartition(partitions, "key").mapInArrow(group_titles(decided), struct(GROUPS))
     groups = groups.persist(StorageLevel.MEMORY_AND_DISK)
-    tokens = groups.select("key", "gno", F.explode("tokens").alias("token"))
-    df = tokens.groupBy("token").count().where("count >= 2")
-    rank = F.row_number().over(Window.partitionBy("key", "gno").orderBy("count", "token"))
-    rare = tokens.join(df, "token").withColumn("rank", rank).where("rank <= 2")
-    rare = rare.select("key", "gno", F.concat(F.lit("w:"), "token").alias("block"))
-    ends = groups.select("key", "gno", F.explode(F.array("head", "tail")).alias("block"))
-    blocks = rare.unionByName(ends).join(groups.select("key", "gno", "name"), ["key", "gno"])
-    sizes = blocks.groupBy("block").count().where(f"count >= 2 and count <= {MAX_BLOCK}")
-    blocks = blocks.join(sizes.select("block"), "block").repartition(partitions, "block")
+    words = groups.select(F.explode("tokens").alias("token")).groupBy("token").count().where("count >= 2")
+    table = words.toArrow()  # the title words in two groups or more: a vocabulary, small beside the corpus
+    df = records.sparkSession.sparkContext.broadcast(
+        dict(zip(*(table.column(c).to_pylist() for c in ("token", "count"))))
+    )
+    blocks = groups.mapInArrow(block_keys(df), struct(BLOCKS)).repartition(partitions, "block")
     pairs = blocks.sortWithinPartitions("block").mapInArrow(score_blocks, struct(PAIRS)).distinct()
     pairs = pairs.persist(StorageLevel.MEMORY_AND_DISK)
     pairs.count()

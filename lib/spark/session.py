@@ -7,6 +7,9 @@ from __future__ import annotations
 
 import os
 import sys
+import tempfile
+import zipfile
+from pathlib import Path
 
 from lib.core.errors import AtlasError
 
@@ -41,9 +44,32 @@ def spark_session(master: str | None = None, *, partitions: int = 8):
     for key, value in _settings(local_only, partitions).items():
         builder = builder.config(key, value)
     try:
-        return builder.getOrCreate()
+        spark = builder.getOrCreate()
     except Exception as exc:  # the JVM did not start: Java missing, or a master that does not answer
         raise SparkMissing(f"Spark did not start on {url}: {str(exc).splitlines()[0][:300]}") from None
+    if not url.startswith("local"):
+        spark.sparkContext.addPyFile(str(_code_zip()))
+    return spark
+
+
+def _code_zip() -> Path:
+    """lib/ as a zip for the executors of a cluster, whose Python workers start elsewhere than this folder (the
+    packages lib imports must be installed there, as requirements.txt lists them)."""
+    root = Path(__file__).resolve().parents[2]
+    target = Path(tempfile.mkdtemp(prefix="atlas-code-")) / "lib.zip"
+    with zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as archive:
+        for path in sorted((root / "lib").rglob("*.py")):
+            archive.write(path, path.relative_to(root).as_posix())
+    return target
+
+
+def running_session():
+    """The SparkSession this process already runs (a test's, a notebook's), or None."""
+    try:
+        from pyspark.sql import SparkSession
+    except ImportError:
+        return None
+    return SparkSession.getActiveSession()
 
 
 def _settings(local_only: bool, partitions: int) -> dict[str, str]:

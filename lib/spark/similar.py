@@ -14,7 +14,6 @@ from collections.abc import Iterator
 
 import numpy as np
 import pyarrow as pa
-from pyspark import StorageLevel
 from pyspark.sql import DataFrame
 from pyspark.sql import functions as F
 from sklearn.cluster import KMeans
@@ -29,7 +28,7 @@ from lib.spark.vectors import csr_rows
 
 PROBES = pa.schema([("row", pa.int64()), ("cells", pa.list_(pa.int32()))])
 FOUND = pa.schema(
-    [("row", pa.int64()), ("slot", pa.int32()), ("cands", pa.list_(pa.string())), ("crow", pa.list_(pa.int64()))]
+    [("row", pa.int64()), ("slot", pa.int32()), ("cands", pa.list_(pa.string()))]
     + [("lsa", pa.list_(pa.float32())), ("tf", pa.list_(pa.float32()))]
 )
 SIMILAR = pa.schema([("row", pa.int64()), (S.SIMILAR_IDS, pa.list_(pa.string()))])
@@ -86,7 +85,6 @@ def _cell_task(m: int, width: int):
                 row=arows,
                 slot=askers.column("slot"),
                 cands=[ids[t[k]].tolist() for t, k in zip(top, keep)],
-                crow=[mrows[t[k]].tolist() for t, k in zip(top, keep)],
                 lsa=[s[k].tolist() for s, k in zip(top_sims, keep)],
                 tf=[s[k].tolist() for s, k in zip(tf, keep)],
             ),
@@ -97,20 +95,25 @@ def _cell_task(m: int, width: int):
 
 
 def _pick(m: int, n_similar: int):
-    """applyInArrow per paper: its candidates from every cell it asked in -> its similar papers' ids."""
+    """mapInArrow task over (row, found: a list of (slot, cands, lsa, tf) from each cell the paper asked in):
+    each paper's similar papers' ids."""
 
-    def task(table: pa.Table) -> pa.Table:
-        table = table.sort_by("slot")
-        cands, lsa, tf = [], [], []
-        for s in range(len(table)):
-            cands += table.column("cands")[s].as_py()
-            lsa += table.column("lsa")[s].as_py()
-            tf += table.column("tf")[s].as_py()
-        best = np.lexsort((np.arange(len(lsa)), -np.asarray(lsa)))[:m]  # columns: slot, then rank in the cell
-        scores = np.asarray(tf, np.float32)[best]
-        order = best[np.lexsort((np.arange(len(best)), -scores))]
-        chosen = [cands[j] for j in order if tf[j] > 0][:n_similar]
-        return pa.Table.from_pydict(dict(row=[table.column("row")[0].as_py()], similar_ids=[chosen]), schema=SIMILAR)
+    def task(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
+        for batch in batches:
+            out = []
+            for found in batch.column("found").to_pylist():
+                cands, lsa, tf = [], [], []
+                for cell in sorted(found, key=lambda f: f["slot"]):  # columns: slot, then rank in the cell
+                    cands += cell["cands"]
+                    lsa += cell["lsa"]
+                    tf += cell["tf"]
+                best = np.lexsort((np.arange(len(lsa)), -np.asarray(lsa, np.float32)))[:m]
+                scores = np.asarray(tf, np.float32)[best]
+                order = best[np.lexsort((np.arange(len(best)), -scores))]
+                out.append([cands[j] for j in order if tf[j] > 0][:n_similar])
+            yield pa.RecordBatch.from_arrays(
+                [batch.column("row"), pa.array(out, pa.list_(pa.string()))], schema=SIMILAR
+            )
 
     return task
 
@@ -128,5 +131,6 @@ def approximate(vectors: DataFrame, lsa: DataFrame, ids: DataFrame, n: int, widt
     rows = vectors.select("row", "idx", "tf").join(lsa, "row").join(ids, "row")
     both = asks.unionByName(owns).join(rows, "row")
     found = both.groupBy("cell").applyInArrow(_cell_task(p.n_candidates, width), struct(FOUND))
-    found = found.persist(StorageLevel.MEMORY_AND_DISK)
-    return found.groupBy("row").applyInArrow(_pick(p.n_candidates, N_SIMILAR), struct(SIMILAR))
+    cells = F.struct("slot", "cands", "lsa", "tf")
+    per_paper = found.groupBy("row").agg(F.collect_list(cells).alias("found"))
+    return per_paper.mapInArrow(_pick(p.n_candidates, N_SIMILAR), struct(SIMILAR))
