@@ -9,5 +9,6 @@ import streamlit as st
 from ui import frame
 
 st.set_page_config(**frame.PAGE_CONFIG)
-frame.mark_routed()
-st.navigation(frame.pages()).run()
+page = st.navigation(frame.pages())
+frame.mark_routed(page.url_path)
+page.run()

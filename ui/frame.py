@@ -25,8 +25,9 @@ def pages() -> list:
     ]
 
 
-def mark_routed() -> None:
+def mark_routed(page_path: str) -> None:
     _run.routed = True
+    _run.page = page_path
 
 
 def prepare() -> Atlas:
@@ -39,6 +40,7 @@ def prepare() -> Atlas:
         st.navigation(pages())
         st.rerun()
     _run.routed = False
+    state.start_run(_run.page)
     state.seed_k_from_url()
     try:
         atlas = load_atlas(state.k())

@@ -21,6 +21,8 @@ PAPER = "_paper"
 PAGE = "_page"  # (the FilterSpec it belongs to, page number): another filter starts again at page 1
 TABLE = "_table_key"  # the key of the results table drawn last, whose ticked rows belong to that page
 SEEDED = "_seeded_from_url"
+WRITTEN = "_url_written"  # (page, URL parameters) this session last wrote, to tell its own URL from Back/Forward
+PAGE_PATH = "_page_path"  # the page this run draws
 MIN_K, MAX_K = 2, 40
 
 
@@ -28,15 +30,33 @@ def _url_params() -> dict[str, list[str]]:
     return {key: st.query_params.get_all(key) for key in st.query_params}
 
 
-def seed_k_from_url() -> None:
-    """On a session's first run, take the clustering k from the URL (it decides which clusters exist)."""
+def start_run(page_path: str) -> None:
+    """Note which page this run draws (the URL's path), before the URL is read."""
+    st.session_state[PAGE_PATH] = page_path
+
+
+def _url_is_new() -> bool:
+    """Whether the URL says something this session did not write: its first run, the Back or Forward
+    button, or an address typed in. Then the URL is the state to show, not the session's. Another page
+    opened from the navigation arrives with no parameters at all: the filters go with the reader."""
     if not st.session_state.get(SEEDED):
+        return True
+    params, path = _url_params(), st.session_state.get(PAGE_PATH, "")
+    written_path, written = st.session_state.get(WRITTEN, ("", {}))
+    if params == written:
+        return False
+    return bool(params) or path == written_path
+
+
+def seed_k_from_url() -> None:
+    """Take the clustering k from a new URL (it decides which clusters exist, so it is read first)."""
+    if _url_is_new():
         st.session_state[K] = parse_k((_url_params().get("k") or [""])[0])
 
 
 def seed_from_url(index: PaperIndex) -> None:
-    """On a session's first run, take filters and the open paper from the URL (invalid parts dropped)."""
-    if st.session_state.get(SEEDED):
+    """Take filters, the open paper and the page from a new URL (invalid parts dropped)."""
+    if not _url_is_new():
         return
     params = _url_params()
     st.session_state[SPEC] = from_query(params, index)
@@ -44,6 +64,7 @@ def seed_from_url(index: PaperIndex) -> None:
     st.session_state[PAPER] = paper if paper in index.position else None
     st.session_state[PAGE] = (st.session_state[SPEC], parse_page((params.get("page") or [""])[0]))
     st.session_state[SEEDED] = True
+    st.session_state[WRITTEN] = (st.session_state.get(PAGE_PATH, ""), params)
 
 
 def parse_k(text: str) -> int | None:
@@ -128,7 +149,8 @@ def sync_url() -> None:
     current = _url_params()
     wanted = {key: [v] if isinstance(v, str) else list(v) for key, v in params.items()}
     if current != wanted:
-        st.query_params.from_dict(params)
+        st.query_params.from_dict(params)  # a new entry in the browser's history: Back returns to this state
+    st.session_state[WRITTEN] = (st.session_state.get(PAGE_PATH, ""), wanted)
 
 
 def bound(

@@ -42,13 +42,13 @@ def _on(path: str) -> str:
 def go(page, url: str, path: str = "", query: str = "") -> None:
     """Open a page (untimed) and wait until it is drawn."""
     page.goto(f"{url}/{path}" + (f"?{query}" if query else ""))
-    settle.settle(page, ready=_on(path))
+    settle.settle(page, ready=_on(path), timeout_ms=600_000)
 
 
 def open_app(page, url: str) -> settle.Timing:
     """A fresh server's first page with results, timed from the navigation's start."""
     page.goto(url)
-    settle.settle(page, ready=_on(""))
+    settle.settle(page, ready=_on(""), timeout_ms=900_000)  # a million papers load for a while
     at = page.evaluate("() => Math.max(window.__st.lastFinish, window.__st.lastChange)")
     return settle.Timing(at, at, page.evaluate("() => window.__st.finished"))
 

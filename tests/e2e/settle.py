@@ -112,7 +112,7 @@ def install(page, server_pid: int | None = None) -> None:
 
 
 def timed(
-    page, action: Callable[[], None], *, ready: str = "", quiet_ms: int = 350, timeout_ms: int = 300_000
+    page, action: Callable[[], None], *, ready: str = "", quiet_ms: int = 350, timeout_ms: int = 120_000
 ) -> Timing:
     """Run `action` (a click, a keypress, a navigation) and wait until the page has settled; `ready` is a
     JavaScript expression that must also hold (the content the action should bring)."""
@@ -131,6 +131,6 @@ def timed(
     return Timing(settled, max(server, 0.0), runs, kib, cpu_after[0] - cpu_before[0], cpu_after[1] - cpu_before[1])
 
 
-def settle(page, *, ready: str = "", quiet_ms: int = 350, timeout_ms: int = 300_000) -> None:
+def settle(page, *, ready: str = "", quiet_ms: int = 350, timeout_ms: int = 120_000) -> None:
     """Wait until the page has finished every run so far and shows `ready` (after a `goto`)."""
     page.wait_for_function(SETTLED, arg=[0, quiet_ms, ready], timeout=timeout_ms, polling=50)

@@ -114,3 +114,25 @@ def test_uploading_a_bad_file_shows_a_message_and_keeps_the_collection(page, ser
     assert page.get_by_text(re.compile(r"^[\d,]+ papers from")).first.inner_text() == summary
     assert page.get_by_text("Added sources: 0").count() == 1
     page.screenshot(path=str(shots / "data-bad-upload.png"), full_page=True)
+
+
+def test_back_steps_through_filter_changes_and_pages_keep_the_filters(page, server):
+    go(page, server)
+    total = shown_count(page)
+    box = page.get_by_label("Search titles and abstracts")
+    for query in ("pruning", "quantization"):
+        box.fill(query)
+        settle.timed(page, lambda: box.press("Enter"), ready=f"location.search.includes('q={query}')")
+    quantized = shown_count(page)
+    link = page.locator('[data-testid="stSidebarNav"]').get_by_role("link", name="Topics", exact=True)
+    settle.timed(page, link.click, ready="location.pathname.endsWith('/topics')")
+    assert "q=quantization" in page.url  # the filters follow the reader to another page
+    settle.timed(page, page.go_back, ready="!location.pathname.endsWith('/topics')")
+    assert "q=quantization" in page.url and shown_count(page) == quantized
+    settle.timed(page, page.go_back, ready="location.search.includes('q=pruning')")
+    assert page.get_by_label("Search titles and abstracts").input_value() == "pruning"
+    assert shown_count(page) != quantized
+    settle.timed(page, page.go_back, ready="!location.search.includes('q=')")
+    assert shown_count(page) == total
+    settle.timed(page, page.go_forward, ready="location.search.includes('q=pruning')")
+    assert page.get_by_label("Search titles and abstracts").input_value() == "pruning"
