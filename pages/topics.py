@@ -18,5 +18,5 @@ st.plotly_chart(
     selection_mode=("box", "lasso"),
     width="stretch",
 )
-topics_parts.picked_notice()
+topics_parts.picked_notice(atlas)
 topics_parts.cluster_cards(atlas, positions)

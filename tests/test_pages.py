@@ -333,3 +333,20 @@ def test_counts_past_a_thousand_are_written_with_separators(large_data_dir, monk
     captions = [c.value for c in at.sidebar.caption]
     assert any(re.search(r"; 1,\d{3} undated", c) for c in captions), captions  # few synthetic papers are dated
     assert any(c.value == "Download all 1,500 shown papers" for c in at.caption)
+
+
+def test_a_region_picked_on_the_map_filters_every_page_from_its_url(app, papers):
+    x, y = papers[S.X].to_numpy(), papers[S.Y].to_numpy()
+    x0, x1, y0, y1 = np.quantile(x, 0.2), np.quantile(x, 0.6), np.quantile(y, 0.2), np.quantile(y, 0.6)
+    expected = int(((x > x0) & (x < x1) & (y > y0) & (y < y1)).sum())
+    region = f"{x0:.3f},{y0:.3f};{x1:.3f},{y0:.3f};{x1:.3f},{y1:.3f};{x0:.3f},{y1:.3f}"
+    at = app(region=region)
+    no_errors(at)
+    assert abs(shown_count(at) - expected) <= 2 and shown_count(at) > 20  # the corners are rounded to 0.001
+    assert any("in the region picked on the map" in m.value for m in at.markdown if m.value.startswith("Showing"))
+    count = shown_count(at)
+    at.switch_page("pages/topics.py").run()
+    notice = next(i.value for i in at.info if "picked on the map" in i.value)
+    assert notice.startswith(f"{count:,} papers in the region picked on the map filter every page")
+    at.button(key="clear_pick").click().run()
+    assert "region" not in at.query_params

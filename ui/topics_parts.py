@@ -6,7 +6,8 @@ import numpy as np
 import streamlit as st
 
 from lib.core import schema as S
-from lib.explore.display import escape_markdown
+from lib.explore import regions
+from lib.explore.display import escape_markdown, plural
 from lib.explore.facets import BY_NAME
 from ui import state
 from ui.cache import Atlas
@@ -47,20 +48,20 @@ def mask(atlas: Atlas, positions: np.ndarray) -> np.ndarray:
 
 
 def pick_from_map() -> None:
-    selection = st.session_state["map"].selection
-    ids = tuple(dict.fromkeys(p["customdata"] for p in selection.get("points", []) if p.get("customdata")))
-    state.update_spec(ids=ids)
+    """A box or lasso on the map picks the region, so every paper in it counts, drawn or not."""
+    state.update_spec(regions=regions.from_selection(st.session_state["map"].selection))
 
 
-def picked_notice() -> None:
-    picked = state.spec().ids
+def picked_notice(atlas: Atlas) -> None:
+    picked = state.spec().regions
     if picked:
+        n = int(regions.inside(atlas.index.xy[:, 0], atlas.index.xy[:, 1], picked).sum())
         left, right = st.columns([4, 1], vertical_alignment="center")
         left.info(
-            f"{len(picked)} papers picked on the map filter every page. Explore lists them.",
+            f"{plural(n, 'paper')} {regions.holding(picked)} filter every page. Explore lists them.",
             icon=":material/gesture_select:",
         )
-        right.button("Clear map pick", key="clear_pick", on_click=state.update_spec, kwargs={"ids": ()})
+        right.button("Clear map pick", key="clear_pick", on_click=state.update_spec, kwargs={"regions": ()})
 
 
 def cluster_cards(atlas: Atlas, positions: np.ndarray) -> None:

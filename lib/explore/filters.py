@@ -17,6 +17,7 @@ import pyarrow.compute as pc
 
 from lib.core import schema as S
 from lib.core.dates import month_key
+from lib.explore import regions
 from lib.explore.facets import BY_NAME, FACETS, FLAG, FLAG_CHOICES, MANY, RANGE, FacetIndex, Names, RangeIndex
 from lib.explore.search import Hits, SearchIndex
 
@@ -35,7 +36,7 @@ class FilterSpec:
     match_all: tuple[str, ...] = ()  # MANY facets whose chosen values must all hold, not just one
     query: str = ""
     search: str = "exact"
-    ids: tuple[str, ...] = ()  # an explicit set of papers, e.g. picked on the map
+    regions: tuple[regions.Polygon, ...] = ()  # picked on the map: every paper inside any of them
     sort: str = "relevance"
 
     @classmethod
@@ -82,6 +83,7 @@ class PaperIndex:
     """Everything filtering needs, in arrays aligned with the papers table's rows, built once per collection."""
 
     ids: np.ndarray
+    xy: np.ndarray  # (n, 2) place on the topic map, for regions picked on it
     facets: dict[str, FacetIndex]
     month_key: np.ndarray  # YYYYMM, 0 when undated, for sorting by date
     n_sources: np.ndarray
@@ -97,6 +99,9 @@ class PaperIndex:
         titles = pa.array(papers[S.TITLE], type=pa.large_string())  # Arrow strings: no Python object per title
         return cls(
             ids=papers[S.PAPER_ID].to_numpy(dtype=object),
+            xy=np.column_stack([papers[S.X].to_numpy(dtype=float), papers[S.Y].to_numpy(dtype=float)])
+            if S.X in papers.columns
+            else np.zeros((len(papers), 2)),
             facets={
                 f.name: FacetIndex.build(f, papers[f.column], orders.get(f.name))
                 for f in FACETS
@@ -135,14 +140,14 @@ def search_hits(index: PaperIndex, spec: FilterSpec) -> Hits | None:
 
 
 def _masks(index: PaperIndex, spec: FilterSpec, hits: Hits | None) -> dict[str, np.ndarray]:
-    """One boolean mask per active filter, keyed by facet name ("query" and "ids" for the others)."""
+    """One boolean mask per active filter, keyed by facet name ("query" and "regions" for the others)."""
     masks = {
         name: index.facets[name].mask(choice, all_of=name in spec.match_all)
         for name, choice in spec.facets
         if name in index.facets
     }
-    if spec.ids:
-        masks["ids"] = np.isin(index.ids, np.asarray(spec.ids, dtype=object))
+    if spec.regions:
+        masks["regions"] = regions.inside(index.xy[:, 0], index.xy[:, 1], spec.regions)
     if hits is not None:
         found = np.zeros(len(index), dtype=bool)
         found[hits.positions] = True
@@ -209,15 +214,15 @@ def describe(spec: FilterSpec, names: Names | None = None) -> str:
     if spec.query.strip():
         how = "title words close to" if spec.search == "fuzzy" else "text containing"
         parts.append(f'{how} "{spec.query.strip()}"')
-    if spec.ids:
-        parts.append(f"{len(spec.ids):,} papers picked on the map")
+    if spec.regions:
+        parts.append(regions.holding(spec.regions))
     return " · ".join(parts) if parts else "all papers, no filters"
 
 
 # --- URL form -------------------------------------------------------------------------------------
 
 _CHOICES = {"search": ("search", SEARCH_MODES), "sort": ("sort", SORTS)}
-IDS_KEY = "id"
+REGION_KEY = "region"
 QUERY_KEY = "q"
 
 
@@ -238,8 +243,8 @@ def to_query(spec: FilterSpec) -> dict[str, str | list[str]]:
     for attr, (key, _) in _CHOICES.items():
         if getattr(spec, attr) != getattr(FilterSpec(), attr):
             out[key] = getattr(spec, attr)
-    if spec.ids:
-        out[IDS_KEY] = list(spec.ids)
+    if spec.regions:
+        out[REGION_KEY] = [regions.to_text(p) for p in spec.regions]
     if spec.query.strip():
         out[QUERY_KEY] = spec.query.strip()
     return out
@@ -270,10 +275,10 @@ def from_query(params: Mapping[str, str | list[str]], index: PaperIndex | None =
         value = (get_all(key) or [None])[0]
         if value in allowed:
             spec = replace(spec, **{attr: value})
-    ids = tuple(dict.fromkeys(get_all(IDS_KEY)))
+    picked = tuple(dict.fromkeys(_parsed(regions.parse, get_all(REGION_KEY)[: regions.MAX_REGIONS])))
     return replace(
         spec,
-        ids=tuple(i for i in ids if index is None or i in index.position),
+        regions=picked,
         query=(get_all(QUERY_KEY) or [""])[0].strip()[:MAX_QUERY],
     )
 

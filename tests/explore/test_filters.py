@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from lib.core import schema as S
+from lib.explore import regions
 from lib.explore.facets import MAX_OPTIONS, Names
 from lib.explore.filters import FilterSpec, PaperIndex, apply_filters, describe, facet_counts, from_query, to_query
 
@@ -77,6 +79,12 @@ AUTHORS = {
 }
 
 
+# Where each paper lies on the topic map.
+PLACES = {"a": (0.0, 0.0), "b": (1.0, 0.0), "c": (0.0, 1.0), "d": (1.0, 1.0), "e": (2.0, 2.5), "f": (3.0, 2.0)}
+BOTTOM_ROW = ((-0.5, -0.5), (1.5, -0.5), (1.5, 0.5), (-0.5, 0.5))  # a box around a and b
+TRIANGLE = ((1.5, 1.5), (3.5, 1.5), (3.5, 3.5))  # e and f lie in its box; only f is inside it
+
+
 @pytest.fixture(scope="module")
 def papers() -> pd.DataFrame:
     frame = pd.DataFrame(
@@ -95,6 +103,8 @@ def papers() -> pd.DataFrame:
                 S.DATASETS: data,
                 S.PUBLISHED: pub,
                 S.AUTHORS: AUTHORS[pid],
+                S.X: PLACES[pid][0],
+                S.Y: PLACES[pid][1],
             }
             for pid, title, themes, cluster, sources, dates, code, ptype, data, pub in ROWS
         ]
@@ -128,7 +138,10 @@ def ids(index, spec):
         (FilterSpec.of(types=("survey", "benchmark")), ["d", "f"]),
         (FilterSpec.of(datasets=("ImageNet",)), ["a", "e"]),
         (FilterSpec.of(years=(2019, 2021)), ["b", "e"]),
-        (FilterSpec.of(ids=("f", "a")), ["a", "f"]),
+        (FilterSpec.of(regions=(BOTTOM_ROW,)), ["a", "b"]),
+        (FilterSpec.of(regions=(TRIANGLE,)), ["f"]),
+        (FilterSpec.of(regions=(BOTTOM_ROW, TRIANGLE)), ["a", "b", "f"]),
+        (FilterSpec.of(regions=(TRIANGLE,), themes=("diffusion",)), []),
         (FilterSpec.of(authors=("Ada Lovelace",)), ["a", "d"]),
         (FilterSpec.of(authors=("Ada Lovelace", "Grace Hopper")), ["a", "c", "d", "e"]),
         (FilterSpec.of(authors=("Alan Turing",), themes=("diffusion",)), ["e"]),
@@ -218,7 +231,8 @@ def test_url_round_trip(index, spec):
         ({"years": "２０１９-２０２０"}, FilterSpec.of()),  # fullwidth digits pass isdigit() but are no year
         ({"cluster": ["²", "---5", "-1", "9" * 5000, "1"]}, FilterSpec.of(clusters=(1,))),
         ({"q": "x" * 500}, FilterSpec.of(query="x" * 200)),
-        ({"id": ["a", "zzz"], "unknown": "1"}, FilterSpec.of(ids=("a",))),
+        ({"id": ["a", "f"], "unknown": "1"}, FilterSpec.of()),  # links that listed picked papers one by one
+        ({"region": ["1.5,1.5;3.5,1.5;3.5,3.5", "x", "1,2;3", "nan,1;2,2;3,3"]}, FilterSpec.of(regions=(TRIANGLE,))),
     ],
 )
 def test_invalid_url_values_are_ignored(index, params, expected):
@@ -255,3 +269,27 @@ def test_a_facet_with_very_many_values_offers_the_most_frequent_and_the_chosen()
     assert set(counts.values()) == {2}
     chosen = facet_counts(index, FilterSpec.of(authors=("Rare Author",)))["authors"]
     assert chosen["Rare Author"] == 1 and len(chosen) == MAX_OPTIONS + 1
+
+
+def test_a_region_picked_on_the_map_keeps_every_paper_in_it_and_fits_in_a_short_url(index):
+    box = {"box": [{"x": [1.5, -0.5], "y": [0.5, -0.5]}]}
+    lasso = {"lasso": [{"x": [1.5 + 2 * np.cos(a) for a in np.linspace(0, 6.28, 500)],
+                        "y": [1.5 + 2 * np.sin(a) for a in np.linspace(0, 6.28, 500)]}]}  # fmt: skip
+    picked = regions.from_selection(box)
+    assert ids(index, FilterSpec.of(regions=picked)) == ["a", "b"]
+    circle = regions.from_selection(lasso)
+    assert len(circle[0]) == regions.MAX_VERTICES  # a 500-point lasso is thinned
+    assert ids(index, FilterSpec.of(regions=circle)) == ["b", "c", "d", "e", "f"]  # a lies outside it
+    query = to_query(FilterSpec.of(regions=circle))
+    assert len(query["region"][0]) < 1000
+    assert from_query(query, index) == FilterSpec.of(regions=circle)
+    assert describe(FilterSpec.of(regions=circle)) == "in the region picked on the map"
+
+
+def test_regions_count_every_paper_not_only_the_drawn_ones():
+    rng = np.random.default_rng(0)
+    xy = rng.random((200_000, 2))
+    square = ((0.25, 0.25), (0.75, 0.25), (0.75, 0.75), (0.25, 0.75))
+    inside = regions.inside(xy[:, 0], xy[:, 1], [square])
+    expected = (xy[:, 0] > 0.25) & (xy[:, 0] < 0.75) & (xy[:, 1] > 0.25) & (xy[:, 1] < 0.75)
+    assert (inside == expected).all() and 49_000 < inside.sum() < 51_000
