@@ -265,11 +265,30 @@ def test_url_reproduces_the_view(app, papers):
     assert titles == sorted(titles, key=str.casefold)
 
 
-def test_invalid_url_values_are_ignored(app, papers):
+def test_invalid_url_values_are_ignored_and_named(app, papers):
     at = app(theme=["bogus", "lora"], cluster="999", k="1000", sort="sideways", years="x-y", paper="nope")
     no_errors(at)
     assert at.multiselect(key="f_themes").value == ["lora"]
     assert at.multiselect(key="f_clusters").value == []
+    (warning,) = [w.value.replace("\\", "") for w in at.warning]
+    assert warning.startswith("Parts of this link could not be used, so the view shows the rest:")
+    for part in ("theme=bogus", "cluster=999", "sort=sideways", "years=x-y"):
+        assert part in warning
+    at.run()
+    assert not at.warning  # said once, not on every click
+
+
+def test_a_link_of_the_old_kind_says_its_pick_is_lost(app):
+    at = app(id=["p1", "p2"], theme="lora")
+    assert "papers picked on the map by id" in at.warning[0].value
+    assert at.multiselect(key="f_themes").value == ["lora"]
+
+
+def test_markup_in_a_link_is_shown_as_text(app):
+    at = app(theme="[click me](https://evil.example)")
+    (warning,) = at.warning
+    assert "\\[click me\\]" in warning.value or "\\[" in warning.value
+    assert "](https://evil.example)" not in warning.value
 
 
 def test_open_paper_from_url_and_follow_a_similar_paper(app, papers):

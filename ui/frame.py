@@ -8,6 +8,7 @@ import threading
 import streamlit as st
 
 from lib.core.errors import AtlasError
+from lib.explore.display import escape_markdown
 from ui import sidebar, state
 from ui.cache import Atlas, load_atlas
 
@@ -48,6 +49,13 @@ def prepare() -> Atlas:
         st.error(f"Paper Atlas could not build its collection. {exc}", icon=":material/error:")
         st.stop()
     state.seed_from_url(atlas.index)
+    if unused := state.take_unused_url_parts():
+        st.warning(
+            "Parts of this link could not be used, so the view shows the rest: "
+            + "; ".join(escape_markdown(u) for u in unused)
+            + ".",
+            icon=":material/link_off:",
+        )
     # Callbacks have already applied this run's changes, so the URL can be brought up to date now.
     state.sync_url()
     sidebar.render(atlas)

@@ -13,7 +13,7 @@ from dataclasses import replace
 import streamlit as st
 
 from lib.explore.facets import url_int
-from lib.explore.filters import FilterSpec, PaperIndex, from_query, to_query
+from lib.explore.filters import FilterSpec, PaperIndex, from_query, to_query, unused_url_parts
 
 SPEC = "_spec"
 K = "_k"
@@ -23,6 +23,7 @@ TABLE = "_table_key"  # the key of the results table drawn last, whose ticked ro
 SEEDED = "_seeded_from_url"
 WRITTEN = "_url_written"  # (page, URL parameters) this session last wrote, to tell its own URL from Back/Forward
 PAGE_PATH = "_page_path"  # the page this run draws
+UNUSED = "_unused_url_parts"  # what the last link opened asked for and could not be kept, said once
 MIN_K, MAX_K = 2, 40
 
 
@@ -60,11 +61,17 @@ def seed_from_url(index: PaperIndex) -> None:
         return
     params = _url_params()
     st.session_state[SPEC] = from_query(params, index)
+    st.session_state[UNUSED] = unused_url_parts(params, st.session_state[SPEC])
     paper = (params.get("paper") or [""])[0]
     st.session_state[PAPER] = paper if paper in index.position else None
     st.session_state[PAGE] = (st.session_state[SPEC], parse_page((params.get("page") or [""])[0]))
     st.session_state[SEEDED] = True
     st.session_state[WRITTEN] = (st.session_state.get(PAGE_PATH, ""), params)
+
+
+def take_unused_url_parts() -> list[str]:
+    """What the link just opened asked for that could not be kept; each is reported once."""
+    return st.session_state.pop(UNUSED, [])
 
 
 def parse_k(text: str) -> int | None:

@@ -304,3 +304,20 @@ def _parse_range(text: str, known: FacetIndex | None) -> tuple[int, int] | None:
         return None
     first, last = max(first, bounds[0]), min(last, bounds[1])
     return None if (first, last) == bounds and known is not None else (first, last)
+
+
+def unused_url_parts(params: Mapping[str, str | list[str]], spec: FilterSpec) -> list[str]:
+    """The filters a link asked for that `spec` (read from it) could not keep: values the collection lacks,
+    malformed ones, and picks in the old one-id-per-paper form. Keys the app does not use are ignored."""
+    kept = to_query(spec)
+    known = {f.url_key for f in FACETS} | {f.all_key for f in FACETS if f.all_key} | {k for k, _ in _CHOICES.values()}
+    unused = []
+    for key in sorted(known | {REGION_KEY, QUERY_KEY}):
+        asked = params.get(key, [])
+        asked = [asked] if isinstance(asked, str) else list(asked)
+        have = kept.get(key, [])
+        have = [have] if isinstance(have, str) else list(have)
+        unused += [f"{key}={value[:40]}" for value in asked if value.strip() and value not in have]
+    if params.get("id"):
+        unused.append("papers picked on the map by id (a link of an older kind)")
+    return unused
