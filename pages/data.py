@@ -6,7 +6,7 @@ from lib.explore import tables
 from lib.explore.display import escape_markdown
 from ui import data_parts, frame
 
-atlas = frame.prepare()
+atlas = frame.prepare(filters=False)
 report = atlas.corpus.report
 st.title("Data")
 st.markdown(

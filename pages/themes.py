@@ -1,4 +1,4 @@
-"""Themes & trends: theme counts under the current filters, themes against clusters, and trends."""
+"""Themes & trends: theme counts under the current filters, themes together and against clusters, and trends."""
 
 import streamlit as st
 
@@ -10,13 +10,16 @@ from ui import frame, state, themes_parts
 atlas = frame.prepare()
 st.title("Themes & trends")
 positions = apply_filters(atlas.index, state.spec())
+if not len(positions):
+    st.info("No paper matches the filters. Clear a filter in the sidebar to see themes and trends.",
+            icon=":material/filter_alt_off:")  # fmt: skip
+    st.stop()
 rows = atlas.papers.iloc[positions]
 themes = atlas.index.facets["themes"].rows(positions)
 names = atlas.names.themes
 st.caption(f"{len(rows):,} papers under the current filters.")
-left, right = st.columns(2, gap="large")
-left.plotly_chart(charts.theme_counts(themes, names, themes_parts.groups(atlas)), width="stretch")
-right.plotly_chart(charts.theme_cooccurrence(themes, names), width="stretch")
+st.plotly_chart(charts.theme_counts(themes, names, themes_parts.groups(atlas)), width="stretch")
+st.plotly_chart(charts.theme_cooccurrence(themes, names), width="content")
 st.plotly_chart(
     charts.theme_cluster_heatmap(themes, rows[S.CLUSTER].to_numpy(), names, atlas.names.clusters), width="stretch"
 )

@@ -132,10 +132,32 @@ def test_themes_page(app):
     assert at.multiselect(key="trend_themes").value  # a default choice of themes to plot
 
 
+def test_trend_choices_are_in_the_url_and_come_back_from_it(app):
+    at = app()
+    at.switch_page("pages/themes.py").run()
+    at.multiselect(key="trend_themes").set_value(["moe", "lora"]).run()
+    at.segmented_control(key="trend_measure").set_value("count").run()
+    no_errors(at)
+    assert at.query_params["plot"] == ["moe", "lora"] and at.query_params["measure"] == "count"
+    again = app(plot=["moe", "lora", "no_such_theme"], measure="count")
+    again.switch_page("pages/themes.py").run()
+    assert again.multiselect(key="trend_themes").value == ["moe", "lora"]
+    assert again.segmented_control(key="trend_measure").value == "count"
+
+
+def test_themes_page_with_no_paper_under_the_filters_says_so(app):
+    at = app(q="no paper holds this phrase anywhere")
+    at.switch_page("pages/themes.py").run()
+    no_errors(at)
+    assert any(i.value.startswith("No paper matches the filters") for i in at.info)
+    assert not at.get("plotly_chart")
+
+
 def test_data_page(app, data_dir):
     at = app()
     at.switch_page("pages/data.py").run()
     no_errors(at)
+    assert not at.sidebar.multiselect and not at.sidebar.slider  # the filters act elsewhere, not here
     report = store.read_report(store.data_dir(data_dir).report_path)
     assert any(h.value == f"Duplicates merged: {len(report.merges)} papers seen more than once" for h in at.subheader)
     pages = at.dataframe[0].value

@@ -105,7 +105,7 @@ def sources(atlas: Atlas) -> None:
         left, right = st.columns([6, 1], vertical_alignment="center")
         left.markdown(
             f"**{escape_markdown(entry['name'])}** · {escape_markdown(entry['format'])} · "
-            f"{entry['records']} records · added {entry['added']}"
+            f"{entry['records']:,} records · added {entry['added']}"
         )
         right.button(
             "Remove",

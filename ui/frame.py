@@ -31,8 +31,9 @@ def mark_routed(page_path: str) -> None:
     _run.page = page_path
 
 
-def prepare() -> Atlas:
-    """The collection for this run; on unusable data, a clear message and a stop instead of a trace."""
+def prepare(*, filters: bool = True) -> Atlas:
+    """The collection for this run; on unusable data, a clear message and a stop instead of a trace. The
+    sidebar's filters are drawn where they act (`filters`): not on the Data page."""
     st.set_page_config(**PAGE_CONFIG)
     if not getattr(_run, "routed", False):
         # Started directly (a deep link on a fresh server): register the app's own navigation, which also
@@ -58,5 +59,6 @@ def prepare() -> Atlas:
         )
     # Callbacks have already applied this run's changes, so the URL can be brought up to date now.
     state.sync_url()
-    sidebar.render(atlas)
+    if filters:
+        sidebar.render(atlas)
     return atlas

@@ -23,6 +23,7 @@ TABLE = "_table_key"  # the key of the results table drawn last, whose ticked ro
 SEEDED = "_seeded_from_url"
 WRITTEN = "_url_written"  # (page, URL parameters) this session last wrote, to tell its own URL from Back/Forward
 PAGE_PATH = "_page_path"  # the page this run draws
+TREND = "_trend"  # (themes plotted over time, or None for the featured ones; "share" or "count")
 UNUSED = "_unused_url_parts"  # what the last link opened asked for and could not be kept, said once
 MIN_K, MAX_K = 2, 40
 
@@ -65,8 +66,20 @@ def seed_from_url(index: PaperIndex) -> None:
     paper = (params.get("paper") or [""])[0]
     st.session_state[PAPER] = paper if paper in index.position else None
     st.session_state[PAGE] = (st.session_state[SPEC], parse_page((params.get("page") or [""])[0]))
+    plotted = [t for t in params.get("plot", []) if t in index.values("themes")]
+    measure = (params.get("measure") or [""])[0]
+    st.session_state[TREND] = (tuple(plotted) if "plot" in params else None, "count" if measure == "count" else "share")
     st.session_state[SEEDED] = True
     st.session_state[WRITTEN] = (st.session_state.get(PAGE_PATH, ""), params)
+
+
+def trend() -> tuple[tuple[str, ...] | None, str]:
+    """The themes the trend chart plots (None: the featured ones) and its measure."""
+    return st.session_state.get(TREND, (None, "share"))
+
+
+def set_trend(themes: tuple[str, ...] | None, measure: str) -> None:
+    st.session_state[TREND] = (themes, measure)
 
 
 def take_unused_url_parts() -> list[str]:
@@ -153,6 +166,11 @@ def sync_url() -> None:
         params["paper"] = open_paper()
     if page() > 1:
         params["page"] = str(page())
+    plotted, measure = trend()
+    if plotted is not None:
+        params["plot"] = list(plotted) or [""]  # an empty choice is a choice too
+    if measure != "share":
+        params["measure"] = measure
     current = _url_params()
     wanted = {key: [v] if isinstance(v, str) else list(v) for key, v in params.items()}
     if current != wanted:

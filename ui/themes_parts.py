@@ -8,6 +8,7 @@ import streamlit as st
 from lib.explore import tables
 from lib.explore.facets import Membership
 from lib.explore.trends import cluster_share_over_time, emerging_themes, papers_per_period, theme_trend, time_axis
+from ui import state
 from ui.cache import Atlas
 
 MIN_SUPPORT = 5
@@ -19,6 +20,10 @@ def groups(atlas: Atlas) -> dict[str, str]:
     return {t.id: t.group for t in atlas.corpus.taxonomy.themes}
 
 
+def _trend_changed() -> None:
+    state.set_trend(tuple(st.session_state["trend_themes"]), st.session_state["trend_measure"] or "share")
+
+
 def _show(result) -> None:
     if isinstance(result, str):
         st.info(result, icon=":material/info:")
@@ -26,36 +31,33 @@ def _show(result) -> None:
         st.plotly_chart(result, width="stretch")
 
 
+@st.fragment
 def trends(rows: pd.DataFrame, themes: Membership, atlas: Atlas) -> None:
     """Theme lines over time, papers per period, cluster shares and the emerging themes, for `rows` (whose
-    theme membership is `themes`)."""
+    theme membership is `themes`). A fragment: choosing themes to plot or the measure redraws only this."""
     theme_names = atlas.names.themes
     st.header("Trends")
     axis = time_axis(rows)
     st.caption(axis.note)
     counts = dict(zip(themes.values, themes.counts().tolist()))
     options = [t for t in theme_names if counts.get(t)]
-    featured = [t for t in DEFAULT_TREND_THEMES if t in options]
-    st.session_state.setdefault("trend_themes", featured or sorted(options, key=lambda t: -counts[t])[:5])
+    asked, measure = state.trend()
+    featured = [t for t in DEFAULT_TREND_THEMES if t in options] or sorted(options, key=lambda t: -counts[t])[:5]
     left, right = st.columns([4, 1], vertical_alignment="bottom")
     # Names only: a live count in an option label would orphan the choice when the count changes.
-    st.session_state["trend_themes"] = [t for t in st.session_state["trend_themes"] if t in options]
+    st.session_state["trend_themes"] = [t for t in (featured if asked is None else asked) if t in options]
+    st.session_state["trend_measure"] = measure
     chosen = left.multiselect(
         "Themes to plot", options, key="trend_themes", format_func=theme_names.get, select_all=False,
-        filter_mode="contains",
+        filter_mode="contains", on_change=_trend_changed,
     )  # fmt: skip
-    measure = (
-        right.segmented_control(
-            "Measure",
-            ["share", "count"],
-            key="trend_measure",
-            default="share",
-            format_func={"share": "Share", "count": "Count"}.get,
-        )
-        or "share"
-    )
+    right.segmented_control(
+        "Measure", ["share", "count"], key="trend_measure", format_func={"share": "Share", "count": "Count"}.get,
+        on_change=_trend_changed,
+    )  # fmt: skip
     if chosen:
         _show(theme_trend(rows, themes, chosen, theme_names, measure=measure))
+    state.sync_url()  # a rerun of this part alone changes the URL too
     _show(papers_per_period(rows))
     _show(cluster_share_over_time(rows, atlas.names.clusters))
     emerging = emerging_themes(rows, themes, theme_names, min_support=MIN_SUPPORT)

@@ -173,9 +173,10 @@ def theme_counts(themes: Membership, theme_names: Mapping[str, str], theme_group
         subtitle="Main themes only; a paper can have several.",
         x_title="Papers",
         y_title="Theme",
-        n_legend=len(traces),
-        height=max(320, 150 + 24 * len(order)),
-        yaxis=dict(categoryorder="array", categoryarray=order, autorange="reversed"),
+        height=max(320, 180 + 24 * len(order)),
+        yaxis=dict(categoryorder="array", categoryarray=order, autorange="reversed", automargin=True),
+        # Above the bars, across: a legend at the side took a third of the width from them.
+        legend=dict(orientation="h", yanchor="bottom", y=1.0, x=0, xanchor="left"),
         annotations=_empty_note("No paper has a theme.", bool(traces)),
     )
 
@@ -196,11 +197,12 @@ def _cell_text(z: np.ndarray) -> list[list[str]]:
     return [[short(int(n)) for n in row] for row in z]
 
 
-def _count_heatmap(z: np.ndarray, x: list[str], y: list[str], hover: str, **scale) -> go.Heatmap:
+def _count_heatmap(z: np.ndarray, x: list[str], y: list[str], hover: str, text=None, **scale) -> go.Heatmap:
     """Counts in cells, printed short, with the exact count in the hover."""
     return go.Heatmap(
-        z=z.tolist(), x=x, y=y, colorscale="Blues", text=_cell_text(z), texttemplate="%{text}",
-        colorbar=dict(title=dict(text="Papers")), hovertemplate=hover + "<extra></extra>", **scale,
+        z=z.tolist(), x=x, y=y, colorscale="Blues", text=_cell_text(z) if text is None else text,
+        texttemplate="%{text}", colorbar=dict(title=dict(text="Papers")), hovertemplate=hover + "<extra></extra>",
+        hoverongaps=False, **scale,
     )  # fmt: skip
 
 
@@ -234,8 +236,9 @@ def theme_cluster_heatmap(
 
 
 def theme_cooccurrence(themes: Membership, theme_names: Mapping[str, str], *, max_themes: int = 15) -> go.Figure:
-    """Papers sharing each pair of themes; the diagonal holds each theme's own count. Only the
-    `max_themes` most frequent themes are drawn, so the cells stay readable."""
+    """Papers sharing each pair of themes, among the `max_themes` most frequent themes (so the cells stay
+    readable). Each theme's own count is in its label, not on the diagonal, where it would take the colour
+    scale and leave every pair pale."""
     membership = themes.present()
     ids, matrix = membership.values, membership.matrix
     if len(ids) > max_themes:
@@ -244,19 +247,24 @@ def theme_cooccurrence(themes: Membership, theme_names: Mapping[str, str], *, ma
     themes = _theme_order(ids, theme_names)
     matrix = matrix[:, [ids.index(t) for t in themes]]
     z = np.rint((matrix.T @ matrix).toarray()).astype(np.int64)
-    labels = theme_labels(themes, theme_names)
-    off_diagonal = z[~np.eye(len(themes), dtype=bool)]
-    # The diagonal would dwarf every pair, so the colours scale to the largest shared count.
-    zmax = int(off_diagonal.max()) if off_diagonal.size and off_diagonal.max() > 0 else None
-    traces = [_count_heatmap(z, labels, labels, "%{y} and %{x}: %{z} papers", zmin=0, zmax=zmax)] if themes else []
+    own = np.diag(z).copy()
+    labels = [f"{name} ({n:,})" for name, n in zip(theme_labels(themes, theme_names), own.tolist())]
+    pairs = z.astype(object)
+    np.fill_diagonal(pairs, None)
+    text = _cell_text(np.where(np.eye(len(themes), dtype=bool), 0, z))
+    traces = []
+    if themes:
+        traces = [_count_heatmap(pairs, labels, labels, "%{y} and %{x}: %{z} papers", zmin=0, text=text)]
+    size = 260 + 34 * len(themes)  # square cells, big enough for a count
     return figure(
         traces,
         "Themes that occur together",
         x_title="Theme",
         y_title="Theme",
-        subtitle="Diagonal: papers per theme. Colours scale to the largest pair.",
-        height=max(400, 220 + 28 * len(themes)),
-        xaxis=dict(tickangle=-35),
-        yaxis=dict(autorange="reversed"),
+        subtitle="Papers that have both themes; in brackets, each theme's own count.",
+        height=size,
+        width=size + 220,
+        xaxis=dict(tickangle=-45, automargin=True),
+        yaxis=dict(autorange="reversed", automargin=True),
         annotations=_empty_note("No paper has a theme.", bool(themes)),
     )

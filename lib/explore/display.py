@@ -21,12 +21,12 @@ def escape_markdown(text: str) -> str:
     return _PUNCT.sub(r"\\\1", _NEWLINES.sub(" ", text or ""))
 
 
-def highlight_markdown(text: str, terms: tuple[str, ...], *, style: str = "orange-background") -> str:
-    """Escaped Markdown of `text` with the search `terms` wrapped in a Streamlit colour directive."""
+def highlight_markdown(text: str, terms: tuple[str, ...], *, style: str = "yellow-background") -> str:
+    """Escaped Markdown of `text` with the search `terms` in bold on a colour, so they stand out at a glance."""
     out = []
     for piece, hit in highlight_spans(text or "", terms):
         safe = escape_markdown(piece)
-        out.append(f":{style}[{safe}]" if hit and safe.strip() else safe)
+        out.append(f"**:{style}[{safe}]**" if hit and safe.strip() else safe)
     return "".join(out)
 
 

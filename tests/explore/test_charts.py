@@ -152,17 +152,19 @@ def test_theme_cluster_heatmap_counts(papers):
     check_style(d, "Cluster", "Theme")
 
 
-def test_theme_cooccurrence_is_symmetric_with_counts_on_the_diagonal(papers):
+def test_theme_cooccurrence_counts_pairs_and_puts_each_themes_own_count_in_its_label(papers):
     d = charts.theme_cooccurrence(themes_of(papers), THEME_NAMES).to_dict()
     (trace,) = d["data"]
     order = ["llm", "vision", "rl", "graph", "safety"]
-    assert trace["x"] == trace["y"] == [THEME_NAMES[t] for t in order]
+    own = {t: sum(t in s for s in theme_sets()) for t in order}
+    assert trace["x"] == trace["y"] == [f"{THEME_NAMES[t]} ({own[t]})" for t in order]
     z = values(trace["z"])
     for i, a in enumerate(order):
         for j, b in enumerate(order):
-            assert z[i][j] == sum(a in s and b in s for s in theme_sets())
-    assert z[0][0] == 7 and z[0][2] == 2
-    assert trace["zmax"] == 2  # colours follow the largest pair, not the diagonal
+            expected = None if i == j else sum(a in s and b in s for s in theme_sets())
+            assert z[i][j] == expected  # no colour on the diagonal: it would pale every pair
+    assert own["llm"] == 7 and z[0][2] == 2
+    assert d["layout"]["width"] >= d["layout"]["height"]  # never squeezed into a narrow column
     check_style(d, "Theme", "Theme")
 
 
@@ -198,7 +200,7 @@ def test_heatmap_cells_stay_short_at_any_corpus_size(papers):
     d = charts.theme_cooccurrence(themes_of(big), THEME_NAMES).to_dict()
     (trace,) = d["data"]
     z = values(trace["z"])
-    assert z[0][0] >= 1_000
-    assert trace["text"][0][0] == f"{z[0][0] / 1000:.1f}".removesuffix(".0") + "k"  # "3k", not "3000"
+    assert z[0][2] >= 1_000
+    assert trace["text"][0][2] == f"{z[0][2] / 1000:.1f}".removesuffix(".0") + "k"  # "2k", not "2000"
     assert all(len(cell) <= 4 for row in trace["text"] for cell in row)
     assert "%{z} papers" in trace["hovertemplate"]  # the exact count stays one hover away
