@@ -147,7 +147,7 @@ def downloads(atlas: Atlas, positions: np.ndarray, selected: list[int]) -> None:
     for col, (name, fmt) in zip(cols, EXPORT_FORMATS.items()):
         col.download_button(
             fmt.label,
-            data=lambda fmt=fmt: fmt.write(atlas.papers.iloc[chosen]),
+            data=lambda fmt=fmt: fmt.write(atlas.papers.iloc[chosen], theme_names=atlas.names.themes),
             file_name=f"paper-atlas.{fmt.extension}",
             mime=fmt.mime,
             key=f"download_{name}",

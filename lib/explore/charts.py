@@ -98,12 +98,27 @@ def cluster_map(
     if highlight is not None:
         subtitle += f" {int(mask.sum()):,} of {n:,} papers match the filters; the rest are grey."
     bare = dict(showticklabels=False, showgrid=False, zeroline=False)
+    labels = _cluster_labels(points, drawn[inside]) if traces else _empty_note("No papers to map.", False)
     return figure(
         traces, title, subtitle=subtitle, n_legend=len(traces), height=620, legend_y=0, xaxis=bare, yaxis=bare,
-        annotations=_empty_note("No papers to map.", bool(traces)),
+        annotations=labels,
         # uirevision keeps the user's zoom when the page reruns with other filters.
         dragmode="lasso", uirevision="cluster_map", legend=dict(itemsizing="constant"),
     )  # fmt: skip
+
+
+def _cluster_labels(points: MapPoints, rows: np.ndarray) -> list[dict]:
+    """Each cluster's name at the middle of its drawn papers, so the map reads without the legend."""
+    notes = []
+    for c in np.unique(points.clusters[rows]).tolist():
+        members = rows[points.clusters[rows] == c]
+        name = points.names[c]
+        short = name if len(name) <= 32 else name[:31] + "…"
+        notes.append(dict(
+            x=float(np.median(points.x[members])), y=float(np.median(points.y[members])), text=short,
+            showarrow=False, font=dict(size=11, color=PALETTE[c % len(PALETTE)]), bgcolor="rgba(255,255,255,0.75)",
+        ))  # fmt: skip
+    return notes
 
 
 def _map_trace(style, points: MapPoints, rows: np.ndarray, name: str, colour: str, opacity: float):

@@ -7,15 +7,13 @@ from __future__ import annotations
 import csv
 import io
 import json
-import math
 import re
 import unicodedata
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from urllib.parse import quote
 
 import bibtexparser
-import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -38,72 +36,29 @@ from pylatexenc.latexencode import (
 
 from lib.core import schema as S
 from lib.core.dates import year_month
-from lib.core.ids import arxiv_abs_url, arxiv_month, bare_doi
-from lib.explore.display import escape_markdown
+from lib.core.ids import arxiv_month, bare_doi
+from lib.explore.export_markdown import to_markdown
+from lib.explore.export_rows import EXPORT_COLUMNS, OPTIONAL_COLUMNS, records, web_link
 
-EXPORT_COLUMNS = (
-    S.PAPER_ID,
-    S.TITLE,
-    S.ABSTRACT,
-    S.THEMES,
-    S.THEME_MENTIONS,
-    S.CLUSTER,
-    S.CLUSTER_LABEL,
-    S.SOURCES,
-    S.N_SOURCES,
-    S.LISTING_DATES,
-    S.CODE_URL,
-    S.ARXIV_ID,
-    S.PUBLISHED,
-    S.DATASETS,
-    S.PAPER_TYPE,
-)
-# Tables built before these columns existed lack them; absent reads as no authors and no DOI.
-OPTIONAL_COLUMNS = (S.AUTHORS, S.DOI)
 LIST_SEPARATOR = "; "
 # OWASP CSV injection: a spreadsheet runs a cell starting with these as a formula (tab and CR too,
 # since some programs strip them before looking).
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9\"'(\[])")
-MAX_SENTENCE = 300
 
 
 @dataclass(frozen=True)
 class ExportFormat:
-    """One download choice: button label, file extension, MIME type and the writer."""
+    """One download choice: button label, file extension, MIME type and the writer. A writer that shows
+    theme names (a reading list) takes them; the others write theme ids, which other tools can match."""
 
     label: str
     extension: str
     mime: str
-    write: Callable[[pd.DataFrame], bytes]
+    writer: Callable[..., bytes]
+    shows_names: bool = False
 
-
-def records(papers: pd.DataFrame, *, optional: bool = False) -> list[dict]:
-    """The export columns of each row as plain Python values: lists as lists, missing as None.
-
-    With `optional`, also `authors` (a list) and `doi`, empty when the table lacks the column.
-    """
-    missing = [c for c in EXPORT_COLUMNS if c not in papers.columns]
-    if missing:
-        raise ValueError(f"cannot export without the columns {', '.join(missing)}")
-    names = EXPORT_COLUMNS + (OPTIONAL_COLUMNS if optional else ())
-    columns = {
-        c: [_plain(v, c in S.LIST_COLUMNS) for v in papers[c].tolist()]
-        if c in papers.columns
-        else [[] if c in S.LIST_COLUMNS else None] * len(papers)
-        for c in names
-    }
-    return [dict(zip(names, row)) for row in zip(*columns.values())]
-
-
-def _plain(value, is_list: bool):
-    if is_list:
-        return [str(v) for v in value] if isinstance(value, (list, tuple, np.ndarray)) else []
-    if value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NA:
-        return None
-    if isinstance(value, np.generic):
-        return value.item()
-    return value
+    def write(self, papers: pd.DataFrame, theme_names: Mapping[str, str] | None = None) -> bytes:
+        return self.writer(papers, theme_names=theme_names) if self.shows_names else self.writer(papers)
 
 
 # ------------------------------------------------------------------------------------------ CSV
@@ -228,7 +183,7 @@ def _bib_entry(row: dict, key: str) -> Entry:
         fields.append(Field("author", names))
     if row[S.ABSTRACT]:
         fields.append(Field("abstract", _one_line(row[S.ABSTRACT])))
-    if link := _link(row):
+    if link := web_link(row):
         fields.append(Field("url", _verbatim(link[1], _BIB_UNSAFE)))
     if doi := bare_doi(row[S.DOI]):
         fields.append(Field("doi", _verbatim(doi, _BIB_UNSAFE)))
@@ -280,18 +235,6 @@ def _suffix(n: int) -> str:
     return letters
 
 
-def _link(row: dict) -> tuple[str, str] | None:
-    """(label, URL) of the paper's arXiv page, else of its code; None when it has neither."""
-    if row[S.ARXIV_ID]:
-        try:
-            return f"arXiv:{row[S.ARXIV_ID]}", arxiv_abs_url(row[S.ARXIV_ID])
-        except ValueError:
-            pass
-    code = row[S.CODE_URL]
-    # Only web links: a "javascript:" URL in a reading list is a trap, not a link.
-    return ("Code", code) if isinstance(code, str) and re.match(r"https?://", code, re.IGNORECASE) else None
-
-
 # ------------------------------------------------------------------------------------------ RIS
 
 
@@ -319,7 +262,7 @@ def _ris_fields(row: dict) -> dict:
         ref["abstract"] = _one_line(row[S.ABSTRACT])
     if published := year_month(row[S.PUBLISHED]):
         ref["year"], ref["date"] = published[0], f"{published[0]}/{published[1] or ''}//"  # YYYY/MM/DD/other
-    if link := _link(row):
+    if link := web_link(row):
         ref["urls"] = [_verbatim(link[1], r"[;\s]")]  # readers split UR on ";"
     if doi:
         ref["doi"] = doi
@@ -332,44 +275,6 @@ def _ris_fields(row: dict) -> dict:
 def _one_line(text: str) -> str:
     # A line break inside a value would start a new tag line, and "ER  -" there would end the reference.
     return " ".join(str(text).split())
-
-
-# ------------------------------------------------------------------------------------- Markdown
-
-
-def to_markdown(papers: pd.DataFrame, *, title: str = "Reading list") -> bytes:
-    """A numbered reading list; every piece of paper text is escaped so it shows as written."""
-    rows = records(papers)
-    items = []
-    for i, row in enumerate(rows, 1):
-        marker = f"{i}. "
-        # Sub-items must start at the item's content column, which moves right from item 10 on.
-        indent = " " * len(marker)
-        items.append(f"{marker}**{escape_markdown(row[S.TITLE] or '')}**")
-        items += [f"{indent}- {detail}" for detail in _markdown_details(row)]
-    head = [f"# {escape_markdown(title)}", "", f"{len(rows)} paper{'' if len(rows) == 1 else 's'}"]
-    return ("\n".join(head + ([""] + items if items else [])) + "\n").encode("utf-8")
-
-
-def _markdown_details(row: dict) -> list[str]:
-    details = []
-    if link := _link(row):
-        details.append(f"[{escape_markdown(link[0])}]({quote(link[1], safe=':/?#[]@!$&*+,;=%~')})")
-    if row[S.THEMES]:
-        details.append("Themes: " + escape_markdown(", ".join(row[S.THEMES])))
-    if row[S.CLUSTER_LABEL]:
-        details.append("Topic: " + escape_markdown(str(row[S.CLUSTER_LABEL])))
-    if sentence := first_sentence(row[S.ABSTRACT] or ""):
-        details.append(escape_markdown(sentence))
-    return details
-
-
-def first_sentence(text: str) -> str:
-    """The abstract's first sentence, cut at a word near MAX_SENTENCE characters when it runs on."""
-    sentence = _SENTENCE_END.split(" ".join(text.split()), maxsplit=1)[0]
-    if len(sentence) <= MAX_SENTENCE:
-        return sentence
-    return sentence[:MAX_SENTENCE].rsplit(" ", 1)[0] + " …"
 
 
 # ---------------------------------------------------------------------------------------- Parquet
@@ -392,7 +297,7 @@ EXPORT_FORMATS: dict[str, ExportFormat] = {
     "csv": ExportFormat("CSV", "csv", "text/csv", to_csv),
     "json": ExportFormat("JSON", "json", "application/json", to_json),
     "bibtex": ExportFormat("BibTeX", "bib", "application/x-bibtex", to_bibtex),
-    "markdown": ExportFormat("Markdown", "md", "text/markdown", to_markdown),
+    "markdown": ExportFormat("Markdown", "md", "text/markdown", to_markdown, shows_names=True),
     "ris": ExportFormat("RIS", "ris", "application/x-research-info-systems", to_ris),
     "parquet": ExportFormat("Parquet", "parquet", "application/vnd.apache.parquet", to_parquet),
 }

@@ -18,6 +18,7 @@ from lib.explore.chart_style import FADED, PALETTE, cluster_name, figure, theme_
 from lib.explore.facets import Membership
 
 UNDATED = "Undated"
+UNDATED_CUT = 3  # past this many times the largest period, the undated bar is cut so the dated ones stay readable
 MIN_DATED_SHARE = 0.25  # below this, a publication-date axis would describe a small, unrepresentative subset
 MIN_PERIOD_PAPERS = 10  # below this a period's share moves by 10+ points per paper
 EMERGING_COLUMNS = (
@@ -231,7 +232,9 @@ def _small_period_bands(small: np.ndarray) -> tuple[list[dict], list[dict]]:
 
 
 def papers_per_period(papers: pd.DataFrame) -> go.Figure | str:
-    """Bars of papers per period, and a grey hatched bar for the undated ones so they stay visible."""
+    """Bars of papers per period, and a grey hatched bar for the undated ones so they stay visible. When the
+    undated far outnumber any period, their bar is cut at the top of the scale and says its count, so the
+    dated bars are not flattened under it."""
     axis = time_axis(papers)
     if not axis.periods:
         return "No paper has a publication date or a listing date to count by."
@@ -246,14 +249,21 @@ def papers_per_period(papers: pd.DataFrame) -> go.Figure | str:
         )
     ]
     extra: tuple[str, ...] = ()
+    yaxis: dict = {}
     if axis.n_undated:
         extra = (UNDATED,)
+        cut = axis.n_undated > UNDATED_CUT * max(int(totals.max()), 1)
+        if cut:
+            yaxis = dict(range=[0, 1.25 * max(int(totals.max()), 1)])
         traces.append(
             go.Bar(
                 x=[UNDATED],
                 y=[axis.n_undated],
                 name=UNDATED,
                 marker=dict(color=FADED, pattern=dict(shape="/")),
+                text=[f"{axis.n_undated:,} (bar cut)" if cut else ""],
+                textposition="inside",
+                insidetextanchor="end",
                 hovertemplate="No date: %{y} papers<extra></extra>",
             )
         )
@@ -264,6 +274,7 @@ def papers_per_period(papers: pd.DataFrame) -> go.Figure | str:
         x_title=axis.title,
         y_title="Papers",
         xaxis=_period_xaxis(axis, extra),
+        yaxis=yaxis,
         showlegend=False,
         bargap=0.15,
     )

@@ -48,6 +48,24 @@ def test_cluster_map_one_trace_per_cluster_with_ids(papers):
     assert d["layout"]["title"]["text"] == "Topic map"
 
 
+def test_cluster_map_names_each_cluster_where_its_papers_are(papers):
+    d = charts.cluster_map(papers).to_dict()
+    notes = {n["text"]: (n["x"], n["y"]) for n in d["layout"]["annotations"]}
+    assert set(notes) == {"C0 · language models", "C1 · vision", "C2 · control"}
+    for c, (x, y) in enumerate(notes.values()):
+        rows = papers[papers[S.CLUSTER] == c]
+        assert (x, y) == (rows[S.X].median(), rows[S.Y].median())
+
+
+def test_cluster_colours_stay_apart_however_many_clusters():
+    from lib.explore.chart_style import _lab
+
+    rgb = np.array([[int(c[i : i + 2], 16) / 255 for i in (1, 3, 5)] for c in charts.PALETTE[:30]])
+    lab = _lab(rgb)
+    distance = np.linalg.norm(lab[:, None] - lab[None], axis=2) + np.eye(30) * 1e9
+    assert distance.min() > 25  # CIELAB distance: past 20 two colours are plainly different at a glance
+
+
 def test_cluster_map_escapes_hostile_titles_in_hover(papers):
     d = charts.cluster_map(papers).to_dict()
     hover = [h for t in d["data"] for h in t["hovertext"]]

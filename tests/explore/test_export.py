@@ -15,7 +15,7 @@ import rispy
 from pybtex.database import parse_string as pybtex_parse
 
 from lib.core import schema as S
-from lib.explore import export
+from lib.explore import export, export_markdown
 
 HOSTILE = "<script>alert(1)</script> *a* [a](b) $x$ & 100% #1 {b} ~ ^ \\ _"
 
@@ -269,7 +269,7 @@ def test_markdown_escapes_hostile_titles(papers):
     text = export.to_markdown(papers).decode("utf-8")
     line = next(line for line in text.splitlines() if "script" in line)
     assert "<script>" not in line and "*a*" not in line and "[a](b)" not in line and "$x$" not in line
-    assert r"\<script\>" in line and r"\*a\*" in line and r"\[a\]\(b\)" in line and r"\$x\$" in line
+    assert r"\<script\>" in line and r"\*a\*" in line and r"\[a\](b)" in line and r"\$x\$" in line
     assert "javascript" not in text  # a non-web link is not offered
 
 
@@ -277,10 +277,10 @@ def test_markdown_item_details(papers):
     lines = export.to_markdown(papers).decode("utf-8").splitlines()
     start = lines.index("1. **Scaling Language Models**")
     assert lines[start + 1 : start + 5] == [
-        "   - [arXiv\\:2001\\.08361](https://arxiv.org/abs/2001.08361)",
-        "   - Themes: llm\\, scaling\\_laws",
+        "   - [arXiv:2001.08361](https://arxiv.org/abs/2001.08361)",
+        "   - Themes: llm, scaling\\_laws",
         "   - Topic: language models",
-        "   - We study Scaling Language Models\\.",
+        "   - We study Scaling Language Models.",
     ]
     assert "   - [Code](https://github.com/x/eps%20greedy)" in lines
 
@@ -288,7 +288,15 @@ def test_markdown_item_details(papers):
 def test_markdown_cuts_long_first_sentences(papers):
     text = export.to_markdown(papers).decode("utf-8")
     line = next(line for line in text.splitlines() if "molecules" in line)
-    assert line.endswith("…") and len(line) < export.MAX_SENTENCE + 60
+    assert line.endswith("…") and len(line) < export_markdown.MAX_SENTENCE + 60
+
+
+def test_markdown_reads_as_plain_text_and_names_the_themes(papers):
+    names = {"llm": "Large language models", "scaling_laws": "Scaling laws"}
+    text = export.EXPORT_FORMATS["markdown"].write(papers, theme_names=names).decode("utf-8")
+    assert "   - Themes: Large language models, Scaling laws" in text.splitlines()
+    titled = export.to_markdown(papers.head(1).assign(**{S.TITLE: "Maestro: Uncovering Low-Rank Structure"}))
+    assert "1. **Maestro: Uncovering Low-Rank Structure**" in titled.decode("utf-8").splitlines()
 
 
 def test_markdown_sub_items_follow_the_item_number():

@@ -225,3 +225,15 @@ def test_theme_trend_without_a_theme_says_so(papers):
 def test_time_axis_codes_follow_labels(papers):
     axis = trends.time_axis(papers)
     assert [axis.periods[c] if c >= 0 else None for c in axis.codes] == axis.labels.tolist()
+
+
+def test_a_towering_undated_bar_is_cut_and_says_its_count(papers):
+    nothing = papers.assign(**{S.PUBLISHED: None, S.LISTING_DATES: [[] for _ in range(len(papers))]})
+    undated = pd.concat([papers] + [nothing] * 10, ignore_index=True)
+    d = trends.papers_per_period(undated).to_dict()
+    dated, grey = d["data"]
+    top, count = max(values(dated["y"])), values(grey["y"])[0]
+    assert count > 100 > 3 * top
+    assert d["layout"]["yaxis"]["range"] == [0, 1.25 * top]  # the dated bars keep the scale
+    assert grey["text"] == [f"{count:,} (bar cut)"]  # the true count stays on the bar and in the hover
+    assert trends.papers_per_period(papers).to_dict()["data"][1]["text"] == [""]  # a modest one is drawn whole
