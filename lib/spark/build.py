@@ -18,15 +18,7 @@ from lib.pipeline import Progress
 from lib.reading import store
 from lib.spark.dedupe import dedupe_records
 from lib.spark.describe import describe
-from lib.spark.output import (
-    arxiv_summary,
-    collected,
-    dedupe_warnings,
-    details,
-    shared_arxiv_ids,
-    theme_counts,
-    write_papers,
-)
+from lib.spark.output import arxiv_summary, bookkeeping, dedupe_warnings, shared_arxiv_ids, theme_counts, write_papers
 from lib.spark.parse import parse
 from lib.spark.session import running_session, spark_session
 from lib.spark.topics import topic_columns
@@ -105,7 +97,8 @@ def _build(spark, inputs, out_dir, taxonomy, cache, apart, k, random_state, say)
     lap("topics")
     say("Writing the table", 0.95)
     write_papers(described.join(columns, "row"), out_dir / store.PAPERS_FILE)
-    text = json.dumps(details(described), ensure_ascii=False, sort_keys=True)
+    said = bookkeeping(described)
+    text = json.dumps(dict(said["detail"]), ensure_ascii=False, sort_keys=True)
     store.atomic_write(out_dir / store.DETAILS_FILE, lambda tmp: tmp.write_text(text, encoding="utf-8"))
     lap("write")
     failed = [Issue(f.source, f.line, f"not read: {f.reason}") for f in parsed.failed]
@@ -113,13 +106,18 @@ def _build(spark, inputs, out_dir, taxonomy, cache, apart, k, random_state, say)
         n_records=parsed.n_records,
         n_papers=n,
         inputs=parsed.inputs,
-        merges=tuple(collected(described, "merge")),
-        same_title_splits=tuple(collected(described, "split")),
-        issues=(*failed, *parsed.issues, *dedupe_warnings(described), *shared_arxiv_ids(described)),
+        merges=tuple(m for _, m in said["merge"]),
+        same_title_splits=tuple(s for _, s in said["split"]),
+        issues=(
+            *failed,
+            *parsed.issues,
+            *dedupe_warnings([w for _, w in said["warnings"]]),
+            *shared_arxiv_ids(described),
+        ),
         taxonomy=taxonomy.source,
         theme_counts=theme_counts(described, taxonomy),
         topics=topics,
-        arxiv=arxiv_summary(described),
+        arxiv=arxiv_summary(described, [c for _, c in said["conflict"]]),
         timings=timings,
     )
     described.unpersist()

@@ -53,10 +53,17 @@ def write_papers(table: DataFrame, path: Path) -> int:
         shutil.rmtree(staging, ignore_errors=True)
 
 
-def collected(table: DataFrame, column: str) -> list:
-    """The Python objects a binary column carries, in row order, for the rows that have one."""
-    rows = table.where(F.col(column).isNotNull()).select("row", column).collect()
-    return [unpack(cell) for _, cell in sorted(rows, key=lambda r: r[0])]
+BOOKKEEPING = ("merge", "split", "detail", "warnings", "conflict")  # what dedupe and the id stage say besides rows
+
+
+def bookkeeping(table: DataFrame) -> dict[str, list]:
+    """The Python objects the bookkeeping columns carry, in row order, from the rows that have any (one job):
+    column -> [(paper_id, object), ...]."""
+    has_any = F.lit(False)
+    for column in BOOKKEEPING:
+        has_any = has_any | F.col(column).isNotNull()
+    rows = sorted(table.where(has_any).select("row", S.PAPER_ID, *BOOKKEEPING).collect(), key=lambda r: r[0])
+    return {c: [(r[S.PAPER_ID], unpack(r[c])) for r in rows if r[c] is not None] for c in BOOKKEEPING}
 
 
 def theme_counts(table: DataFrame, taxonomy: Taxonomy) -> dict[str, ThemeCount]:
@@ -65,7 +72,7 @@ def theme_counts(table: DataFrame, taxonomy: Taxonomy) -> dict[str, ThemeCount]:
     return {t.id: ThemeCount(int(about.get(t.id, 0)), int(mentions.get(t.id, 0))) for t in taxonomy.themes}
 
 
-def arxiv_summary(table: DataFrame) -> ArxivSummary:
+def arxiv_summary(table: DataFrame, conflicts: list) -> ArxivSummary:
     counts = table.agg(
         *[F.count(F.when(F.col(S.ARXIV_SOURCE) == s, 1)).alias(s) for s in S.ARXIV_SOURCES],
         F.count(F.when(F.col(S.ARXIV_CONFIDENCE) == "low", 1)).alias("low"),
@@ -77,7 +84,7 @@ def arxiv_summary(table: DataFrame) -> ArxivSummary:
         from_list=counts["list"],
         low_confidence=counts["low"],
         undated=counts["undated"],
-        conflicts=tuple(collected(table, "conflict")),
+        conflicts=tuple(conflicts),
     )
 
 
@@ -95,13 +102,8 @@ def shared_arxiv_ids(table: DataFrame) -> list[Issue]:
     ]
 
 
-def dedupe_warnings(table: DataFrame) -> list[Issue]:
+def dedupe_warnings(partitions: list) -> list[Issue]:
     """Dedupe's warnings from every partition, in the order of the records they name (arXiv ids before DOIs),
     as one dedupe over the whole corpus lists them."""
-    found = [w for cell in table.where("warnings is not null").select("warnings").collect() for w in unpack(cell[0])]
+    found = [w for warnings in partitions for w in warnings]
     return sorted(found, key=lambda w: (w.source, w.line or 0, not w.reason.startswith("arXiv"), w.reason))
-
-
-def details(table: DataFrame) -> dict[str, dict]:
-    rows = table.where("detail is not null").select(S.PAPER_ID, "detail").collect()
-    return {paper_id: unpack(cell) for paper_id, cell in rows}

@@ -1,0 +1,20 @@
+"""The command line: `python -m lib.build --engine spark` writes a collection the app reads, prints the same
+summary as the single-machine build, and names an unreadable input as it does."""
+
+from __future__ import annotations
+
+from lib.core import schema as S
+from lib.reading import store
+
+
+def test_the_cli_builds_on_spark_and_names_an_unreadable_input(seeds_pair):
+    code, out, err = seeds_pair.runs["spark"]
+    assert code == 1 and "broken.bib" in err  # built from the readable files, the bad one named
+    assert seeds_pair.runs["local"][0] == 1 and "broken.bib" in seeds_pair.runs["local"][2]
+    assert "634 papers from 745 entries in 5 inputs" in out
+    assert out.splitlines()[:4] == seeds_pair.runs["local"][1].splitlines()[:4]
+    papers = store.read_papers(seeds_pair.spark_dir / store.PAPERS_FILE)
+    assert len(papers) == 634 and not S.missing_columns(papers)
+    report = seeds_pair.spark_report
+    assert report.issues[0].source == "broken.bib" and report.n_papers == 634
+    assert papers[S.CLUSTER].max() + 1 == report.topics.k

@@ -1,0 +1,76 @@
+"""`python -m lib.build --engine spark` gives the single-machine table: the same papers and merges, the same
+themes and facets per paper, nearly the same clusters and similar papers, the same report and file schema."""
+
+from __future__ import annotations
+
+import numpy as np
+import pyarrow.parquet as pq
+from sklearn.metrics import adjusted_rand_score
+
+from lib.core import schema as S
+from lib.reading import store
+
+TOPIC_COLUMNS = {S.CLUSTER, S.CLUSTER_LABEL, S.X, S.Y, S.SIMILAR_IDS}
+
+
+def _same(a, b) -> bool:
+    missing = (a is None or a != a) and (b is None or b != b)  # None and NaN are both a missing cell
+    return missing or bool(np.all(a == b)) if not missing else True
+
+
+def test_same_papers_in_the_same_order_with_the_same_merges(pair):
+    assert pair.spark[S.PAPER_ID].tolist() == pair.local[S.PAPER_ID].tolist()
+    assert pair.spark_report.n_records == pair.local_report.n_records
+    assert pair.spark_report.merges == pair.local_report.merges
+    assert len(pair.local_report.merges) > 0  # the corpora do hold duplicates to merge
+    assert pair.spark_report.same_title_splits == pair.local_report.same_title_splits
+    assert pair.spark_details == pair.local_details
+
+
+def test_same_themes_facets_and_every_other_per_paper_column(pair):
+    for column in S.COLUMNS:
+        if column in TOPIC_COLUMNS:
+            continue
+        differing = [i for i, (a, b) in enumerate(zip(pair.local[column], pair.spark[column])) if not _same(a, b)]
+        assert not differing, f"{column}: {len(differing)} papers differ, first at row {differing[0]}"
+    assert sum(map(len, pair.spark[S.THEMES])) > 0 and pair.spark[S.PAPER_TYPE].nunique() > 1
+
+
+def test_same_report_apart_from_timings(pair):
+    local, spark = pair.local_report, pair.spark_report
+    for field in ("n_papers", "inputs", "issues", "taxonomy", "theme_counts", "arxiv"):
+        assert getattr(spark, field) == getattr(local, field), field
+    assert spark.topics.k == local.topics.k and spark.topics.reason == local.topics.reason
+
+
+def test_clusters_agree_with_the_single_machine_build(pair):
+    ari = adjusted_rand_score(pair.local[S.CLUSTER], pair.spark[S.CLUSTER])
+    assert ari >= 0.9, f"adjusted Rand index {ari:.3f}"
+    sizes = pair.spark[S.CLUSTER].value_counts()
+    assert sizes.index.tolist() == sorted(sizes.index, key=lambda c: (-sizes[c], c))  # numbered by size
+    labels = dict(zip(pair.spark[S.CLUSTER], pair.spark[S.CLUSTER_LABEL]))
+    assert len(set(labels.values())) == len(labels) == pair.spark_report.topics.k
+
+
+def test_similar_papers_overlap_with_the_single_machine_build(pair):
+    overlap = [
+        len(set(a) & set(b)) / len(a) for a, b in zip(pair.local[S.SIMILAR_IDS], pair.spark[S.SIMILAR_IDS]) if len(a)
+    ]
+    assert np.mean(overlap) >= 0.8, f"top-5 overlap {np.mean(overlap):.3f}"
+    ids = set(pair.spark[S.PAPER_ID])
+    assert all(set(s) <= ids and pid not in s for pid, s in zip(pair.spark[S.PAPER_ID], pair.spark[S.SIMILAR_IDS]))
+
+
+def test_the_map_places_papers_as_the_single_machine_build_does(pair):
+    assert np.abs(pair.spark[S.X] - pair.local[S.X]).max() < 0.01
+    assert np.abs(pair.spark[S.Y] - pair.local[S.Y]).max() < 0.01
+
+
+def test_one_parquet_file_with_the_table_columns_and_types(pair):
+    schema = pq.read_schema(pair.spark_dir / store.PAPERS_FILE)
+    assert schema.names == list(S.COLUMNS)
+    assert pair.spark_report.input_fingerprint == pair.local_report.input_fingerprint != ""
+    local = {f.name: f.type for f in pq.read_schema(pair.spark_dir.parent / "local" / store.PAPERS_FILE)}
+    for field in schema:
+        if str(local[field.name]) not in ("null", "list<element: null>"):  # all-missing columns are untyped there
+            assert field.type == local[field.name], field.name
