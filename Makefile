@@ -8,13 +8,13 @@ PORT ?= 8501
 BIN := $(VENV)/bin
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: run test check browser
+.PHONY: run test check browser java
 
 run: $(VENV)/.runtime
 	$(BIN)/python -m streamlit run app.py --server.address $(ADDRESS) --server.port $(PORT)
 
 # Lint, formatting and the layer contracts first (seconds), then the whole suite on both cores.
-test: $(VENV)/.dev browser
+test: $(VENV)/.dev $(VENV)/.spark browser java
 	$(MAKE) --no-print-directory check
 	$(BIN)/python -m pytest
 
@@ -35,6 +35,17 @@ $(VENV)/.runtime: requirements.txt | $(BIN)/python
 $(VENV)/.dev: requirements.txt requirements-dev.txt | $(BIN)/python
 	$(BIN)/python -m pip install -q -r requirements-dev.txt
 	@touch $@ $(VENV)/.runtime
+
+# The Spark build's tests (tests/spark); `make run` never needs pyspark or Java.
+$(VENV)/.spark: requirements.txt requirements-spark.txt | $(BIN)/python
+	$(BIN)/python -m pip install -q -r requirements-spark.txt
+	@touch $@
+
+# Spark runs on a Java runtime: Debian's, installed only when no `java` is found.
+java:
+	@command -v java >/dev/null 2>&1 || { \
+	  $(SUDO) apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq openjdk-17-jre-headless; }
 
 # The browser tests drive Debian's Chromium; Playwright's own browser download is not used.
 browser:
