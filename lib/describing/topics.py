@@ -1,9 +1,11 @@
-"""Topic clusters of a corpus: TF-IDF, LSA and KMeans, cluster labels, a 2-D map and similar papers.
+"""Topic clusters of a corpus: TF-IDF, LSA and KMeans, the choice of k, cluster names, a 2-D map and similar
+papers, fitted afresh.
 
-Works on a list of "title. abstract" texts and returns arrays indexed like them; it knows nothing of
-files, tables or the app. The similar-papers search lives in lib.describing.neighbours and the map's layout
-in lib.describing.topic_map. Stage costs at
-10k-1M papers are measured by bench/topics_scaling.py.
+Works on a list of "title. abstract" texts and returns arrays indexed like them; it knows nothing of files,
+tables or the app. The caller decides the order of the texts (the build sorts them by paper id, so that the
+order of files changes nothing). Names are made in lib.describing.topic_labels, the similar-papers search in
+lib.describing.neighbours and the map in lib.describing.topic_map; starting from a saved model is
+lib.describing.topic_update's. Stage costs at 10k-1M papers are measured by bench/topics_scaling.py.
 """
 
 from __future__ import annotations
@@ -15,38 +17,28 @@ import numpy as np
 import scipy.sparse as sp
 from sklearn.cluster import KMeans
 from sklearn.decomposition import TruncatedSVD
-from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS, CountVectorizer, TfidfTransformer
+from sklearn.feature_extraction.text import CountVectorizer, TfidfTransformer
 from sklearn.preprocessing import normalize
 from threadpoolctl import threadpool_limits
 
 from lib.describing.neighbours import N_SIMILAR, group_rows, sample_rows, similar_papers
+from lib.describing.topic_k import K_GRID, KChoice, choose_k, cosine_silhouette, n_distinct, one_hot
+from lib.describing.topic_labels import label_clusters, name_clusters, name_topics
 from lib.describing.topic_map import layout
+from lib.describing.topic_words import DOMAIN_STOP_WORDS, STOP_WORDS, TOKEN_PATTERN
 
-# Words that open half the abstracts in the field: they would make every cluster look alike.
-DOMAIN_STOP_WORDS = frozenset(
-    """
-    neural network networks net nets deep learning learn learned learns learning-based model models modeling
-    modelling data dataset datasets method methods approach approaches propose proposed proposes proposing
-    paper papers result results performance performances perform performs performing task tasks based using
-    use used uses usage new novel state art state-of-the-art sota show shows shown showing demonstrate
-    demonstrates demonstrated work works also existing framework frameworks experiment experiments
-    experimental extensive achieve achieves achieved achieving significant significantly improve improves
-    improved improvement improvements improving different various however well problem problems study
-    studies studied dl dnn dnns nn nns ai ml training train trained trains large large-scale accuracy
-    effective effectively technique techniques algorithm algorithms introduce introduces introduced present
-    presents presented provide provides provided including key important real-world end-to-end code
-    available publicly github com https http www outperform outperforms outperforming compared comparison
-    previous prior current popular widely simple first leading strong powerful superior promising
-    potential recent recently number set sets way ways make makes able allows enable enables given
-    application applications effectiveness standard real small single wide instead finally discuss
-    diverse high-quality high low cost costs time times test tests specific specifically impressive
-    remarkable scenarios scenario settings setting strategy strategies address addresses produce produces
-    multiple variety empirical empirically years field fields deeper competitive summarize summarizes
-    """.split()
-)
-STOP_WORDS = ENGLISH_STOP_WORDS | DOMAIN_STOP_WORDS
-# Words of two or more characters that start with a letter; keeps "fine-tuning" and "low-rank" whole.
-TOKEN_PATTERN = r"(?u)\b[^\W\d_][\w-]*[^\W_]\b"
+__all__ = [
+    "DOMAIN_STOP_WORDS",
+    "K_GRID",
+    "STOP_WORDS",
+    "TOKEN_PATTERN",
+    "KChoice",
+    "choose_k",
+    "cosine_silhouette",
+    "label_clusters",
+    "name_clusters",
+]
+
 N_REPRESENTATIVES = 3
 _SMALL_CORPUS = 20  # below this, document-frequency cut-offs would empty the vocabulary
 
@@ -63,8 +55,8 @@ class TopicParams:
     n_components: int = 100
     svd_n_iter: int = 4
     svd_sample: int = 20_000  # the SVD is fitted on this many rows, then every row is projected
-    k_sample: int = 3000  # rows the KMeans fits of choose_k (17 k's x n_init) run on
-    k_tolerance: float = 0.10
+    k_sample: int = 3000  # rows the KMeans fits of choose_k (the grid's k's x n_init) run on
+    k_tolerance: float = 0.25
     min_cluster_size: int = 15
     n_init: int = 3
     exact_similar_max: int = 2000  # above this, similar papers come from LSA candidates (see similar_papers)
@@ -74,10 +66,17 @@ class TopicParams:
 
 
 @dataclass(frozen=True)
-class KChoice:
-    k: int
-    scores: dict[int, float]
-    reason: str
+class Space:
+    """The vectors topics live in: term counts and sublinear TF-IDF (float32 CSR, rows like the texts), the
+    vocabulary and its idf, the LSA basis (d, vocabulary) and the unit LSA rows (n, d). A saved model keeps
+    all of them, so papers added later are projected into the same space."""
+
+    counts: sp.csr_matrix
+    tfidf: sp.csr_matrix
+    vocabulary: list[str]
+    idf: np.ndarray
+    basis: np.ndarray
+    Z: np.ndarray
 
 
 @dataclass(frozen=True)
@@ -94,6 +93,8 @@ class TopicResult:
     coords: np.ndarray  # (n, 2)
     similar: np.ndarray  # (n, 5) indices, most similar first, -1 where there is no further similar paper
     similar_scores: np.ndarray  # (n, 5) TF-IDF cosine, NaN where `similar` is -1
+    centroids: np.ndarray | None = None  # (k, d) unit centroids in `space`
+    space: Space | None = None
 
 
 def fit_topics(
@@ -143,30 +144,21 @@ def _fit(
     with_similar: bool,
 ) -> TopicResult:
     say("vectorize", 0.0)
-    counts, tfidf, vocabulary = vectorize(texts, min_df=p.min_df, max_df=p.max_df, max_features=p.max_features)
-    say("svd", 0.35)
-    Z = lsa(tfidf, n_components=p.n_components, n_iter=p.svd_n_iter, sample=p.svd_sample, random_state=random_state)
+    space = fit_space(texts, p, random_state, say)
+    Z = space.Z
     say("choose k", 0.38)
     choice = pick_k(Z, k, k_range, p, random_state)
     say("kmeans", 0.43)
     labels, centroids = cluster(Z, choice.k, n_init=p.n_init, sample_size=p.k_sample, random_state=random_state)
     say("labels", 0.55)
-    names, terms = label_clusters(counts, labels, vocabulary)
+    naming = name_topics(texts, labels, random_state=random_state)
     sizes = np.bincount(labels, minlength=choice.k)
     say("map", 0.56)
     coords = layout(Z, labels, centroids)
     similar, scores = np.zeros((0, N_SIMILAR), np.int64), np.zeros((0, N_SIMILAR), np.float32)
     if with_similar:
         say("similar", 0.57)
-        similar, scores = similar_papers(
-            tfidf,
-            Z,
-            exact_max=p.exact_similar_max,
-            n_candidates=p.n_candidates,
-            cell_size=p.cell_size,
-            n_probe=p.n_probe,
-            random_state=random_state,
-        )
+        similar, scores = find_similar(space, p, random_state)
     say("done", 1.0)
     return TopicResult(
         labels,
@@ -174,13 +166,38 @@ def _fit(
         k is None,
         choice.scores,
         choice.reason,
-        names,
-        terms,
+        [naming.names[c] for c in range(choice.k)],
+        [naming.top_terms[c] for c in range(choice.k)],
         sizes.tolist(),
         representatives(Z, labels, centroids),
         coords,
         similar,
         scores,
+        centroids,
+        space,
+    )
+
+
+def fit_space(texts: Sequence[str], p: TopicParams, random_state: int, say: Progress | None = None) -> Space:
+    counts, tfidf, vocabulary, idf = _vectorize(texts, p.min_df, p.max_df, p.max_features)
+    if say:
+        say("svd", 0.35)
+    Z, basis = fit_lsa(
+        tfidf, n_components=p.n_components, n_iter=p.svd_n_iter, sample=p.svd_sample, random_state=random_state
+    )
+    return Space(counts, tfidf, vocabulary, idf, basis, Z)
+
+
+def find_similar(space: Space, p: TopicParams, random_state: int):
+    """`similar_papers` with the tuning of `p`."""
+    return similar_papers(
+        space.tfidf,
+        space.Z,
+        exact_max=p.exact_similar_max,
+        n_candidates=p.n_candidates,
+        cell_size=p.cell_size,
+        n_probe=p.n_probe,
+        random_state=random_state,
     )
 
 
@@ -198,104 +215,71 @@ def vectorize(texts: Sequence[str], *, min_df: int = 2, max_df: float = 0.5, max
     The document-frequency cut-offs are dropped for corpora under 20 texts, and for corpora where they
     would leave no term at all (the same text many times).
     """
+    return _vectorize(texts, min_df, max_df, max_features)[:3]
+
+
+def _vectorize(texts: Sequence[str], min_df: int, max_df: float, max_features: int):
     cutoffs = [(1, 1.0)] if len(texts) < _SMALL_CORPUS else [(min_df, max_df), (1, 1.0)]
     for low, high in cutoffs:
-        vectorizer = CountVectorizer(
-            stop_words=sorted(STOP_WORDS),
-            token_pattern=TOKEN_PATTERN,
-            dtype=np.float32,
-            min_df=low,
-            max_df=high,
-            max_features=max_features,
-        )
+        vectorizer = counter(min_df=low, max_df=high, max_features=max_features)
         try:
             counts = vectorizer.fit_transform(texts).tocsr()
         except ValueError:  # no term left: only stop words, or the cut-offs removed everything
             continue
-        tfidf = TfidfTransformer(sublinear_tf=True).fit_transform(counts).astype(np.float32).tocsr()
-        return counts, tfidf, vectorizer.get_feature_names_out().tolist()
+        transformer = TfidfTransformer(sublinear_tf=True).fit(counts)
+        tfidf = transformer.transform(counts).astype(np.float32).tocsr()
+        return counts, tfidf, vectorizer.get_feature_names_out().tolist(), transformer.idf_.astype(np.float32)
     empty = sp.csr_matrix((len(texts), 0), dtype=np.float32)
-    return empty, empty, []
+    return empty, empty, [], np.zeros(0, np.float32)
+
+
+def counter(**options) -> CountVectorizer:
+    """The term counter of the topics: stop words out, words as TOKEN_PATTERN finds them."""
+    return CountVectorizer(stop_words=sorted(STOP_WORDS), token_pattern=TOKEN_PATTERN, dtype=np.float32, **options)
 
 
 def lsa(tfidf, *, n_components: int = 100, n_iter: int = 4, sample: int = 20_000, random_state: int = 0):
-    """Unit-length LSA vectors (n, d) float32; fitted on at most `sample` rows so the cost stops growing with n.
+    """Unit-length LSA vectors (n, d) float32 (see `fit_lsa`)."""
+    return fit_lsa(tfidf, n_components=n_components, n_iter=n_iter, sample=sample, random_state=random_state)[0]
 
-    At most one dimension per 10 papers: on the 634 seed papers 100 dimensions made clusters less stable
-    across seeds (pairwise ARI 0.25) than 50 (0.29) or 30 (0.32).
+
+def fit_lsa(tfidf, *, n_components: int = 100, n_iter: int = 4, sample: int = 20_000, random_state: int = 0):
+    """Unit-length LSA vectors (n, d) float32 and the basis (d, vocabulary) they project onto; fitted on at
+    most `sample` rows so the cost stops growing with n.
+
+    See `lsa_dims` for the number of dimensions.
     """
     n, v = tfidf.shape
-    dims = min(n_components, v - 1, n - 1, max(2, n // 10))
+    dims = lsa_dims(n, v, n_components)
     if dims < 2:  # one or two terms or papers: the TF-IDF rows are already tiny and dense
-        return normalize(tfidf.toarray() if v else np.zeros((n, 1), np.float32)).astype(np.float32)
+        basis = np.eye(max(v, 1), max(v, 1), dtype=np.float32)[:, :v] if v else np.zeros((1, 0), np.float32)
+        Z = tfidf.toarray() if v else np.zeros((n, 1), np.float32)
+        return normalize(Z).astype(np.float32), basis
     rows = np.sort(np.random.default_rng(random_state).choice(n, sample, replace=False)) if n > sample else slice(None)
     with np.errstate(divide="ignore", invalid="ignore"):  # explained variance ratio of identical rows: 0/0
         svd = TruncatedSVD(dims, n_iter=n_iter, random_state=random_state).fit(tfidf[rows])
-    Z = np.empty((n, dims), np.float32)
-    for start in range(0, n, 50_000):
-        Z[start : start + 50_000] = svd.transform(tfidf[start : start + 50_000])
-    return normalize(Z, copy=False)
+    basis = svd.components_.astype(np.float32)
+    return project(tfidf, basis), basis
 
 
-def choose_k(
-    Z,
-    *,
-    k_range: tuple[int, int] = (4, 20),
-    min_cluster_size: int = 15,
-    sample_size: int = 3000,
-    tolerance: float = 0.10,
-    n_init: int = 3,
-    random_state: int = 0,
-) -> KChoice:
-    """The fewest clusters whose cosine silhouette is within `tolerance` (relative) of the best k's.
-
-    Silhouettes are computed on a fixed-seed sample of at most `sample_size` rows of `Z`, for every k from
-    k_range[0] to min(k_range[1], n // min_cluster_size). On text the silhouette keeps creeping up with k,
-    so near-ties go to fewer, broader topics. Fewer than 2 * min_cluster_size papers make one topic.
-    """
-    n = len(Z)
-    S = sample_rows(Z, sample_size, random_state)
-    hi = min(k_range[1], n // min_cluster_size, _n_distinct(S), len(S) - 1)
-    lo = min(max(k_range[0], 2), hi)
-    if hi < 2:
-        return KChoice(1, {}, f"k=1: too few distinct papers ({n}) to split into topics")
-    scores = {}
-    for kk in range(lo, hi + 1):
-        scores[kk] = cosine_silhouette(S, KMeans(kk, n_init=n_init, random_state=random_state).fit_predict(S))
-    best = max(scores, key=lambda kk: (scores[kk], -kk))
-    chosen = min(kk for kk, s in scores.items() if s >= scores[best] - tolerance * abs(scores[best]))
-    where = f"all {n} papers" if len(S) == n else f"a {len(S)}-paper sample"
-    reason = (
-        f"k={chosen}: fewest clusters with a silhouette ({scores[chosen]:.3f}) within {tolerance:.0%} "
-        f"of the best ({scores[best]:.3f} at k={best}), over k={lo}..{hi} on {where}"
-    )
-    return KChoice(chosen, scores, reason)
+def lsa_dims(n: int, v: int, n_components: int = 100) -> int:
+    """LSA dimensions for n papers and v terms: at most one per 20 papers. On the 634 seed papers 100 dimensions
+    made clusters less stable across seeds (pairwise ARI 0.25) than 50 (0.29); at k=16, 63 dimensions (one per
+    10 papers) gave 0.26 and 31 (one per 20) 0.38, with the papers of each core theme more often in one cluster
+    (60% against 55%)."""
+    return min(n_components, v - 1, n - 1, max(2, n // 20))
 
 
-def cosine_silhouette(Z, labels) -> float:
-    """Mean silhouette with cosine distance, for rows of unit length (or zero): sklearn's
-    `silhouette_score(Z, labels, metric="cosine")` in O(n k d) instead of O(n^2 d), since the mean cosine
-    distance from a row to a cluster is one minus its dot product with the cluster's mean row.
-    """
-    k = int(labels.max()) + 1
-    sizes = np.bincount(labels, minlength=k)
-    if np.count_nonzero(sizes) < 2:
-        return -1.0
-    dots = Z @ (_one_hot(labels, k) @ Z).T
-    rows = np.arange(len(Z))
-    own = sizes[labels]
-    with np.errstate(divide="ignore", invalid="ignore"):
-        a = 1 - (dots[rows, labels] - np.einsum("ij,ij->i", Z, Z)) / (own - 1)
-        to_other = 1 - dots / sizes
-        to_other[rows, labels] = np.inf
-        to_other[:, sizes == 0] = np.inf
-        b = to_other.min(axis=1)
-        s = np.where(own > 1, (b - a) / np.maximum(np.maximum(a, b), 1e-12), 0.0)
-    return float(s.mean())
+def project(tfidf, basis) -> np.ndarray:
+    """Unit LSA rows of TF-IDF rows, in blocks so that the dense result is the only large allocation."""
+    Z = np.empty((tfidf.shape[0], len(basis)), np.float32)
+    for start in range(0, tfidf.shape[0], 50_000):
+        Z[start : start + 50_000] = tfidf[start : start + 50_000] @ basis.T
+    return normalize(Z, copy=False) if len(Z) else Z
 
 
 def _requested_k(Z, k: int, sample_size: int, random_state: int) -> KChoice:
-    possible = max(1, min(k, len(Z), _n_distinct(sample_rows(Z, sample_size, random_state)) if len(Z) else 1))
+    possible = max(1, min(k, len(Z), n_distinct(sample_rows(Z, sample_size, random_state)) if len(Z) else 1))
     if possible == k:
         return KChoice(k, {}, f"k={k}: as requested")
     return KChoice(possible, {}, f"k={possible}: {k} was requested, but the papers only allow {possible}")
@@ -324,54 +308,12 @@ def cluster(Z, k: int, *, n_init: int = 3, sample_size: int = 3000, random_state
     rank = np.empty(k, np.int64)
     rank[np.lexsort((first, -sizes))] = np.arange(k)
     labels = rank[raw]
-    return labels, normalize(_one_hot(labels, k) @ Z)
+    return labels, centres(Z, labels, k)
 
 
-def label_clusters(
-    counts,
-    labels,
-    vocabulary: Sequence[str],
-    *,
-    n_terms: int = 10,
-    n_name_terms: int = 3,
-    stop_words: frozenset[str] = STOP_WORDS,
-    separator: str = " · ",
-):
-    """Per cluster a name of its `n_name_terms` most distinctive terms and its `n_terms` top terms.
-
-    Distinctiveness is class-based TF-IDF (c-TF-IDF, as in BERTopic): a term's share of the cluster's
-    term mass times log(1 + A / f), with f its mass in the whole corpus and A the average mass per cluster.
-    Each paper counts a term 1 + log(count) times, so one abstract repeating a name cannot label its
-    cluster. Stop words and variants of a term already listed ("layer" after "layers") are skipped.
-    """
-    k = int(labels.max()) + 1 if len(labels) else 0
-    if k == 0:
-        return [], []
-    damped = counts.astype(np.float64)
-    damped.data = 1 + np.log(np.maximum(damped.data, 1))
-    T = np.asarray((_one_hot(labels, k) @ damped).todense())
-    return name_clusters(T, vocabulary, n_terms, n_name_terms, stop_words, separator)
-
-
-def name_clusters(T, vocabulary, n_terms=10, n_name_terms=3, stop_words=STOP_WORDS, separator=" · "):
-    """`label_clusters` from the damped term mass per cluster, T (k, vocabulary), however it was summed."""
-    k = len(T)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        W = T / T.sum(axis=1, keepdims=True) * np.log1p(T.sum() / k / T.sum(axis=0))
-    W = np.nan_to_num(W, nan=0.0)
-    W[:, [t in stop_words for t in vocabulary]] = 0
-    names, top = [], []
-    for c in range(k):
-        terms, stems = [], set()
-        for j in np.argsort(-W[c], kind="stable"):
-            if W[c, j] <= 0 or len(terms) == n_terms:
-                break
-            if _stem(vocabulary[j]) not in stems:
-                stems.add(_stem(vocabulary[j]))
-                terms.append(vocabulary[j])
-        top.append(terms)
-        names.append(separator.join(terms[:n_name_terms]) or f"topic {c + 1}")
-    return names, top
+def centres(Z, labels, k: int) -> np.ndarray:
+    """Unit mean row of each of the k clusters (zero for an empty one)."""
+    return normalize(one_hot(labels, k) @ Z).astype(np.float32)
 
 
 def representatives(Z, labels, centroids, *, n: int = N_REPRESENTATIVES) -> list[list[int]]:
@@ -381,19 +323,3 @@ def representatives(Z, labels, centroids, *, n: int = N_REPRESENTATIVES) -> list
         sims = Z[members] @ centroids[c]
         out.append(members[np.lexsort((members, -sims))[:n]].tolist())
     return out
-
-
-def _n_distinct(Z) -> int:
-    return len(np.unique(np.round(Z, 5), axis=0)) if len(Z) else 0
-
-
-def _one_hot(labels, k: int):
-    n = len(labels)
-    return sp.csr_matrix((np.ones(n, np.float32), (labels, np.arange(n))), shape=(k, n))
-
-
-def _stem(term: str) -> str:
-    for suffix in ("ations", "ation", "ings", "ing", "ers", "er", "ies", "es", "ed", "s", "e"):
-        if term.endswith(suffix) and len(term) - len(suffix) >= 3:
-            return term[: -len(suffix)]
-    return term

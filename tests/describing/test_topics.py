@@ -1,4 +1,5 @@
-"""Topic clusters: determinism, the k criterion, distinctive labels, exact and approximate similar papers."""
+"""Topic clusters fitted afresh: determinism, the k rule and its stability, distinctive labels, exact and
+approximate similar papers."""
 
 from __future__ import annotations
 
@@ -6,12 +7,15 @@ import re
 
 import numpy as np
 import pytest
+from sklearn.decomposition import TruncatedSVD
 from sklearn.feature_extraction.text import CountVectorizer
 from sklearn.metrics import adjusted_rand_score, silhouette_score
 from sklearn.metrics.pairwise import cosine_similarity
+from sklearn.preprocessing import normalize
 
 from lib.describing import topics as T
 from lib.describing.neighbours import similar_papers
+from lib.describing.topic_labels import fold
 from lib.describing.topics import choose_k, cosine_silhouette, fit_topics, label_clusters
 
 GENERIC = {
@@ -114,22 +118,47 @@ def test_automatic_k_finds_the_planted_topics(planted):
     assert result.k_chosen_automatically
     assert result.k == 5
     assert adjusted_rand_score(truth, result.labels_) > 0.9
-    assert sorted(result.k_scores) == list(range(2, 11))  # 200 papers allow up to 200 // 15 = 13 > 10
+    assert sorted(result.k_scores) == [2, 3, 4, 5, 6, 7, 8, 10]  # the grid up to 10 (200 papers allow 13)
+    assert "stands out" in result.k_reason
 
 
-def _criterion(scores: dict[int, float], tolerance: float = 0.10) -> int:
-    """The stated rule: the fewest clusters whose silhouette is within 10% of the best."""
-    best = max(scores.values())
-    return min(k for k, s in scores.items() if s >= best - tolerance * abs(best))
+def _stated_rule(scores: dict[int, float], tolerance: float = 0.25) -> int:
+    """The rule as documented: the peak when it is above the log-k trend by more than the tolerance, else the
+    fewest k whose trend value is within the tolerance of the trend's best."""
+    ks = sorted(scores)
+    y = np.array([scores[k] for k in ks])
+    slope, intercept = np.polyfit(np.log(ks), y, 1)
+    trend = intercept + slope * np.log(ks)
+    peak = int(y.argmax())
+    if y[peak] > trend[peak] * (1 + tolerance):
+        return ks[peak]
+    return next(k for k, t in zip(ks, trend) if t >= trend.max() * (1 - tolerance))
 
 
 @pytest.mark.parametrize("which", ["seeds", "planted"])
-def test_automatic_k_is_the_stated_criterion(which, seed_topics, planted):
+def test_automatic_k_is_the_stated_rule(which, seed_topics, planted):
     result = seed_topics if which == "seeds" else planted[2]
     lo, hi = (4, 20) if which == "seeds" else (2, 10)
-    assert lo <= result.k <= hi and set(result.k_scores) <= set(range(lo, hi + 1))
-    assert result.k == _criterion(result.k_scores)
-    assert f"k={result.k}:" in result.k_reason and f"{result.k_scores[result.k]:.3f}" in result.k_reason
+    assert lo <= result.k <= hi and set(result.k_scores) == {k for k in T.K_GRID if lo <= k <= hi}
+    assert result.k == _stated_rule(result.k_scores)
+    assert result.k_reason.startswith(f"k={result.k}:")
+
+
+@pytest.fixture(scope="session")
+def seed_lsa(seed_texts):
+    return T.lsa(T.vectorize(seed_texts)[1])
+
+
+@pytest.mark.parametrize("perturb", ["row order", "2% of the papers left out", "another sample of 2%"])
+def test_automatic_k_does_not_follow_noise(seed_lsa, perturb):
+    """Reordering the rows changes every KMeans start, dropping a few papers changes the data a little: the
+    silhouettes move by noise, and k stays."""
+    rng = np.random.default_rng({"row order": 1, "2% of the papers left out": 2, "another sample of 2%": 3}[perturb])
+    n = len(seed_lsa)
+    rows = rng.permutation(n) if perturb == "row order" else np.sort(rng.choice(n, int(n * 0.98), replace=False))
+    base, moved = choose_k(seed_lsa), choose_k(seed_lsa[rows])
+    assert moved.scores != base.scores  # the silhouettes did move
+    assert moved.k == base.k, (base.reason, moved.reason)
 
 
 def test_choose_k_caps_k_by_corpus_size():
@@ -149,28 +178,25 @@ def test_cosine_silhouette_matches_sklearn(planted, k):
     assert cosine_silhouette(Z, labels) == pytest.approx(silhouette_score(Z, labels, metric="cosine"), abs=1e-5)
 
 
+def _words(name: str) -> set[str]:
+    return set(re.split(r" · | / | ", name))
+
+
 def test_labels_avoid_generic_words(seed_topics, planted):
     for result in (seed_topics, planted[2]):
         for name, terms in zip(result.cluster_names, result.top_terms):
-            assert not set(name.split(" · ")) & GENERIC, name
-            assert not set(terms) & GENERIC, terms
-            assert 1 <= len(terms) <= 10 and name.split(" · ") == terms[:3]
+            assert not _words(name) & GENERIC, name
+            assert not {t for t in terms if " " not in t} & GENERIC, terms
+            assert 1 <= len(terms) <= 10
 
 
 def test_planted_clusters_are_named_by_their_vocabulary(planted):
     texts, truth, result = planted
     for c in range(result.k):
         topic = np.bincount(truth[result.labels_ == c]).argmax()
-        assert set(result.top_terms[c]) <= set(PLANTED_TOPICS[topic].split()) | set(SHARED), result.top_terms[c]
-        assert set(result.cluster_names[c].split(" · ")) <= set(PLANTED_TOPICS[topic].split())
-
-
-def test_seed_pruning_papers_fall_in_a_cluster_named_for_pruning(seed_texts, seed_topics):
-    pruning = [i for i, text in enumerate(seed_texts) if "prun" in text.split(". ")[0].lower()]
-    assert len(pruning) >= 10
-    home = np.bincount(seed_topics.labels_[pruning]).argmax()
-    assert np.sum(seed_topics.labels_[pruning] == home) >= len(pruning) / 2
-    assert re.search(r"prun|spars", seed_topics.cluster_names[home]), seed_topics.cluster_names[home]
+        own = {fold(w) for w in PLANTED_TOPICS[topic].split()}  # names say "filter" for "filters"
+        assert _words(" ".join(result.top_terms[c])) <= own | {fold(w) for w in SHARED}, result.top_terms[c]
+        assert _words(result.cluster_names[c]) <= own, result.cluster_names[c]
 
 
 def test_label_clusters_ranks_terms_shared_by_members_above_one_members_repetition():
@@ -217,9 +243,11 @@ def test_similar_papers_match_brute_force_cosine(seed_texts, seed_topics):
 
 @pytest.mark.parametrize("n_probe, min_recall, min_share", [(6, 0.9, 0.98), (3, 0.75, 0.95)])
 def test_approximate_similar_papers_find_most_exact_neighbours(seed_texts, seed_topics, n_probe, min_recall, min_share):
-    # cells of 100 papers make 6 cells: probing all 6 leaves only the LSA shortlist as approximation
+    # cells of 100 papers make 6 cells: probing all 6 leaves only the LSA shortlist as approximation. The search
+    # runs above 2,000 papers, where the LSA has 100 dimensions: so here too.
     _, tfidf, _ = T.vectorize(seed_texts)
-    similar, scores = similar_papers(tfidf, T.lsa(tfidf), exact_max=100, cell_size=100, n_probe=n_probe)
+    lsa = normalize(TruncatedSVD(100, random_state=0).fit_transform(tfidf)).astype(np.float32)
+    similar, scores = similar_papers(tfidf, lsa, exact_max=100, cell_size=100, n_probe=n_probe)
     exact, exact_scores = seed_topics.similar, seed_topics.similar_scores
     recall = np.mean([len(set(a) & set(b)) / 5 for a, b in zip(similar, exact)])
     share = np.nansum(scores) / np.nansum(exact_scores)
