@@ -1,6 +1,7 @@
 """Build the papers table on one machine: read, deduplicate, tag themes, extract fields, date, cluster; and the
 CLI for it. Owns the order of the stages and times them; the stages themselves are in lib.pipeline. Run as
-`python -m lib.build [INPUT ...] [--out DIR]`.
+`python -m lib.build [INPUT ...] [--out DIR] [--recluster]`. A build into a folder that holds an earlier build
+starts its topics from the topic model saved there, and applies the topic curation (topics.toml) beside it.
 """
 
 from __future__ import annotations
@@ -21,6 +22,8 @@ from lib.core.errors import AtlasError, IngestError
 from lib.core.records import Issue, ParseResult
 from lib.core.report import BuildReport
 from lib.describing.themes import Taxonomy, load_taxonomy
+from lib.describing.topic_curation import Curation, TopicsFileError, parse_curation
+from lib.describing.topic_model import TopicModel
 from lib.pipeline import Progress, cluster_topics, make_report, with_arxiv_ids, with_fields, with_themes
 from lib.reading import store
 from lib.reading.formats import read_path
@@ -32,6 +35,7 @@ class BuildResult:
     report: BuildReport
     failed: list[str] = field(default_factory=list)  # "file: why" of each input that could not be read
     details: dict[str, dict] = field(default_factory=dict)  # per merged paper: record kept, field sources
+    model: TopicModel | None = None  # the topic model to save, for the next build to start from
 
 
 def build_papers(
@@ -43,13 +47,17 @@ def build_papers(
     random_state: int = 0,
     progress: Progress | None = None,
     apart: Sequence[Sequence[str]] = (),
+    previous: TopicModel | None = None,
+    curation: Curation | None = None,
+    recluster: bool = False,
 ) -> BuildResult:
     """The canonical table and its report for the files `inputs`. Every readable input is used; each unreadable
     one is named in `failed` and in the report's issues (IngestError only when none could be read).
 
     `arxiv_cache` rows give arXiv ids (and so publication months) to papers by title; a paper's own record id
     wins over them, an id in its text only fills a gap, and a disagreement is listed in `arxiv.conflicts`.
-    `apart`: groups of records ("file:line") a person decided are not the same paper."""
+    `apart`: groups of records ("file:line") a person decided are not the same paper. Topics start from the
+    `previous` build's model unless `recluster`, and follow the person's `curation` (see cluster_topics)."""
     say = progress or (lambda stage, fraction: None)
     timings: dict[str, float] = {}
     clock = time.perf_counter()
@@ -78,14 +86,18 @@ def build_papers(
         random_state=random_state,
         similar=True,
         progress=lambda stage, f: say(f"Clustering topics: {stage}", 0.55 + 0.4 * f),
+        previous=previous,
+        curation=curation,
+        recluster=recluster,
     )
     papers = pd.concat([papers.reset_index(drop=True), topics.columns], axis=1)[list(S.COLUMNS)]
     lap("topics")
     report = make_report(parsed, deduped, papers, taxonomy, topics.summary, arxiv, timings)
     extra = [Issue(f.source, f.line, f"not read: {f.reason}") for f in failed]
+    extra += [Issue(curation.source, line or None, note) for line, note in topics.notes] if curation else []
     report = replace(report, issues=(*extra, *report.issues, *deduped.warnings, *_shared_arxiv_ids(papers)))
     say("Done", 1.0)
-    return BuildResult(papers, report, [str(f) for f in failed], deduped.details)
+    return BuildResult(papers, report, [str(f) for f in failed], deduped.details, topics.model)
 
 
 def _read_all(inputs: Sequence[Path], say: Progress) -> tuple[list[ParseResult], list[IngestError]]:
@@ -125,18 +137,49 @@ def build_to_disk(
     random_state: int = 0,
     progress: Progress | None = None,
     decisions_path: Path | None = None,
+    topics_path: Path | None = None,
+    recluster: bool = False,
 ) -> BuildResult:
-    """Build and write papers.parquet, merge_details.json and build_report.json into `out_dir` atomically. The
-    merge decisions come from `decisions_path`, by default the collection's own beside `out_dir`."""
+    """Build and write papers.parquet, merge_details.json and build_report.json into `out_dir` atomically, and
+    the topic model the next build starts from. The merge decisions come from `decisions_path` and the topic
+    curation from `topics_path`, by default the collection's own beside `out_dir`; a topics.toml that cannot be
+    used stops the build before anything is written, so the last good build stays."""
     taxonomy = load_taxonomy(taxonomy_path)
     cache = read_cache(arxiv_cache_path) if arxiv_cache_path else []
     apart = store.apart_groups(decisions_path or store.decisions_beside(out_dir))
+    curation = read_curation(topics_path or store.topics_beside(out_dir))
     result = build_papers(
-        inputs, taxonomy, arxiv_cache=cache, k=k, random_state=random_state, progress=progress, apart=apart
+        inputs,
+        taxonomy,
+        arxiv_cache=cache,
+        k=k,
+        random_state=random_state,
+        progress=progress,
+        apart=apart,
+        previous=read_model(out_dir),
+        curation=curation,
+        recluster=recluster,
     )
     report = replace(result.report, input_fingerprint=fingerprint, params={"k": k, "random_state": random_state})
-    store.write_build(out_dir, result.papers, report, result.details)
+    model = result.model.to_files() if result.model is not None else None
+    store.write_build(out_dir, result.papers, report, result.details, model)
     return replace(result, report=report)
+
+
+def read_curation(path: Path) -> Curation:
+    """The topic curation in `path` (none when the file does not exist); TopicsFileError naming the file and
+    line when it cannot be used."""
+    try:
+        text = store.read_text(path)
+    except (OSError, UnicodeDecodeError) as exc:
+        raise TopicsFileError(f"{path.name}: cannot read it ({exc})") from exc
+    return parse_curation(text, path.name) if text is not None else Curation(source=path.name)
+
+
+def read_model(out_dir: Path) -> TopicModel | None:
+    """The topic model saved with the build in `out_dir`, when there is one this code can use."""
+    saved = store.read_topic_model(out_dir)
+    return TopicModel.from_files(*saved) if saved else None
 
 
 def summary(report: BuildReport) -> str:
@@ -163,7 +206,7 @@ def summary(report: BuildReport) -> str:
         lines.append(f"  ... and {len(ax.conflicts) - 5} more conflicts in build_report.json")
     top = sorted(report.theme_counts.items(), key=lambda kv: -kv[1].about)[:8]
     lines.append("themes: " + ", ".join(f"{k} {v.about}" for k, v in top if v.about))
-    lines.append(f"topics: {report.topics.reason}")
+    lines.append(f"topics ({report.topics.outcome.mode}): {report.topics.reason}")
     for issue in report.issues[:10]:
         lines.append(f"  warning {issue.where()}: {issue.reason}")
     if len(report.issues) > 10:
@@ -188,6 +231,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--arxiv-cache", type=Path, help="arXiv id cache CSV (default: data/arxiv_ids.csv)")
     parser.add_argument("--k", type=int, help="number of topic clusters (default: chosen automatically)")
     parser.add_argument("--seed", type=int, default=0, help="random seed for clustering and the map")
+    parser.add_argument(
+        "--recluster", action="store_true", help="make the topic clusters afresh instead of from the last build's"
+    )
+    parser.add_argument(
+        "--topics", type=Path, help="topic curation TOML (default: data/topics.toml, or beside --out's folder)"
+    )
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
     parser.add_argument("--engine", choices=("local", "spark"), default="local", help="where the stages run")
     parser.add_argument("--master", help="Spark master URL (default: $PAPER_ATLAS_SPARK_MASTER, else local[*])")
@@ -198,7 +247,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     taxonomy = args.taxonomy or data.taxonomy
     cache = args.arxiv_cache or data.arxiv_cache
     own = not (args.inputs or args.taxonomy or args.arxiv_cache)
-    fingerprint = data.fingerprint() if own else store.input_fingerprint([*inputs, taxonomy, cache, data.decisions])
+    out = args.out or data.processed
+    topics = args.topics or (data.topics if own else store.topics_beside(out))
+    listed = [*inputs, taxonomy, cache, data.decisions, topics]
+    fingerprint = data.fingerprint() if own and not args.topics else store.input_fingerprint(listed)
     if args.k is not None and args.k < 1:
         parser.error("--k must be at least 1")
     run = build_to_disk
@@ -206,11 +258,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         from lib.spark.build import build_to_disk as run
     elif args.master:
         parser.error("--master needs --engine spark")
-    options = {"master": args.master} if args.engine == "spark" else {}
+    options = (
+        {"master": args.master} if args.engine == "spark" else {"recluster": args.recluster, "topics_path": topics}
+    )
     try:
         result = run(
             inputs,
-            args.out or data.processed,
+            out,
             taxonomy,
             fingerprint=fingerprint,
             arxiv_cache_path=cache,

@@ -9,6 +9,7 @@ import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
+import numpy as np
 import pandas as pd
 
 from lib.cleaning.dedupe import DedupeResult
@@ -22,11 +23,15 @@ from lib.core.report import (
     IdConflict,
     InputSummary,
     ThemeCount,
+    TopicOutcome,
     TopicSummary,
 )
 from lib.describing.extract import extract_fields
 from lib.describing.themes import Taxonomy, tag_themes
-from lib.describing.topics import TopicResult, fit_topics
+from lib.describing.topic_curation import Curation
+from lib.describing.topic_model import TopicModel
+from lib.describing.topic_stage import StageResult
+from lib.describing.topic_stage import run as run_topics
 
 Progress = Callable[[str, float], None]
 N_SIMILAR = 5
@@ -36,10 +41,13 @@ CLUSTER_COLUMNS = (S.CLUSTER, S.CLUSTER_LABEL, S.X, S.Y)
 
 @dataclass(frozen=True)
 class Topics:
-    """The topic columns for a table's rows (aligned with it) and the summary that goes in the report."""
+    """The topic columns for a table's rows (aligned with it), the summary that goes in the report, the model a
+    build saves to start the next one from, and notes on topics.toml entries that did nothing (line, what)."""
 
     columns: pd.DataFrame
     summary: TopicSummary
+    model: TopicModel | None = None
+    notes: tuple[tuple[int, str], ...] = ()
 
 
 def with_themes(papers: pd.DataFrame, taxonomy: Taxonomy) -> pd.DataFrame:
@@ -108,8 +116,11 @@ def with_arxiv_ids(papers: pd.DataFrame, cache: Sequence[CacheEntry]) -> tuple[p
 
 
 def topic_texts(papers: pd.DataFrame) -> list[str]:
-    """What topics are made of: each paper's title and abstract."""
-    return (papers[S.TITLE] + ". " + papers[S.ABSTRACT]).tolist()
+    """What topics are made of: each paper's title, twice, and its abstract. The title names the subject in
+    the fewest words; counted twice, on the seeds the papers of each core theme sit more often in one cluster
+    (63% against 60%), and 8-9 of the 12 papers with "pruning" in their title share one (3-4 otherwise)."""
+    titles = papers[S.TITLE]
+    return (titles + ". " + titles + ". " + papers[S.ABSTRACT]).tolist()
 
 
 def cluster_topics(
@@ -119,35 +130,81 @@ def cluster_topics(
     random_state: int = 0,
     similar: bool = False,
     progress: Progress | None = None,
+    previous: TopicModel | None = None,
+    curation: Curation | None = None,
+    recluster: bool = False,
 ) -> Topics:
     """Topic clusters for `papers`: the columns CLUSTER_COLUMNS (and, with `similar`, SIMILAR_IDS) and the
-    summary. The build and the app's re-clustering both come through here, so they cannot disagree."""
-    result = fit_topics(topic_texts(papers), k=k, random_state=random_state, progress=progress, similar=similar)
-    ids = papers[S.PAPER_ID].tolist()
+    summary. The build and the app's re-clustering both come through here, so they cannot disagree.
+
+    Papers are clustered in paper-id order, so the order of files and records changes nothing. With a
+    `previous` model (the last build's), papers keep their clusters and new ones join the nearest, unless
+    `recluster` (or another k or seed) asks for new clusters, which are then matched to the old ones.
+    `curation` (topics.toml) merges, splits, names and pins clusters."""
+    ids = papers[S.PAPER_ID].to_numpy(dtype=str)
+    if not len(ids):
+        return _no_topics(k, similar)
+    order = np.argsort(ids, kind="stable")
+    texts = topic_texts(papers)
+    result = run_topics(
+        [texts[i] for i in order],
+        ids[order],
+        previous=previous,
+        curation=curation,
+        k=k,
+        random_state=random_state,
+        recluster=recluster,
+        similar=similar,
+        progress=progress,
+    )
+    back = np.empty(len(ids), np.int64)
+    back[order] = np.arange(len(ids))  # table row -> sorted row
+    labels = result.labels[back]
+    names = {card.cluster: card.name for card in result.cards}
     columns = {
-        S.CLUSTER: result.labels_.astype("int64"),
-        S.CLUSTER_LABEL: [result.cluster_names[c] for c in result.labels_],
-        S.X: result.coords[:, 0].astype("float64") if len(ids) else [],
-        S.Y: result.coords[:, 1].astype("float64") if len(ids) else [],
+        S.CLUSTER: labels.astype("int64"),
+        S.CLUSTER_LABEL: [names[c] for c in labels.tolist()],
+        S.X: result.coords[back, 0].astype("float64"),
+        S.Y: result.coords[back, 1].astype("float64"),
     }
     if similar:
-        columns[S.SIMILAR_IDS] = [[ids[j] for j in row if j >= 0][:N_SIMILAR] for row in result.similar]
-    return Topics(pd.DataFrame(columns), topic_summary(result, ids))
+        sorted_ids = ids[order]
+        rows = result.similar[back]
+        columns[S.SIMILAR_IDS] = [[str(sorted_ids[j]) for j in row if j >= 0][:N_SIMILAR] for row in rows]
+    summary = topic_summary(result, ids[order].tolist())
+    return Topics(pd.DataFrame(columns), summary, result.model, tuple(result.notes))
 
 
-def topic_summary(topics: TopicResult, ids: list[str]) -> TopicSummary:
+def _no_topics(k: int | None, similar: bool) -> Topics:
+    columns = {S.CLUSTER: np.zeros(0, "int64"), S.CLUSTER_LABEL: [], S.X: [], S.Y: []}
+    if similar:
+        columns[S.SIMILAR_IDS] = []
+    return Topics(pd.DataFrame(columns), TopicSummary(0, k is None, "k=0: no papers"))
+
+
+def topic_summary(result: StageResult, ids: list[str]) -> TopicSummary:
+    """The report's account of the topics: the cards, how k came about, and what the stage did."""
     cards = tuple(
         ClusterCard(
-            c,
-            topics.cluster_names[c],
-            int(topics.sizes[c]),
-            tuple(topics.top_terms[c]),
-            tuple(ids[i] for i in topics.representatives[c]),
+            card.cluster,
+            card.name,
+            card.size,
+            tuple(card.top_terms),
+            tuple(ids[i] for i in card.representatives),
+            card.auto_name,
+            card.pinned,
+            card.new,
         )
-        for c in range(topics.k)
+        for card in result.cards
     )
-    scores = {int(k): round(float(v), 5) for k, v in topics.k_scores.items()}
-    return TopicSummary(topics.k, topics.k_chosen_automatically, topics.k_reason, scores, cards)
+    scores = {int(k): round(float(v), 5) for k, v in result.choice.scores.items()}
+    o = result.outcome
+    outcome = TopicOutcome(
+        o.mode, o.why, o.kept, o.joined, o.changed, o.removed, o.new_clusters, o.matched, o.merged, o.split
+    )
+    return TopicSummary(
+        len(cards), result.automatic, result.choice.reason, scores, cards, outcome, result.model.next_id
+    )
 
 
 def make_report(parsed, deduped: DedupeResult, papers, taxonomy, topics: TopicSummary, arxiv, timings) -> BuildReport:

@@ -15,7 +15,7 @@ from typing import Any
 
 from lib.core.records import Issue
 
-VERSION = 3
+VERSION = 4
 
 
 @dataclass(frozen=True)
@@ -51,24 +51,49 @@ class SameTitleSplit:
 
 @dataclass(frozen=True)
 class ClusterCard:
-    """One topic cluster: its number, its label, its size, its top terms and its most typical papers."""
+    """One topic cluster: its number (kept from build to build), its label (the name a person gave it in
+    topics.toml, else `auto_label`), its size, its top terms, its most typical papers, whether it is pinned
+    (a re-cluster keeps it) and whether it appeared with this build's additions."""
 
     cluster: int
     label: str
     size: int
     top_terms: tuple[str, ...]
     representatives: tuple[str, ...]  # paper ids
+    auto_label: str = ""
+    pinned: bool = False
+    new: bool = False
+
+
+@dataclass(frozen=True)
+class TopicOutcome:
+    """What the topic stage did. `mode`: "fresh" (nothing to start from), "incremental" (from the last build's
+    clusters) or "recluster" (afresh, old clusters matched so that their ids and names carry over)."""
+
+    mode: str = "fresh"
+    why: str = ""
+    kept: int = 0  # papers that kept their cluster
+    joined: int = 0  # new or changed papers that joined an existing cluster
+    changed: int = 0  # papers whose text changed since the last build
+    removed: int = 0  # papers of the last build no longer present
+    new_clusters: tuple[int, ...] = ()
+    matched: int = 0  # recluster: clusters that continue an earlier one
+    merged: tuple[int, ...] = ()  # clusters merged into another by topics.toml
+    split: tuple[int, ...] = ()  # clusters made by a split in topics.toml
 
 
 @dataclass(frozen=True)
 class TopicSummary:
-    """How the clusters were made: k, whether it was chosen automatically and why, and the cards."""
+    """How the clusters were made: k, whether it was chosen automatically and why, the cards, what happened to
+    the last build's clusters, and the next free cluster number (for a split made in the app)."""
 
     k: int
     automatic: bool
     reason: str
     scores: dict[int, float] = field(default_factory=dict)  # silhouette per k tried
     clusters: tuple[ClusterCard, ...] = ()
+    outcome: TopicOutcome = field(default_factory=TopicOutcome)
+    next_id: int = 0
 
 
 @dataclass(frozen=True)

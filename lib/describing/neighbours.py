@@ -139,3 +139,46 @@ def group_rows(labels, k: int) -> list[np.ndarray]:
     """For each label 0..k-1, the indices of the rows that carry it, in increasing order."""
     order = np.argsort(labels, kind="stable")
     return np.split(order, np.cumsum(np.bincount(labels, minlength=k))[:-1])
+
+
+def update_similar(tfidf, index, scores, fresh, stale, *, block: int = 128):
+    """Similar papers after some papers came or changed, without searching everything again.
+
+    `index` and `scores` (n, m) are each row's list from before, in current rows (-1 where the list ended or
+    its paper is gone); `fresh` are the rows that are new or whose text changed, `stale` rows whose list lost a
+    paper. Fresh and stale rows are searched exactly against every row; every other row keeps its list, and a
+    fresh paper more similar than an entry of it moves in. Unlike `similar_papers` above its exact limit,
+    nothing here is approximate, and the cost grows with the fresh rows only (n x block dots at a time).
+    """
+    n, m = index.shape
+    index, scores = index.copy(), np.where(index >= 0, scores, -np.inf).astype(np.float32)
+    fresh = np.asarray(fresh, np.int64)
+    others = np.ones(n, bool)
+    others[fresh] = False
+    others[np.asarray(stale, np.int64)] = False
+    redo = np.setdiff1d(np.asarray(stale, np.int64), fresh)
+    for start in range(0, len(fresh), block):
+        cols = fresh[start : start + block]
+        sims = (tfidf[cols] @ tfidf.T).toarray().astype(np.float32)
+        sims[np.arange(len(cols)), cols] = -np.inf
+        index[cols], scores[cols] = _best(sims, np.arange(n), m)
+        into = sims.T[others]  # (rows that keep their list, block)
+        pool = np.hstack([scores[others], into])
+        names = np.hstack([index[others], np.broadcast_to(cols, into.shape)])
+        top, top_sims = _top(pool, m)
+        index[others] = np.where(top >= 0, np.take_along_axis(names, np.maximum(top, 0), 1), -1)
+        scores[others] = top_sims
+    for start in range(0, len(redo), block):
+        rows = redo[start : start + block]
+        sims = (tfidf[rows] @ tfidf.T).toarray().astype(np.float32)
+        sims[np.arange(len(rows)), rows] = -np.inf
+        index[rows], scores[rows] = _best(sims, np.arange(n), m)
+    found = (scores > 0) & (index >= 0)
+    return np.where(found, index, -1), np.where(found, scores, np.nan).astype(np.float32)
+
+
+def _best(sims, names, m: int):
+    """Each row's m best names (-1 past the positive ones) and their cosines (-inf there)."""
+    top, top_sims = _top(sims, m)
+    keep = top_sims > 0
+    return np.where(keep, names[np.maximum(top, 0)], -1), np.where(keep, top_sims, -np.inf)

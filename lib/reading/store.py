@@ -9,11 +9,13 @@ import functools
 import hashlib
 import json
 import os
+import shutil
 import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -29,6 +31,8 @@ PAPERS_FILE = "papers.parquet"
 REPORT_FILE = "build_report.json"
 DETAILS_FILE = "merge_details.json"  # per merged paper: the record kept, each field's source, how joined
 DECISIONS_FILE = "merge_decisions.json"  # merges a person undid: records that are not the same paper
+TOPICS_FILE = "topics.toml"  # the person's names, pins, merges and splits of topic clusters, beside themes.toml
+MODEL_DIR = "topic_model"  # the saved topic model in the built outputs: model.json and one .npy per array
 MAX_STORED_NAME = 100  # characters of an uploaded file's name kept in its stored name; file systems allow 255 bytes
 
 
@@ -85,14 +89,19 @@ class DataDir:
     def details_path(self) -> Path:
         return self.processed / DETAILS_FILE
 
+    @property
+    def topics(self) -> Path:
+        """The person's curation of the topic clusters; every build of this collection applies it."""
+        return self.root / TOPICS_FILE
+
     def raw_files(self) -> list[Path]:
         """Every input of the collection: the bundled pages, then the files the user added."""
         return list_inputs([self.raw]) + list_inputs([self.sources])
 
     def fingerprint(self) -> str:
-        """Changes whenever an input, the taxonomy, the id cache or a merge decision is added, removed, edited
-        or touched."""
-        return input_fingerprint(self.raw_files() + [self.taxonomy, self.arxiv_cache, self.decisions])
+        """Changes whenever an input, the taxonomy, the id cache, a merge decision or the topic curation is
+        added, removed, edited or touched."""
+        return input_fingerprint(self.raw_files() + [self.taxonomy, self.arxiv_cache, self.decisions, self.topics])
 
     def is_stale(self) -> bool:
         """True when nothing is built yet or the build was made from other inputs than those present."""
@@ -130,7 +139,7 @@ def input_fingerprint(paths: list[Path]) -> str:
         try:
             stat = path.stat()
             digest.update(f"{path.name}\0{stat.st_size}\0{stat.st_mtime_ns}\n".encode())
-        except FileNotFoundError:
+        except (FileNotFoundError, NotADirectoryError):
             digest.update(f"{path.name}\0missing\n".encode())
     return digest.hexdigest()
 
@@ -161,12 +170,20 @@ def atomic_write(path: Path, write: Callable[[Path], None]) -> None:
             tmp.unlink(missing_ok=True)
 
 
-def write_build(out_dir: Path, papers: pd.DataFrame, report: BuildReport, details: dict | None = None) -> None:
-    """Write a build's table, its merge details, then its report (the report last: it is what marks the build
-    as done)."""
+def write_build(
+    out_dir: Path,
+    papers: pd.DataFrame,
+    report: BuildReport,
+    details: dict | None = None,
+    topic_model: tuple[dict, dict] | None = None,
+) -> None:
+    """Write a build's table, its merge details, its topic model (description and arrays), then its report (the
+    report last: it is what marks the build as done)."""
     write_papers(papers, out_dir / PAPERS_FILE)
     text = json.dumps(details or {}, ensure_ascii=False, sort_keys=True)
     atomic_write(out_dir / DETAILS_FILE, lambda tmp: tmp.write_text(text, encoding="utf-8"))
+    if topic_model is not None:
+        write_topic_model(out_dir, *topic_model)
     write_report(report, out_dir / REPORT_FILE)
 
 
@@ -178,6 +195,62 @@ def read_details(data: DataDir) -> dict[str, dict]:
     except (OSError, UnicodeDecodeError, ValueError):
         return {}
     return details if isinstance(details, dict) else {}
+
+
+# --- the topic model and the topic curation -----------------------------------------------------------
+
+
+def topics_beside(out_dir: Path) -> Path:
+    """The topics.toml of the collection whose built outputs go to `out_dir` (a collection's processed/)."""
+    return out_dir.parent / TOPICS_FILE
+
+
+def read_text(path: Path) -> str | None:
+    """A small text file's content; None when it does not exist (other failures raise OSError)."""
+    try:
+        return path.read_text(encoding="utf-8")
+    except (FileNotFoundError, NotADirectoryError):
+        return None
+
+
+def write_text(path: Path, text: str) -> None:
+    atomic_write(path, lambda tmp: tmp.write_text(text, encoding="utf-8"))
+
+
+def write_topic_model(out_dir: Path, meta: dict, arrays: dict) -> None:
+    """Save a topic model as out_dir/topic_model/: model.json and one .npy per array (which the next build
+    loads memory-mapped). Written into a fresh folder that then takes the old one's place, so a reader sees
+    the old model or the new one, never a mix."""
+    target, fresh = out_dir / MODEL_DIR, None
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+        fresh = Path(tempfile.mkdtemp(prefix=f".{MODEL_DIR}.", dir=out_dir))
+        for name, array in arrays.items():
+            np.save(fresh / f"{name}.npy", array, allow_pickle=False)
+        (fresh / "model.json").write_text(json.dumps(meta, ensure_ascii=False), encoding="utf-8")
+        old = out_dir / f".{MODEL_DIR}.old"
+        shutil.rmtree(old, ignore_errors=True)
+        if target.exists():
+            os.replace(target, old)
+        os.replace(fresh, target)
+        shutil.rmtree(old, ignore_errors=True)
+    except OSError as exc:
+        raise WriteError.from_os_error(target, exc) from exc
+    finally:
+        if fresh is not None:
+            shutil.rmtree(fresh, ignore_errors=True)  # left only when the swap failed
+
+
+def read_topic_model(out_dir: Path) -> tuple[dict, dict[str, np.ndarray]] | None:
+    """The saved topic model's description and arrays (memory-mapped, read-only); None when there is none or
+    it cannot be read (the next build then clusters afresh)."""
+    folder = out_dir / MODEL_DIR
+    try:
+        meta = json.loads((folder / "model.json").read_text(encoding="utf-8"))
+        arrays = {p.stem: np.load(p, mmap_mode="r", allow_pickle=False) for p in sorted(folder.glob("*.npy"))}
+    except (OSError, UnicodeDecodeError, ValueError):
+        return None
+    return (meta, arrays) if isinstance(meta, dict) else None
 
 
 # --- merge decisions ---------------------------------------------------------------------------------
