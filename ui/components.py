@@ -37,10 +37,12 @@ COLUMNS = {
     "Published": st.column_config.TextColumn("Published", help="Year-month of first arXiv version", width="small"),
     "Code": st.column_config.LinkColumn("Code", display_text="code", width="small"),
 }
+# The short columns first after the title, so on a laptop's width the code link is in view, not scrolled off.
+COLUMN_ORDER = ("Title", "Published", "Code", "Themes", "Topic", "Pages")
 
 
 def search_bar() -> None:
-    left, right = st.columns([5, 2], vertical_alignment="bottom")
+    left, right = st.columns([5, 3], vertical_alignment="bottom")
     with left:
         state.bound_field(
             st.text_input,
@@ -82,6 +84,7 @@ def results_area(atlas: Atlas) -> None:
     """Sort, one page of the results, the downloads and the open paper; reruns on its own."""
     spec = state.spec()
     positions = apply_filters(atlas.index, spec)
+    st.space("small")  # room for the table's hover toolbar, which otherwise covers "Clear all"
     selected = results(atlas, positions, spec)
     downloads(atlas, positions, selected)
     st.divider()
@@ -109,6 +112,7 @@ def results(atlas: Atlas, positions: np.ndarray, spec: FilterSpec) -> list[int]:
         width="stretch",
         height=min(38 + 35 * max(len(table), 1), 460),
         column_config=COLUMNS,
+        column_order=COLUMN_ORDER,
     )
     _pager(len(positions), n_pages, page)
     return [int(shown[i]) for i in event.selection.rows]
@@ -117,7 +121,12 @@ def results(atlas: Atlas, positions: np.ndarray, spec: FilterSpec) -> list[int]:
 def _pager(n_rows: int, n_pages: int, page: int) -> None:
     left, middle, right = st.columns([2, 3, 2], vertical_alignment="center")
     first = (page - 1) * PAGE_SIZE + 1 if n_rows else 0
-    left.caption(f"Rows {first:,}–{min(page * PAGE_SIZE, n_rows):,} of {n_rows:,}")
+    left.caption(
+        f"Rows {first:,}–{min(page * PAGE_SIZE, n_rows):,} of {n_rows:,}",
+        help="A click on a column's header orders this page only; Sort by orders all the results."
+        if n_pages > 1
+        else None,
+    )
     if n_pages > 1:
         with middle:
             key = "pager_" + hashlib.sha1(repr(state.spec()).encode()).hexdigest()[:12]

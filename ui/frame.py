@@ -39,7 +39,7 @@ def prepare(*, filters: bool = True) -> Atlas:
         # Started directly (a deep link on a fresh server): register the app's own navigation, which also
         # stops Streamlit from treating pages/ as auto-discovered pages, and run again through it, so that
         # widgets get the ids they will keep (an upload made now would otherwise be lost on the next run).
-        st.navigation(pages())
+        st.navigation(pages(), position="top")
         st.rerun()
     _run.routed = False
     state.start_run(_run.page)
