@@ -8,6 +8,7 @@ no report at all, so the collection is simply rebuilt.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import types
 import typing
 from dataclasses import dataclass, field
@@ -158,13 +159,19 @@ class BuildReport:
         return _load(cls, doc)
 
 
+@functools.cache
+def _hints(kind: type) -> dict[str, Any]:
+    # Worked out once per class: a report of 100k papers holds tens of thousands of typed objects.
+    return typing.get_type_hints(kind)
+
+
 def _load(kind: Any, value: object) -> Any:
     """`value` (parsed JSON) as an instance of the type `kind`: dataclasses, tuples, dicts, optionals, scalars."""
     origin, args = typing.get_origin(kind), typing.get_args(kind)
     if dataclasses.is_dataclass(kind):
         if not isinstance(value, dict):
             raise ValueError(f"{kind.__name__}: expected an object")
-        hints = typing.get_type_hints(kind)
+        hints = _hints(kind)
         known = {f.name for f in dataclasses.fields(kind)}
         try:
             return kind(**{k: _load(hints[k], v) for k, v in value.items() if k in known})
