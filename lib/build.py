@@ -9,7 +9,7 @@ from __future__ import annotations
 import argparse
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -22,7 +22,7 @@ from lib.core.errors import AtlasError, IngestError
 from lib.core.records import Issue, ParseResult
 from lib.core.report import BuildReport
 from lib.describing.themes import Taxonomy, load_taxonomy
-from lib.describing.topic_curation import Curation, TopicsFileError, parse_curation
+from lib.describing.topic_curation import Curation, TopicsFileError, format_curation, parse_curation
 from lib.describing.topic_model import TopicModel
 from lib.pipeline import Progress, cluster_topics, make_report, with_arxiv_ids, with_fields, with_themes
 from lib.reading import store
@@ -174,6 +174,30 @@ def read_curation(path: Path) -> Curation:
     except (OSError, UnicodeDecodeError) as exc:
         raise TopicsFileError(f"{path.name}: cannot read it ({exc})") from exc
     return parse_curation(text, path.name) if text is not None else Curation(source=path.name)
+
+
+def update_curation(path: Path, change: Callable[[Curation], Curation]) -> Curation:
+    """Apply `change` to the curation in `path` and write it back atomically (the next build applies it). A file
+    that cannot be read is left as it is: TopicsFileError names it and its line."""
+    curation = change(read_curation(path))
+    store.write_text(path, format_curation(curation))
+    return curation
+
+
+def build_collection(data: store.DataDir, *, recluster: bool = False, progress: Progress | None = None) -> BuildResult:
+    """Build the collection `data` as the app shows it (its inputs, taxonomy, id cache, merge decisions and topic
+    curation) into its processed/ folder, with the fingerprint that marks the build as current."""
+    return build_to_disk(
+        data.raw_files(),
+        data.processed,
+        data.taxonomy,
+        fingerprint=data.fingerprint(),
+        arxiv_cache_path=data.arxiv_cache,
+        progress=progress,
+        decisions_path=data.decisions,
+        topics_path=data.topics,
+        recluster=recluster,
+    )
 
 
 def read_model(out_dir: Path) -> TopicModel | None:

@@ -1,4 +1,5 @@
-"""Topics: the map of papers coloured by cluster, one card per cluster, and the choice of k."""
+"""Topics: the map of papers coloured by cluster, one card per cluster, the choice of k, and shaping the
+clusters (rename, merge, split, pin, re-cluster)."""
 
 import streamlit as st
 
@@ -8,7 +9,9 @@ from ui import frame, state, topics_parts
 
 atlas = frame.prepare()
 st.title("Topics")
+topics_parts.curation_error()
 topics_parts.k_control(atlas)
+topics_parts.outcome_note(atlas)
 positions = apply_filters(atlas.index, state.spec())
 highlight = topics_parts.mask(atlas, positions)
 st.plotly_chart(
@@ -19,4 +22,6 @@ st.plotly_chart(
     width="stretch",
 )
 topics_parts.picked_notice(atlas)
+topics_parts.recluster_control(atlas)
+topics_parts.merge_control(atlas)
 topics_parts.cluster_cards(atlas, positions)

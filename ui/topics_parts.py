@@ -1,16 +1,28 @@
-"""Parts of the Topics page: the k control, map selection as a filter, and the cluster cards."""
+"""Parts of the Topics page: the k control, map selection as a filter, the cluster cards, and shaping the
+clusters (rename, merge, split, pin, re-cluster), which is written to topics.toml and applied by the rebuild
+that follows."""
 
 from __future__ import annotations
+
+from collections.abc import Callable
 
 import numpy as np
 import streamlit as st
 
+from lib.build import build_collection, read_curation, update_curation
 from lib.core import schema as S
+from lib.core.errors import AtlasError
+from lib.core.report import ClusterCard
+from lib.describing.topic_curation import Curation
 from lib.explore import regions
 from lib.explore.display import escape_markdown, plural
 from lib.explore.facets import BY_NAME
 from ui import state
 from ui.cache import Atlas
+
+NOTICE = "_topics_notice"  # what the last change did, shown once after the rebuild it caused
+ERROR = "_topics_error"  # why the last change could not be saved
+RECLUSTER = "_recluster"  # set by the button's click, so that the run it starts (whatever reruns first) builds
 
 
 def k_control(atlas: Atlas) -> None:
@@ -20,7 +32,7 @@ def k_control(atlas: Atlas) -> None:
     left.number_input(
         "Number of clusters (k)",
         min_value=state.MIN_K,
-        max_value=state.MAX_K,
+        max_value=max(state.MAX_K, atlas.k),
         step=1,
         key="k_input",
         on_change=_k_changed,
@@ -39,6 +51,22 @@ def _set_k(value: int | None) -> None:
     state.set_k(value)
     # Cluster numbers mean other clusters under another k, so a cluster filter would silently change.
     state.choose("clusters", ())
+
+
+def outcome_note(atlas: Atlas) -> None:
+    """What the last build did to the clusters, and what the last change asked for."""
+    o = atlas.corpus.report.topics.outcome
+    if o.mode == "incremental":
+        new = f"; new: {', '.join(f'C{c}' for c in o.new_clusters)}" if o.new_clusters else ""
+        st.caption(
+            f"Since the last build: {plural(o.kept, 'paper')} kept their cluster, {o.joined:,} new or changed "
+            f"joined the nearest, {plural(len(o.new_clusters), 'new cluster')}{new}."
+        )
+    elif o.mode == "recluster":
+        st.caption(f"Re-clustered: {o.matched} clusters continue earlier ones, {len(o.new_clusters)} are new.")
+    notice = st.session_state.pop(NOTICE, None)
+    if notice:
+        st.success(notice, icon=":material/check:")
 
 
 def mask(atlas: Atlas, positions: np.ndarray) -> np.ndarray:
@@ -64,20 +92,145 @@ def picked_notice(atlas: Atlas) -> None:
         right.button("Clear map pick", key="clear_pick", on_click=state.update_spec, kwargs={"regions": ()})
 
 
+def editable(atlas: Atlas) -> bool:
+    """Clusters can be shaped only as the collection's own (a k chosen here is a view that is not kept)."""
+    return state.k() is None
+
+
 def cluster_cards(atlas: Atlas, positions: np.ndarray) -> None:
     cards = atlas.topics.clusters
     st.subheader(f"{len(cards)} clusters")
-    in_filter = np.bincount(atlas.papers[S.CLUSTER].to_numpy()[positions], minlength=len(cards))
+    clusters = atlas.papers[S.CLUSTER].to_numpy()[positions]
+    ids, counts = np.unique(clusters, return_counts=True)
+    in_filter = dict(zip(ids.tolist(), counts.tolist()))
     label = BY_NAME["clusters"].label
     columns = st.columns(3)
-    for card in cards:
+    for i, card in enumerate(cards):
         c = card.cluster
-        with columns[c % 3].container(border=True):
-            st.markdown(f"**{escape_markdown(label(atlas.names, c))}**")
-            shown = int(in_filter[c]) if c < len(in_filter) else 0
-            st.caption(f"{card.size:,} papers · {shown:,} under the current filters")
+        with columns[i % 3].container(border=True):
+            badges = (" :blue-badge[new]" if card.new else "") + (" :violet-badge[pinned]" if card.pinned else "")
+            st.markdown(f"**{escape_markdown(label(atlas.names, c))}**{badges}")
+            st.caption(f"{card.size:,} papers · {in_filter.get(c, 0):,} under the current filters")
             st.markdown("Top terms: " + escape_markdown(", ".join(card.top_terms)))
             for pid in card.representatives:
                 if pid in atlas.index.position:
                     st.markdown("- " + escape_markdown(atlas.papers[S.TITLE].iat[atlas.index.position[pid]]))
-            st.button("Show only this topic", key=f"only_cluster_{c}", on_click=state.choose, args=("clusters", (c,)))
+            left, right = st.columns(2)
+            left.button("Show only this topic", key=f"only_cluster_{c}", on_click=state.choose, args=("clusters", (c,)))
+            if editable(atlas):
+                with right.popover("Shape", icon=":material/edit:"):
+                    _card_controls(atlas, card)
+
+
+def _card_controls(atlas: Atlas, card: ClusterCard) -> None:
+    c = card.cluster
+    st.session_state.setdefault(f"name_{c}", card.label)
+    st.text_input("Name", key=f"name_{c}", max_chars=80)
+    st.button("Rename", key=f"rename_{c}", on_click=_rename, args=(atlas, c))
+    if card.label != card.auto_label:
+        st.button(
+            f"Back to the automatic name ({card.auto_label})",
+            key=f"auto_name_{c}",
+            on_click=_name,
+            args=(atlas, c, None),
+        )
+    pin = "Unpin" if card.pinned else "Pin: a re-cluster keeps it as it is"
+    st.button(pin, key=f"pin_{c}", on_click=_pin, args=(atlas, c, not card.pinned))
+    if card.size >= 2:
+        st.button("Split in two", key=f"split_{c}", on_click=_split, args=(atlas, c))
+
+
+def merge_control(atlas: Atlas) -> None:
+    """Merge one cluster into another."""
+    cards = atlas.topics.clusters
+    if not editable(atlas) or len(cards) < 2:
+        return
+    names = {card.cluster: BY_NAME["clusters"].label(atlas.names, card.cluster) for card in cards}
+    ids = list(names)
+    left, middle, right = st.columns([2, 2, 1], vertical_alignment="bottom")
+    source = left.selectbox("Merge cluster", ids, key="merge_from", format_func=names.get)
+    middle.selectbox("into", [c for c in ids if c != source], key="merge_into", format_func=names.get)
+    right.button("Merge", key="merge", on_click=_merge, args=(atlas,))
+
+
+def recluster_control(atlas: Atlas) -> None:
+    """Re-cluster from scratch (pinned clusters stay as they are), then show the result."""
+    if not editable(atlas):
+        st.info(
+            "Names, merges, splits and pins apply to the collection's own clusters: go back to automatic k to "
+            "shape them.",
+            icon=":material/info:",
+        )
+        return
+    st.button(
+        "Re-cluster from scratch",
+        key="recluster",
+        help="Clusters are made anew; pinned ones are kept",
+        on_click=st.session_state.__setitem__,
+        args=(RECLUSTER, True),
+    )
+    if not st.session_state.pop(RECLUSTER, False):
+        return
+    with st.status("Re-clustering the collection…", expanded=True) as status:
+        bar = st.progress(0.0)
+        try:
+            build_collection(atlas.corpus.data, recluster=True, progress=lambda s, f: bar.progress(min(f, 1.0), s))
+        except AtlasError as exc:
+            status.update(label=f"Could not re-cluster: {exc}", state="error")
+            return
+        status.update(label="Re-clustered", state="complete")
+    st.session_state[NOTICE] = "The clusters were made anew; pinned clusters were kept as they were."
+    st.rerun()
+
+
+def _change(atlas: Atlas, change: Callable[[Curation], Curation], done: str) -> None:
+    """Write the change to topics.toml; the rerun that follows rebuilds the collection with it."""
+    try:
+        update_curation(atlas.corpus.data.topics, change)
+    except AtlasError as exc:
+        st.session_state[ERROR] = str(exc)
+        return
+    st.session_state[NOTICE] = done
+
+
+def _rename(atlas: Atlas, c: int) -> None:
+    name = st.session_state.get(f"name_{c}", "").strip()
+    _name(atlas, c, name or None)
+
+
+def _name(atlas: Atlas, c: int, name: str | None) -> None:
+    st.session_state.pop(f"name_{c}", None)  # the field shows the name the rebuild gives
+    done = f"C{c} is now called “{name}”." if name else f"C{c} is back to its automatic name."
+    _change(atlas, lambda cur: cur.with_cluster(c, name=name), done)
+
+
+def _pin(atlas: Atlas, c: int, pinned: bool) -> None:
+    done = f"C{c} is pinned: a re-cluster keeps it." if pinned else f"C{c} is no longer pinned."
+    _change(atlas, lambda cur: cur.with_cluster(c, pinned=pinned), done)
+
+
+def _split(atlas: Atlas, c: int) -> None:
+    new = max(atlas.corpus.report.topics.next_id, max(_mentioned(atlas), default=-1) + 1)
+    _change(atlas, lambda cur: cur.with_split(c, new), f"C{c} was split in two; one half is now C{new}.")
+
+
+def _merge(atlas: Atlas) -> None:
+    # Read at the click: the choices made since the button was drawn are the ones meant.
+    source, target = st.session_state["merge_from"], st.session_state["merge_into"]
+    if source == target:
+        return
+    _change(atlas, lambda cur: cur.with_merge(target, (source,)), f"C{source} was merged into C{target}.")
+
+
+def _mentioned(atlas: Atlas) -> set[int]:
+    try:
+        return read_curation(atlas.corpus.data.topics).ids()
+    except AtlasError:
+        return set()
+
+
+def curation_error() -> None:
+    """A topics.toml the app could not change (broken by a hand edit): say where."""
+    error = st.session_state.pop(ERROR, None)
+    if error:
+        st.error(f"Your change was not saved. {error}", icon=":material/error:")
