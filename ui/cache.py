@@ -1,5 +1,8 @@
 """The app's one caching boundary: loading (and on first run, building) the collection, re-clustering per k,
 and the filter index. Pages get everything through `load_atlas` and never cache anything themselves.
+
+The build and the topic models are imported when a build or a re-clustering runs, not when the server starts:
+scikit-learn alone takes a second to import, and a reader who only browses never needs it.
 """
 
 from __future__ import annotations
@@ -8,20 +11,21 @@ import threading
 from collections import OrderedDict
 from dataclasses import dataclass
 from functools import cached_property
+from typing import TYPE_CHECKING
 
 import pandas as pd
 import streamlit as st
 
-from lib.build import build_to_disk
+if TYPE_CHECKING:
+    from lib.explore.charts import MapPoints
+
 from lib.core import schema as S
 from lib.core.errors import AtlasError
 from lib.core.report import BuildReport, TopicSummary
 from lib.describing.themes import Taxonomy, load_taxonomy
-from lib.explore.charts import MapPoints
 from lib.explore.display import plural
 from lib.explore.facets import Names
 from lib.explore.filters import PaperIndex
-from lib.pipeline import cluster_topics
 from lib.reading import store
 
 
@@ -53,6 +57,8 @@ class Atlas:
     @cached_property
     def map_points(self) -> MapPoints:
         """The Topics map's points: worked out once for this collection and clustering, not on every rerun."""
+        from lib.explore.charts import MapPoints  # plotly is loaded by the pages that draw, not at start-up
+
         return MapPoints.of(self.papers)
 
     @cached_property
@@ -111,6 +117,8 @@ def _build_with_progress(data: store.DataDir) -> None:
 
         def progress(stage: str, fraction: float) -> None:
             bar.progress(min(max(fraction, 0.0), 1.0), text=stage)
+
+        from lib.build import build_to_disk  # the build's models load only when a build runs
 
         result = build_to_disk(
             data.raw_files(),
@@ -178,6 +186,8 @@ def _reclustered(corpus: Corpus, base: Atlas, k: int) -> Atlas:
 
         def progress(stage: str, fraction: float) -> None:
             bar.progress(min(max(fraction, 0.0), 1.0), text=stage)
+
+        from lib.pipeline import cluster_topics
 
         topics = cluster_topics(
             corpus.papers, k=k, random_state=corpus.report.params.get("random_state") or 0, progress=progress
