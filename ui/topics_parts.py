@@ -116,7 +116,7 @@ def cluster_cards(atlas: Atlas, positions: np.ndarray) -> None:
                 if pid in atlas.index.position:
                     st.markdown("- " + escape_markdown(atlas.papers[S.TITLE].iat[atlas.index.position[pid]]))
             left, right = st.columns(2)
-            left.button("Show only this topic", key=f"only_cluster_{c}", on_click=state.choose, args=("clusters", (c,)))
+            left.button("Only this topic", key=f"only_cluster_{c}", on_click=state.choose, args=("clusters", (c,)))
             if editable(atlas):
                 with right.popover("Shape", icon=":material/edit:"):
                     _card_controls(atlas, card)
