@@ -12,7 +12,7 @@ import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
-from lib.build import build_collection
+from lib.build import build_collection, update_curation
 from lib.core import schema as S
 from lib.describing.topic_curation import parse_curation
 from lib.explore.display import escape_markdown
@@ -28,6 +28,7 @@ def collection(root: Path, pages=PAGES) -> store.DataDir:
     for page in pages:
         shutil.copy(page, root / "raw")
     shutil.copy(ROOT / "data" / "themes.toml", root / "themes.toml")
+    shutil.copy(ROOT / "data" / "arxiv_ids.csv", root / "arxiv_ids.csv")  # publication months, for trends
     data = store.data_dir(root)
     build_collection(data)
     return data
@@ -184,3 +185,18 @@ def test_a_page_added_on_the_data_page_keeps_the_clusters_and_their_names(tmp_pa
 
 def escape(text: str) -> str:
     return escape_markdown(text)
+
+
+def test_themes_page_ranks_emerging_clusters_by_their_names(data):
+    papers, report = built(data)
+    years = papers[S.PUBLISHED].str.slice(0, 4).astype(float)
+    recent = papers[years >= years.max() - 1]
+    busiest = int(recent[S.CLUSTER].value_counts().idxmax())
+    update_curation(data.topics, lambda cur: cur.with_cluster(busiest, name="Where the field is going"))
+    at = restarted()
+    at.switch_page("pages/themes.py").run()
+    no_errors(at)
+    assert "Emerging clusters" in [h.value for h in at.subheader]
+    table = next(d.value for d in at.dataframe if "Cluster" in d.value.columns)
+    assert f"C{busiest} · Where the field is going" in table["Cluster"].tolist()
+    assert set(table["New cluster"]) <= {"", "new"}

@@ -2,12 +2,20 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 import streamlit as st
 
 from lib.explore import tables
 from lib.explore.facets import Membership
-from lib.explore.trends import cluster_share_over_time, emerging_themes, papers_per_period, theme_trend, time_axis
+from lib.explore.trends import (
+    cluster_share_over_time,
+    emerging_clusters,
+    emerging_themes,
+    papers_per_period,
+    theme_trend,
+    time_axis,
+)
 from ui import state
 from ui.cache import Atlas
 
@@ -68,18 +76,49 @@ def trends(rows: pd.DataFrame, themes: Membership, atlas: Atlas) -> None:
             "do not have publication years covering both windows.",
             icon=":material/info:",
         )
+    else:
+        st.caption(
+            f"Share of papers with each theme in the recent years ({emerging.attrs['recent']}) against the "
+            f"baseline years ({emerging.attrs['baseline']}). Listed only with at least {MIN_SUPPORT} papers in the "
+            'recent years; growth is the recent share divided by the baseline share, "new" when the baseline '
+            "had none."
+        )
+        st.dataframe(tables.emerging_table(emerging), hide_index=True, width="stretch", column_config=_SHARES)
+    emerging_cluster_table(rows, atlas)
+
+
+_SHARES = {
+    "Recent share": st.column_config.NumberColumn(format="percent"),
+    "Baseline share": st.column_config.NumberColumn(format="percent"),
+}
+
+
+def emerging_cluster_table(rows: pd.DataFrame, atlas: Atlas) -> None:
+    """Topic clusters ranked by growth, as the themes are; clusters that came with the latest additions marked."""
+    new = atlas.corpus.report.topics.outcome.new_clusters if state.k() is None else ()
+    emerging = emerging_clusters(rows, atlas.names.clusters, new=new, min_support=MIN_SUPPORT)
+    st.subheader("Emerging clusters")
+    if emerging.empty:
+        st.info(
+            f"No topic cluster has {MIN_SUPPORT} papers in the recent years, or these papers do not have "
+            "publication years covering both windows.",
+            icon=":material/info:",
+        )
         return
     st.caption(
-        f"Share of papers with each theme in the recent years ({emerging.attrs['recent']}) against the "
-        f"baseline years ({emerging.attrs['baseline']}). Listed only with at least {MIN_SUPPORT} papers in the "
-        'recent years; growth is the recent share divided by the baseline share, "new" when the baseline had none.'
+        "The same windows and growth for the topic clusters. A cluster marked new appeared with the latest "
+        "additions to the collection."
     )
-    st.dataframe(
-        tables.emerging_table(emerging),
-        hide_index=True,
-        width="stretch",
-        column_config={
-            "Recent share": st.column_config.NumberColumn(format="percent"),
-            "Baseline share": st.column_config.NumberColumn(format="percent"),
-        },
+    growth = ["new" if g == float("inf") else f"×{g:.1f}" for g in emerging["growth"]]
+    table = pd.DataFrame(
+        {
+            "Cluster": emerging["name"].to_numpy(),
+            "Growth": growth,
+            "Recent papers": emerging["recent_count"].to_numpy(),
+            "Recent share": emerging["recent_share"].to_numpy(),
+            "Baseline papers": emerging["baseline_count"].to_numpy(),
+            "Baseline share": emerging["baseline_share"].to_numpy(),
+            "New cluster": np.where(emerging["new"].to_numpy(), "new", ""),
+        }
     )
+    st.dataframe(table, hide_index=True, width="stretch", column_config=_SHARES)

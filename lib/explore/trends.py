@@ -1,20 +1,23 @@
 """The time axis (publication year or month, else listing date), the charts over it and the emerging-themes
-table. Each chart returns a plotly Figure, or a plain message when the data cannot support a trend.
-Pure: never imports streamlit, never mutates the frames it is given.
+and emerging-clusters tables (ranked by lib.explore.emerging). Each chart returns a plotly Figure, or a plain
+message when the data cannot support a trend. Pure: never imports streamlit, never mutates the frames it is
+given.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
+import scipy.sparse as sp
 
 from lib.core import schema as S
 from lib.core.dates import listing_date_label
 from lib.explore.chart_style import FADED, PALETTE, cluster_name, figure, theme_labels
+from lib.explore.emerging import rank_growth
 from lib.explore.facets import Membership
 
 UNDATED = "Undated"
@@ -329,54 +332,37 @@ def emerging_themes(
     baseline_years: int = 3,
     min_support: int = 5,
 ) -> pd.DataFrame:
-    """Themes whose share of papers grew from the baseline years to the most recent years; `membership`
-    says which of the `papers` rows have which themes.
-
-    Windows end at the latest publication year: recent = its last `recent_years` years, baseline =
-    the `baseline_years` before. Only themes with at least `min_support` papers in the recent window
-    are listed, since a rise resting on fewer is noise; the baseline may hold fewer, even none (growth
-    is then inf), and its count sits beside the ratio so the reader can weigh it. Empty (same columns)
-    when no paper has a publication year or the baseline window holds no papers. `attrs` carries the
-    windows as "recent" and "baseline".
-    """
-    if recent_years < 1 or baseline_years < 1:
-        raise ValueError("recent_years and baseline_years must be at least 1")
-    years = pd.to_numeric(_published_months(papers).str.slice(0, 4)).to_numpy(dtype=float)
-    table = pd.DataFrame({c: pd.Series(dtype="str" if c in ("theme", "name") else float) for c in EMERGING_COLUMNS})
-    table = table.astype({"recent_count": "int64", "baseline_count": "int64"})
-    if np.isnan(years).all():
-        return table
-    last = int(np.nanmax(years))
-    recent = (years > last - recent_years) & (years <= last)
-    base = (years > last - recent_years - baseline_years) & (years <= last - recent_years)
-    table.attrs = {
-        "recent": _window(last - recent_years + 1, last),
-        "baseline": _window(last - recent_years - baseline_years + 1, last - recent_years),
-    }
-    if not base.any():
-        return table
+    """Themes whose share of papers grew from the baseline years to the most recent years (see
+    lib.explore.emerging.rank_growth); `membership` says which of the `papers` rows have which themes."""
     present = membership.present()
-    ids = present.values
-    recent_count = np.rint(present.matrix.T @ recent.astype(np.float32)).astype(np.int64)
-    base_count = np.rint(present.matrix.T @ base.astype(np.float32)).astype(np.int64)
-    recent_share, base_share = recent_count / recent.sum(), base_count / base.sum()
-    rows = pd.DataFrame(
-        {
-            "theme": pd.Series(ids, dtype="str"),
-            "name": pd.Series([theme_names.get(t, t) for t in ids], dtype="str"),
-            "recent_count": recent_count.astype(np.int64),
-            "recent_share": recent_share,
-            "baseline_count": base_count.astype(np.int64),
-            "baseline_share": base_share,
-            "growth": np.divide(recent_share, base_share, out=np.full(len(ids), np.inf), where=base_count > 0),
-        }
+    ids = list(present.values)
+    windows = dict(recent_years=recent_years, baseline_years=baseline_years, min_support=min_support)
+    names = [theme_names.get(t, t) for t in ids]
+    return rank_growth(_years(papers), present.matrix, ids, names, "theme", **windows)
+
+
+def emerging_clusters(
+    papers: pd.DataFrame,
+    cluster_names: Mapping[int, str],
+    *,
+    new: Sequence[int] = (),
+    recent_years: int = 2,
+    baseline_years: int = 3,
+    min_support: int = 5,
+) -> pd.DataFrame:
+    """Topic clusters ranked by growth as `emerging_themes` ranks themes, with a column "new": whether the
+    cluster appeared with the latest additions (its number is in `new`)."""
+    clusters = papers[S.CLUSTER].to_numpy(dtype=np.int64)
+    ids = np.unique(clusters)
+    matrix = sp.csr_matrix(
+        (np.ones(len(clusters), np.float32), (np.arange(len(clusters)), np.searchsorted(ids, clusters))),
+        shape=(len(clusters), len(ids)),
     )
-    rows = rows[rows["recent_count"] >= min_support]
-    rows = rows.sort_values(["growth", "recent_count", "theme"], ascending=[False, False, True], kind="stable")
-    rows = rows.reset_index(drop=True)
-    rows.attrs = dict(table.attrs)
-    return rows
+    names = [f"C{c} · {cluster_names[c]}" if cluster_names.get(c) else f"C{c}" for c in ids.tolist()]
+    windows = dict(recent_years=recent_years, baseline_years=baseline_years, min_support=min_support)
+    rows = rank_growth(_years(papers), matrix, [str(c) for c in ids], names, "cluster", **windows)
+    return rows.assign(new=rows["cluster"].isin([str(c) for c in new]).astype(bool))
 
 
-def _window(first: int, last: int) -> str:
-    return str(first) if first == last else f"{first}–{last}"
+def _years(papers: pd.DataFrame) -> np.ndarray:
+    return pd.to_numeric(_published_months(papers).str.slice(0, 4)).to_numpy(dtype=float)
