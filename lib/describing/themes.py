@@ -32,6 +32,7 @@ _FIELDS = {
     "patterns": list,
     "acronyms": list,
     "exclusions": list,
+    "requires": list,
 }
 _ID = re.compile(r"[a-z][a-z0-9_]*\Z")
 
@@ -85,6 +86,12 @@ _CLAIM = _cues(
     "design(?:s|ed|ing)?(?! (?:choices|space|spaces|principles))",
 )
 _PASSIVE = _cues("(?:is|are) (?:[a-z]+ )?(?:proposed|introduced|presented|developed|designed)")  # needs no "we"
+# A hit that is what the paper's own work uses: "we apply knowledge distillation", "our method leverages LoRA".
+_METHOD = _cues(
+    "(?:we|our (?:[a-z]+ ){0,2}(?:method|approach|framework|model|system|pipeline)) (?:[a-z]+ ){0,2}?"
+    "(?:use|uses|employ|employs|leverage|leverages|adopt|adopts|apply|applies|utili[sz]e|utili[sz]es|exploit|exploits"
+    "|combine|combines|integrate|integrates|rely on|relies on|build on|builds on|train with|trains with)"
+)
 # A sentence that goes on with the one before: an item of its enumeration, or the details of its claim.
 _GOES_ON = re.compile(r"\(?(?:[2-9]|ii|iii|iv|v|vi)\) |(?:more )?specifically|in particular|concretely|in detail", re.I)
 # A model named by a hit: "a diffusion model", "diffusion-based models", "diffusion or autoregressive models".
@@ -115,6 +122,7 @@ class Theme:
     exclusions: tuple[str, ...]  # a pattern match inside an exclusion match does not count
     description: str = ""
     acronyms: tuple[str, ...] = ()  # case-sensitive patterns
+    requires: tuple[str, ...] = ()  # case-insensitive: about the theme only when one of these is in the paper
 
 
 @dataclass(frozen=True)
@@ -188,14 +196,16 @@ def _theme(table: dict, label: str, where) -> Theme:
         raise TaxonomyError(f"{where('id')}: {label}: id must be lower-case letters, digits and '_'")
     if not table.get("patterns") and not table.get("acronyms"):
         raise TaxonomyError(f"{where('[[theme]]')}: {label}: no patterns or acronyms")
-    for key, cased in (("patterns", False), ("acronyms", True), ("exclusions", False)):
+    for key, cased in (("patterns", False), ("acronyms", True), ("exclusions", False), ("requires", False)):
         for pattern in table.get(key, []):
             try:
                 re.compile(pattern, 0 if cased else re.I)
                 re.compile(BOUNDED.format(pattern))  # inline global flags, say, only fail once wrapped
             except re.error as exc:
                 raise TaxonomyError(f"{where(pattern)}: {label}: pattern {pattern!r} does not compile: {exc}") from exc
-            if literal_anchor(pattern) is None:  # it would have to be searched in every paper in full, too slow
+            if (
+                key != "requires" and literal_anchor(pattern) is None
+            ):  # it would have to be searched in every paper in full, too slow
                 raise TaxonomyError(
                     f"{where(pattern)}: {label}: pattern {pattern!r} should start with a word of 3"
                     " letters or more, or with \\w* and such a word"
@@ -208,6 +218,7 @@ def _theme(table: dict, label: str, where) -> Theme:
         tuple(table.get("exclusions", [])),
         table.get("description", ""),
         tuple(table.get("acronyms", [])),
+        tuple(table.get("requires", [])),
     )
 
 
@@ -216,15 +227,26 @@ def _matcher(taxonomy: Taxonomy) -> Matcher:
     return build_matcher([(t.patterns, t.acronyms, t.exclusions) for t in taxonomy.themes])
 
 
+@lru_cache(maxsize=8)
+def _requirements(taxonomy: Taxonomy) -> list[re.Pattern | None]:
+    """Per theme, one expression for its `requires` (searched only in papers that hit the theme), or None."""
+    return [
+        re.compile("|".join(BOUNDED.format(r) for r in t.requires), re.I) if t.requires else None
+        for t in taxonomy.themes
+    ]
+
+
 def tag_themes(titles: Sequence[str], abstracts: Sequence[str], taxonomy: Taxonomy) -> list[ThemeTags]:
     """Themes each paper is about, themes it only mentions, and the matched words for both."""
     if len(titles) != len(abstracts):
         raise ValueError(f"{len(titles)} titles but {len(abstracts)} abstracts")
-    matcher = _matcher(taxonomy)
-    return [_tag(title or "", abstract or "", taxonomy, matcher) for title, abstract in zip(titles, abstracts)]
+    matcher, requires = _matcher(taxonomy), _requirements(taxonomy)
+    return [
+        _tag(title or "", abstract or "", taxonomy, matcher, requires) for title, abstract in zip(titles, abstracts)
+    ]
 
 
-def _tag(title: str, abstract: str, taxonomy: Taxonomy, matcher: Matcher) -> ThemeTags:
+def _tag(title: str, abstract: str, taxonomy: Taxonomy, matcher: Matcher, requires) -> ThemeTags:
     text = f"{title}\n{abstract}"
     folded = fold(text)
     about, mentions, evidence, sentences = [], [], {}, None
@@ -233,7 +255,10 @@ def _tag(title: str, abstract: str, taxonomy: Taxonomy, matcher: Matcher) -> The
         # One sense per paper: where the title uses the theme's words in an excluded sense ("dataset pruning"),
         # the abstract's other uses of them ("the pruning rate") most likely mean the same.
         other_sense = bool(excluded) and excluded[0][0] < len(title)
-        (about if not other_sense and sentences.score(spans) >= ABOUT_SCORE else mentions).append(taxonomy.themes[n].id)
+        # A theme's own vocabulary may be borrowed ("distilling insights"); a paper on it uses words it cannot avoid.
+        borrowed = requires[n] is not None and not requires[n].search(text)
+        about_it = not other_sense and not borrowed and sentences.score(spans) >= ABOUT_SCORE
+        (about if about_it else mentions).append(taxonomy.themes[n].id)
         words: dict[str, str] = {}  # as written, first form of each, in order
         for a, b in spans:
             words.setdefault(text[a:b].lower(), text[a:b])
@@ -271,10 +296,17 @@ class _Sentences:
             kept = [(a, b) for a, b in at if not self._aside(i, a)]
             if kept:
                 kind = self._kind(i)
-                if kind == 2 and any(self._model(a, b) for a, b in kept) and not self._results(i):
+                if kind == 2 and not self._results(i) and any(self._model(a, b) or self._method(i, a) for a, b in kept):
                     kind = 3
                 total += kind + (len(kept) > 1)
         return total
+
+    def _method(self, i: int, a: int) -> bool:
+        """Whether the hit at `a` is what a method verb of the paper's own work takes, in the same clause."""
+        start = max(self.starts[i], a - _ASIDE_WINDOW)
+        window = self.text[start:a]
+        start += max(window.rfind(","), window.rfind(";"), 0)
+        return bool(_METHOD.search(self.folded, start, a + 1))
 
     def _results(self, i: int) -> bool:
         start, end = self._bounds(i)

@@ -90,6 +90,18 @@ def test_dataset_distillation_has_its_own_theme(taxonomy):
         ),
         ("A Study", "We propose a fast LVLM. Specifically, we prune half of the image tokens per stage.", "pruning"),
         ("ELITE: Encoding Concepts for Customized Text-to-Image Generation", FILLER, "diffusion"),
+        # the technique in other words, in the title
+        ("Low-Rank Weight Adaptation of Language Models", FILLER, "lora"),
+        ("Parameter-Efficient Fine-Tuning with Low-Rank Updates", FILLER, "lora"),
+        ("N2N Learning: Network to Network Compression via Policy Gradient", FILLER, "pruning"),
+        ("Layer Skipping for Faster Decoding", FILLER, "pruning"),
+        ("Evolutionary Search for Efficient Detectors", FILLER, "nas"),
+        ("Consistency Models for One-Step Generation", FILLER, "diffusion"),
+        ("Top-k Routing of Experts at Scale", FILLER, "moe"),
+        # the method the paper's own work uses, worded in the abstract only
+        ("A Compact Detector", "Images matter. We employ knowledge distillation from a large teacher.", "distillation"),
+        ("A Compact Detector", "Images matter. Our framework leverages LoRA to adapt the backbone.", "lora"),
+        ("A Compact Detector", "Images matter. We use evolutionary architecture search for the neck.", "nas"),
     ],
 )
 def test_about(taxonomy, title, abstract, theme):
@@ -115,6 +127,39 @@ def test_passing_mentions(taxonomy, abstract, theme):
     tags = tag("A Method for Something Else", abstract, taxonomy)
     assert theme in tags.mentions and theme not in tags.themes
     assert tags.evidence[theme]  # why it matched is kept for mentions too
+
+
+@pytest.mark.parametrize(
+    "title, abstract, theme",
+    [
+        (
+            "Distilling Insights from a Decade of User Studies",
+            "We review 200 studies of how people read. " + FILLER,
+            "distillation",
+        ),
+        (
+            "Laughing Distillery: Extracting Compact Recurrences",
+            "We distill convolutions into recurrences. " + FILLER,
+            "distillation",
+        ),
+        (
+            "Learning to Quantize Patterns",
+            "A codebook of learned patterns exhibits structure. " + FILLER,
+            "quantization",
+        ),
+    ],
+)
+def test_borrowed_words_are_only_a_mention(taxonomy, title, abstract, theme):
+    """A title with the theme's words, in a paper without the words the theme cannot do without (a teacher or
+    student, bits or precision): the words were borrowed."""
+    tags = tag(title, abstract, taxonomy)
+    assert theme in tags.mentions and theme not in tags.themes
+
+
+def test_borrowed_words_need_no_more_than_one_word_the_theme_cannot_avoid(taxonomy):
+    abstract = "We propose a method. The student matches the teacher's logits. " + FILLER
+    assert "distillation" in tag("Distilling Large Detectors", abstract, taxonomy).themes
+    assert "quantization" in tag("Learning to Quantize Detectors", "We use 4-bit weights. " + FILLER, taxonomy).themes
 
 
 def test_a_title_in_an_excluded_sense_sets_the_sense_of_the_abstract(taxonomy):
@@ -264,30 +309,29 @@ def quality(taxonomy):
     return sets, macro, counts
 
 
-def test_labels_cover_every_theme(quality):
+def test_labels_cover_every_theme(quality, seed_records):
     sets, _, _ = quality
     dev, held_out = sets["dev"], sets["held-out"]
     assert len(dev) >= 100 and len({p["title"] for p in dev}) == len(dev)
-    for theme in REQUIRED:
-        assert sum(p[theme] == "1" for p in dev) >= 8, theme
-        assert sum(p[theme] == "0" for p in dev) >= 100, theme
-    assert len(held_out) >= 80 and len({p["title"] for p in held_out}) == len(held_out)
+    assert len(held_out) >= 500 and len({p["title"] for p in held_out}) == len(held_out)
     assert not {p["title"] for p in held_out} & {p["title"] for p in dev}  # no paper in both
+    assert {p["title"] for p in dev + held_out} == {r.title for r in seed_records}  # every seed paper, once
+    for theme in REQUIRED:
+        assert sum(p[theme] == "1" for p in dev) >= 3 and sum(p[theme] == "0" for p in dev) >= 100, theme
+        assert sum(p[theme] == "1" for p in held_out) >= 3, theme
 
 
 def test_tagger_beats_keyword_baseline(quality):
     _, macro, counts = quality
-    # Dev: the rules were tuned on these labels; 0.909 measured, a little margin for harmless rule edits.
-    assert macro["dev"]["tagger"] >= 0.89, macro
+    # Dev (the rules were tuned on it): 0.952 measured, a little margin for harmless rule edits.
+    assert macro["dev"]["tagger"] >= 0.94, macro
     assert macro["dev"]["tagger"] - macro["dev"]["keyword"] >= 0.15, macro
-    assert all(f1 >= 0.78 for f1 in (scores_f1(c) for c in counts["dev"]["tagger"].values())), counts["dev"]
-    # Held-out: labelled before the rules changed and never tuned on; 0.750 measured. Nearly every seed paper
-    # that names a labelled theme is in the dev set, so the held-out set has 5 positives (borderline ones that
-    # neither method finds) and 95 hard negatives: it guards against false positives more than it measures
-    # recall, and the tagger can only tie the baseline there.
-    assert macro["held-out"]["tagger"] >= 0.72, macro
-    assert macro["held-out"]["tagger"] >= macro["held-out"]["keyword"], macro
-    assert sum(fp for _, fp, _ in counts["held-out"]["tagger"].values()) <= 1, counts["held-out"]
+    assert all(f1 >= 0.85 for f1 in (scores_f1(c) for c in counts["dev"]["tagger"].values())), counts["dev"]
+    # Held-out (never tuned on): 0.842 measured against 0.691 for the keywords, with 8 false positives among
+    # 505 papers. See tests/data/README.md for how the sets were made and what the held-out figures can say.
+    assert macro["held-out"]["tagger"] >= 0.82, macro
+    assert macro["held-out"]["tagger"] - macro["held-out"]["keyword"] >= 0.10, macro
+    assert sum(fp for _, fp, _ in counts["held-out"]["tagger"].values()) <= 10, counts["held-out"]
 
 
 def scores_f1(counts: tuple[int, int, int]) -> float:
