@@ -141,44 +141,87 @@ def group_rows(labels, k: int) -> list[np.ndarray]:
     return np.split(order, np.cumsum(np.bincount(labels, minlength=k))[:-1])
 
 
-def update_similar(tfidf, index, scores, fresh, stale, *, block: int = 128):
+def update_similar(tfidf, Z, index, scores, fresh, stale, *, exact_max: int = 2000, n_candidates: int = 40):
     """Similar papers after some papers came or changed, without searching everything again.
 
     `index` and `scores` (n, m) are each row's list from before, in current rows (-1 where the list ended or
     its paper is gone); `fresh` are the rows that are new or whose text changed, `stale` rows whose list lost a
-    paper. Fresh and stale rows are searched exactly against every row; every other row keeps its list, and a
-    fresh paper more similar than an entry of it moves in. Unlike `similar_papers` above its exact limit,
-    nothing here is approximate, and the cost grows with the fresh rows only (n x block dots at a time).
+    paper. A fresh row is compared with every row up to `exact_max` papers, beyond with its `n_candidates`
+    nearest rows by LSA cosine (as `similar_papers` does); each row it is compared with takes it into its list
+    when it beats an entry there. A stale row refills its list from its remaining entries' lists. Other rows
+    keep their lists. The cost grows with the fresh and stale rows, not with n.
     """
     n, m = index.shape
-    index, scores = index.copy(), np.where(index >= 0, scores, -np.inf).astype(np.float32)
+    index = index.copy()
+    scores = np.where(index >= 0, scores, -np.inf).astype(np.float32)
     fresh = np.asarray(fresh, np.int64)
-    others = np.ones(n, bool)
-    others[fresh] = False
-    others[np.asarray(stale, np.int64)] = False
-    redo = np.setdiff1d(np.asarray(stale, np.int64), fresh)
-    for start in range(0, len(fresh), block):
-        cols = fresh[start : start + block]
-        sims = (tfidf[cols] @ tfidf.T).toarray().astype(np.float32)
-        sims[np.arange(len(cols)), cols] = -np.inf
-        index[cols], scores[cols] = _best(sims, np.arange(n), m)
-        into = sims.T[others]  # (rows that keep their list, block)
-        pool = np.hstack([scores[others], into])
-        names = np.hstack([index[others], np.broadcast_to(cols, into.shape)])
-        top, top_sims = _top(pool, m)
-        index[others] = np.where(top >= 0, np.take_along_axis(names, np.maximum(top, 0), 1), -1)
-        scores[others] = top_sims
-    for start in range(0, len(redo), block):
-        rows = redo[start : start + block]
-        sims = (tfidf[rows] @ tfidf.T).toarray().astype(np.float32)
-        sims[np.arange(len(rows)), rows] = -np.inf
-        index[rows], scores[rows] = _best(sims, np.arange(n), m)
+    if len(fresh):
+        cand = np.broadcast_to(np.arange(n), (len(fresh), n)) if n <= exact_max else _candidates(Z, fresh, n_candidates)
+        sims = _pair_dots(tfidf, fresh, cand) if n > exact_max else (tfidf[fresh] @ tfidf.T).toarray()
+        sims = np.where((cand == fresh[:, None]) | (cand < 0), -np.inf, sims).astype(np.float32)
+        top, top_sims = _top(sims, m)
+        index[fresh] = np.where(top >= 0, np.take_along_axis(cand, np.maximum(top, 0), 1), -1)
+        scores[fresh] = top_sims
+        is_fresh = np.zeros(n, bool)
+        is_fresh[fresh] = True
+        rows, slot = np.nonzero(np.isfinite(sims) & (sims > 0) & ~is_fresh[np.maximum(cand, 0)])
+        _take_in(index, scores, cand[rows, slot], fresh[rows], sims[rows, slot])
+    stale = np.setdiff1d(np.asarray(stale, np.int64), fresh)
+    if len(stale):
+        hops = index[np.maximum(index[stale], 0)].reshape(len(stale), -1)
+        hops = np.where(np.repeat(index[stale] >= 0, m, axis=1), hops, -1)
+        cand = np.hstack([index[stale], hops])
+        sims = _pair_dots(tfidf, stale, cand)
+        sims[(cand == stale[:, None]) | (cand < 0)] = -np.inf
+        sims[_repeats(cand)] = -np.inf
+        top, top_sims = _top(sims, m)
+        index[stale] = np.where(top >= 0, np.take_along_axis(cand, np.maximum(top, 0), 1), -1)
+        scores[stale] = top_sims
     found = (scores > 0) & (index >= 0)
     return np.where(found, index, -1), np.where(found, scores, np.nan).astype(np.float32)
 
 
-def _best(sims, names, m: int):
-    """Each row's m best names (-1 past the positive ones) and their cosines (-inf there)."""
-    top, top_sims = _top(sims, m)
-    keep = top_sims > 0
-    return np.where(keep, names[np.maximum(top, 0)], -1), np.where(keep, top_sims, -np.inf)
+def _candidates(Z, rows, m: int) -> np.ndarray:
+    """Each of `rows`' m nearest other rows by LSA cosine, over every row."""
+    out = np.empty((len(rows), m), np.int64)
+    for start in range(0, len(rows), 512):
+        part = rows[start : start + 512]
+        sims = Z[part] @ Z.T
+        sims[np.arange(len(part)), part] = -np.inf
+        out[start : start + 512] = _top(sims, m)[0]
+    return out
+
+
+def _take_in(index, scores, rows, new, sims) -> None:
+    """Put paper `new[i]` with cosine `sims[i]` into row `rows[i]`'s list where it beats an entry there."""
+    m = index.shape[1]
+    affected = np.unique(rows)
+    if not len(affected):
+        return
+    at = np.searchsorted(affected, rows)
+    who = np.concatenate([np.repeat(np.arange(len(affected)), m), at])
+    name = np.concatenate([index[affected].ravel(), new])
+    value = np.concatenate([scores[affected].ravel(), sims])
+    order = np.lexsort((name, -value, who))
+    who, name, value = who[order], name[order], value[order]
+    keep = np.ones(len(who), bool)
+    keep[1:] = (who[1:] != who[:-1]) | (name[1:] != name[:-1])  # one entry per paper (ties: the first)
+    who, name, value = who[keep], name[keep], value[keep]
+    rank = np.arange(len(who)) - np.searchsorted(who, who)
+    sel = rank < m
+    block_index = np.full((len(affected), m), -1)
+    block_scores = np.full((len(affected), m), -np.inf, np.float32)
+    block_index[who[sel], rank[sel]] = name[sel]
+    block_scores[who[sel], rank[sel]] = value[sel]
+    index[affected], scores[affected] = block_index, block_scores
+
+
+def _repeats(cand) -> np.ndarray:
+    """Mask of entries equal to an earlier entry in the same row."""
+    order = np.argsort(cand, axis=1, kind="stable")
+    sorted_ = np.take_along_axis(cand, order, 1)
+    dup = np.zeros_like(cand, bool)
+    dup[:, 1:] = sorted_[:, 1:] == sorted_[:, :-1]
+    out = np.zeros_like(cand, bool)
+    np.put_along_axis(out, order, dup, 1)
+    return out

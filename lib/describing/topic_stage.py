@@ -222,7 +222,9 @@ def _carried_similar(previous: TopicModel, who: Known, tfidf, p: TopicParams, ra
     scores = np.full((n, N_SIMILAR), np.nan, np.float32)
     index[kept] = mapped
     scores[kept] = np.where(mapped >= 0, previous.similar_scores[who.before[kept]], np.nan)
-    return update_similar(tfidf, index, scores, fresh, stale)
+    return update_similar(
+        tfidf, space.Z, index, scores, fresh, stale, exact_max=p.exact_similar_max, n_candidates=p.n_candidates
+    )
 
 
 def _afresh(previous, texts, ids, hashes, mode, why, curation, k, k_range, p, random_state, say) -> _Draft:

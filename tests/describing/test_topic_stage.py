@@ -11,6 +11,7 @@ from sklearn.metrics.pairwise import cosine_similarity
 from lib.describing.topic_curation import Curation
 from lib.describing.topic_model import TopicModel
 from lib.describing.topic_stage import run
+from lib.describing.topics import TopicParams
 from tests.describing.test_topics import PLANTED_TOPICS, SHARED
 
 
@@ -154,3 +155,25 @@ def test_similar_papers_after_an_addition_are_the_exact_ones(four_topics):
     found = result.similar >= 0
     np.testing.assert_allclose(brute[np.broadcast_to(rows, found.shape)[found], result.similar[found]],
                                result.similar_scores[found], atol=1e-5)  # fmt: skip
+
+
+def test_above_the_exact_limit_new_papers_find_most_of_their_exact_neighbours(four_topics):
+    """Beyond `exact_similar_max` new papers are compared with their nearest papers by LSA only, as a full build
+    does: the similar papers found are true cosines, and most of the exact five."""
+    ids, texts, _, first, _ = four_topics
+    new_ids, new_texts, _ = planted(range(4), 5, seed=8)
+    params = TopicParams(exact_similar_max=50, n_candidates=40)
+    result, _ = stage(ids + new_ids, texts + new_texts, previous=first.model, params=params)
+    from lib.describing.topic_update import tfidf_of
+
+    brute = cosine_similarity(tfidf_of(result.model.counts, result.model.idf))
+    np.fill_diagonal(brute, -np.inf)
+    rows = np.flatnonzero(np.isin(result.model.paper_ids, new_ids))
+    found = result.similar[rows]
+    exact = np.argsort(-brute[rows], axis=1)[:, :5]
+    recall = np.mean([len(set(a) & set(b)) / 5 for a, b in zip(found, exact)])
+    assert recall >= 0.8, recall
+    ok = found >= 0
+    np.testing.assert_allclose(
+        brute[np.repeat(rows, 5).reshape(found.shape)[ok], found[ok]], result.similar_scores[rows][ok], atol=1e-5
+    )
