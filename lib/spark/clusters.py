@@ -19,19 +19,13 @@ from threadpoolctl import threadpool_limits
 from lib.describing.neighbours import sample_rows
 from lib.describing.topics import KChoice, TopicParams, pick_k
 from lib.spark.session import struct
-from lib.spark.vectors import fetch_rows
+from lib.spark.vectors import fetch_rows, matrix
 
 STATS = pa.schema([("first", pa.int64()), ("cluster", pa.int32()), ("count", pa.int64()), ("sums", pa.binary())])
 LABELS = pa.schema([("row", pa.int64()), ("raw", pa.int32())])
 MAX_ITER = 300  # scikit-learn's KMeans default
 TOL = 1e-4
 CHANGED = "changed"  # the entry of a pass's sums that counts labels changed since the last iteration
-
-
-def matrix(table: pa.Table, column: str = "z") -> np.ndarray:
-    values = table.column(column).combine_chunks()
-    flat = values.flatten().to_numpy()
-    return flat.reshape(len(table), -1) if len(table) else flat.reshape(0, 0)
 
 
 def _ordered(batches: Iterator[pa.RecordBatch]) -> tuple[np.ndarray, np.ndarray] | None:

@@ -16,9 +16,8 @@ from pyspark.sql import functions as F
 
 from lib.describing.topic_map import disc_centres, principal_axes
 from lib.describing.topics import N_REPRESENTATIVES, name_clusters
-from lib.spark.clusters import matrix
 from lib.spark.session import struct
-from lib.spark.vectors import csr_rows
+from lib.spark.vectors import csr_rows, matrix
 
 SUMS = pa.schema([("first", pa.int64()), ("cluster", pa.int32()), ("count", pa.int64()), ("sums", pa.binary())])
 PLACED = pa.schema(
@@ -90,7 +89,7 @@ def _place(means, axes, centroids):
 def place(lsa: DataFrame, labels: DataFrame, k: int):
     """(coords DataFrame (row, cluster, x, y), centroids, representatives: k lists of rows)."""
     joined = lsa.join(labels, "row").persist(StorageLevel.MEMORY_AND_DISK)
-    d = len(lsa.first()["z"])
+    d = len(lsa.first()["z"]) // 4  # float32 bytes
     counts, sums, means, scatter = cluster_moments(joined, k, d)
     norms = np.linalg.norm(sums, axis=1, keepdims=True)
     centroids = np.divide(sums, norms, out=np.zeros_like(sums), where=norms > 0)

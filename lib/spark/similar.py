@@ -22,16 +22,17 @@ from threadpoolctl import threadpool_limits
 from lib.core import schema as S
 from lib.describing.neighbours import N_SIMILAR, sample_rows, similar_papers
 from lib.describing.topics import TopicParams
-from lib.spark.clusters import RowsView, matrix
+from lib.spark.clusters import RowsView
 from lib.spark.session import struct
-from lib.spark.vectors import csr_rows
+from lib.spark.vectors import csr_rows, matrix
 
 PROBES = pa.schema([("row", pa.int64()), ("cells", pa.list_(pa.int32()))])
 FOUND = pa.schema(
-    [("row", pa.int64()), ("slot", pa.int32()), ("cands", pa.list_(pa.string()))]
+    [("row", pa.int64()), ("slot", pa.int32()), ("cands", pa.list_(pa.int64()))]
     + [("lsa", pa.list_(pa.float32())), ("tf", pa.list_(pa.float32()))]
 )
 SIMILAR = pa.schema([("row", pa.int64()), (S.SIMILAR_IDS, pa.list_(pa.string()))])
+PICKED = pa.schema([("row", pa.int64()), ("picks", pa.list_(pa.int64()))])
 
 
 def exact(vectors: DataFrame, ids: DataFrame, width: int, p: TopicParams) -> DataFrame:
@@ -78,13 +79,12 @@ def _cell_task(m: int, width: int):
         Tm, Ta = csr_rows(members, width), csr_rows(askers, width)
         pairs = Ta[np.repeat(np.arange(len(arows)), top.shape[1])].multiply(Tm[top.ravel()])
         tf = np.asarray(pairs.sum(axis=1), np.float32).reshape(top.shape)
-        ids = np.array(members.column(S.PAPER_ID).to_pylist(), dtype=object)
         keep = np.isfinite(top_sims)
         return pa.Table.from_pydict(
             dict(
                 row=arows,
                 slot=askers.column("slot"),
-                cands=[ids[t[k]].tolist() for t, k in zip(top, keep)],
+                cands=[mrows[t[k]].tolist() for t, k in zip(top, keep)],
                 lsa=[s[k].tolist() for s, k in zip(top_sims, keep)],
                 tf=[s[k].tolist() for s, k in zip(tf, keep)],
             ),
@@ -96,7 +96,7 @@ def _cell_task(m: int, width: int):
 
 def _pick(m: int, n_similar: int):
     """mapInArrow task over (row, found: a list of (slot, cands, lsa, tf) from each cell the paper asked in):
-    each paper's similar papers' ids."""
+    each paper's similar papers, as rows."""
 
     def task(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
         for batch in batches:
@@ -111,9 +111,7 @@ def _pick(m: int, n_similar: int):
                 scores = np.asarray(tf, np.float32)[best]
                 order = best[np.lexsort((np.arange(len(best)), -scores))]
                 out.append([cands[j] for j in order if tf[j] > 0][:n_similar])
-            yield pa.RecordBatch.from_arrays(
-                [batch.column("row"), pa.array(out, pa.list_(pa.string()))], schema=SIMILAR
-            )
+            yield pa.RecordBatch.from_arrays([batch.column("row"), pa.array(out, pa.list_(pa.int64()))], schema=PICKED)
 
     return task
 
@@ -128,9 +126,14 @@ def approximate(vectors: DataFrame, lsa: DataFrame, ids: DataFrame, n: int, widt
     slots = probes.select("row", F.posexplode("cells").alias("slot", "cell"))
     asks = slots.select("row", "cell", "slot")
     owns = slots.where("slot = 0").select("row", "cell", F.lit(-1).alias("slot"))
-    rows = vectors.select("row", "idx", "tf").join(lsa, "row").join(ids, "row")
+    rows = vectors.select("row", "idx", "tf").join(lsa, "row")
     both = asks.unionByName(owns).join(rows, "row")
     found = both.groupBy("cell").applyInArrow(_cell_task(p.n_candidates, width), struct(FOUND))
     cells = F.struct("slot", "cands", "lsa", "tf")
     per_paper = found.groupBy("row").agg(F.collect_list(cells).alias("found"))
-    return per_paper.mapInArrow(_pick(p.n_candidates, N_SIMILAR), struct(SIMILAR))
+    picked = per_paper.mapInArrow(_pick(p.n_candidates, N_SIMILAR), struct(PICKED))
+    # rows to paper ids last: five per paper cross the shuffle as ids, not forty per cell
+    flat = picked.select("row", F.posexplode("picks").alias("pos", "crow"))
+    named = flat.join(ids.select(F.col("row").alias("crow"), S.PAPER_ID), "crow")
+    ordered = F.array_sort(F.collect_list(F.struct("pos", S.PAPER_ID)))
+    return named.groupBy("row").agg(ordered.alias("p")).select("row", F.col(f"p.{S.PAPER_ID}").alias(S.SIMILAR_IDS))

@@ -38,7 +38,9 @@ VECTORS = pa.schema(
         ("tf", pa.list_(pa.float32())),
     ]
 )
-LSA = pa.schema([("row", pa.int64()), ("z", pa.list_(pa.float32()))])
+# A row's LSA vector as the bytes of its float32 values: passes over every row (KMeans iterations, the map)
+# move it between the JVM and Python as one buffer, where a list column costs a conversion per value.
+LSA = pa.schema([("row", pa.int64()), ("z", pa.binary())])
 
 
 @dataclass(frozen=True)
@@ -117,6 +119,19 @@ def _lists(values: np.ndarray, indptr: np.ndarray, kind: pa.DataType) -> pa.Arra
     return pa.ListArray.from_arrays(pa.array(np.asarray(indptr, np.int32)), pa.array(values, kind))
 
 
+def vector_cells(Z: np.ndarray) -> pa.Array:
+    """The rows of a float32 matrix as binary cells, one buffer for all."""
+    Z = np.ascontiguousarray(Z, np.float32)
+    offsets = np.arange(0, Z.nbytes + 1, Z.shape[1] * 4 if len(Z) else 1, dtype=np.int32)[: len(Z) + 1]
+    return pa.Array.from_buffers(pa.binary(), len(Z), [None, pa.py_buffer(offsets), pa.py_buffer(Z.tobytes())])
+
+
+def matrix(table: pa.Table, column: str = "z") -> np.ndarray:
+    """The float32 matrix of a table's binary vector column, in the table's order."""
+    cells = table.column(column).to_pylist()
+    return np.frombuffer(b"".join(cells), np.float32).reshape(len(cells), -1) if cells else np.zeros((0, 0), np.float32)
+
+
 def csr_rows(table: pa.Table, width: int, values: str = "tf") -> sp.csr_matrix:
     """The sparse rows of an Arrow table of VECTORS columns, in the table's order."""
     idx, vals = table.column("idx").combine_chunks(), table.column(values).combine_chunks()
@@ -154,9 +169,7 @@ def project(svd_broadcast, width: int):
             table = pa.Table.from_batches([batch])
             with threadpool_limits(1):
                 Z = normalize(svd.transform(csr_rows(table, width)).astype(np.float32), copy=False)
-            offsets = pa.array(np.arange(0, Z.size + 1, Z.shape[1], dtype=np.int32))
-            z = pa.ListArray.from_arrays(offsets, pa.array(Z.ravel(), pa.float32()))
-            yield pa.RecordBatch.from_arrays([batch.column("row"), z], schema=LSA)
+            yield pa.RecordBatch.from_arrays([batch.column("row"), vector_cells(Z)], schema=LSA)
 
     return task
 
