@@ -18,7 +18,7 @@ from lib.core import schema as S
 from lib.core.errors import AtlasError, IngestError
 from lib.core.records import Record
 from lib.core.titles import TitleIndex
-from lib.reading import store
+from lib.reading import sources, store
 from lib.reading.formats import detect_format, read_bytes
 
 
@@ -76,7 +76,7 @@ def add_file(data: store.DataDir, papers: pd.DataFrame, name: str, content: byte
     """
     outcome = AddOutcome(name=name)
     digest = hashlib.sha256(content).hexdigest()
-    same = next((s for s in store.list_sources(data) if s["sha256"] == digest), None)
+    same = next((s for s in sources.list_sources(data) if s["sha256"] == digest), None)
     if same:
         outcome.error = f"{name}: already in the collection (added as {same['name']} on {same['added']})"
         return outcome
@@ -92,7 +92,7 @@ def add_file(data: store.DataDir, papers: pd.DataFrame, name: str, content: byte
         return outcome
     _count(outcome, papers, result.records)
     try:
-        store.add_source(
+        sources.add_source(
             data,
             name,
             content,

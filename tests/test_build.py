@@ -12,7 +12,7 @@ import pytest
 
 from lib.build import build_papers, main
 from lib.core import schema as S
-from lib.reading import store
+from lib.reading import sources, store
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -202,7 +202,7 @@ def test_cli_without_inputs_builds_the_collection_the_app_sees(tmp_path, monkeyp
     shutil.copy(ROOT / "data" / "themes.toml", root)
     data = store.data_dir(root)
     content = (ROOT / "tests" / "data" / "real_shapes" / "springer.csv").read_bytes()
-    store.add_source(data, "springer.csv", content, fmt="csv", records=2, added="2026-01-01")
+    sources.add_source(data, "springer.csv", content, fmt="csv", records=2, added="2026-01-01")
     monkeypatch.setenv(store.ENV_VAR, str(root))
     assert main(["--quiet"]) == 0
     report = store.read_report(data.report_path)

@@ -12,7 +12,7 @@ from lib.build import build_to_disk
 from lib.collection import add_file, match_existing
 from lib.core import schema as S
 from lib.core.records import Record
-from lib.reading import store
+from lib.reading import sources, store
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE = Path(__file__).resolve().parent / "data" / "formats" / "papers.csv"
@@ -38,7 +38,7 @@ def test_a_file_that_cannot_be_stored_is_reported_not_raised(tmp_path, monkeypat
     outcome = add_file(data, papers, "papers.csv", SAMPLE.read_bytes())
     assert not outcome.stored
     assert outcome.error.endswith(".csv: cannot write it (No space left on device) in " + str(data.sources))
-    assert store.list_sources(data) == [] and not any(data.sources.iterdir())
+    assert sources.list_sources(data) == [] and not any(data.sources.iterdir())
     assert not data.is_stale()  # the collection is as it was
 
 
@@ -47,7 +47,7 @@ def test_a_stored_file_is_listed_with_what_it_adds(tmp_path):
     outcome = add_file(data, store.read_papers(data.papers_path), "papers.csv", SAMPLE.read_bytes())
     assert outcome.stored and outcome.error is None
     assert (outcome.n_records, outcome.n_new, outcome.n_merged) == (3, 3, 0)
-    (entry,) = store.list_sources(data)
+    (entry,) = sources.list_sources(data)
     assert (entry["name"], entry["format"], entry["records"]) == ("papers.csv", "csv", 3)
     assert data.is_stale()  # the next load rebuilds with it
 

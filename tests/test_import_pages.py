@@ -16,7 +16,7 @@ from streamlit.testing.v1 import AppTest
 
 from lib.build import build_to_disk
 from lib.core import schema as S
-from lib.reading import store
+from lib.reading import sources, store
 from lib.reading.formats import INPUT_FORMATS, MAX_BYTES
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -71,7 +71,7 @@ def test_upload_a_csv_adds_its_papers(collection):
     assert not errors and not at.exception
     assert ok == ["papers.csv: 3 new, 0 merged into existing papers"]
     assert n_papers(collection) == before + 3
-    assert [s["name"] for s in store.list_sources(collection)] == ["papers.csv"]
+    assert [s["name"] for s in sources.list_sources(collection)] == ["papers.csv"]
     added = store.read_papers(collection.papers_path)
     paper = added[added[S.TITLE] == "Sparse Mixture-of-Experts for Café Recommendation"].iloc[0]
     assert paper[S.AUTHORS] == ["Ana Müller", "Bo Chen"] and paper[S.PUBLISHED] == "2023-05"
@@ -122,7 +122,7 @@ def test_every_extension_the_data_page_accepts_grows_the_collection(collection):
         assert not errors and ok == [f"upload-{n}.{ext}: 1 new, 0 merged into existing papers"], (ext, errors)
         assert n_papers(collection) == before + 1, ext
         assert title in set(store.read_papers(collection.papers_path)[S.TITLE])
-    assert len(store.list_sources(collection)) == len(uploads)
+    assert len(sources.list_sources(collection)) == len(uploads)
 
 
 def test_imported_authors_become_a_facet_in_the_sidebar(collection):
@@ -199,7 +199,7 @@ def test_bad_files_get_a_message_and_change_nothing(collection, name, content, m
     assert errors[0].startswith(name + ":")
     if message:
         assert errors[0] == message
-    assert store.list_sources(collection) == []
+    assert sources.list_sources(collection) == []
     assert store.read_papers(collection.papers_path).equals(before)
 
 
@@ -247,7 +247,7 @@ def test_a_file_over_the_size_limit_is_refused_in_python(collection):
     at = add(data_page(), ("big.csv", b"title,abstract\n" + b"x" * MAX_BYTES))
     _, errors = messages(at)
     assert len(errors) == 1 and errors[0].startswith("big.csv: ") and "limit" in errors[0]
-    assert store.list_sources(collection) == []
+    assert sources.list_sources(collection) == []
 
 
 def test_a_partly_valid_file_loads_its_good_rows_and_reports_the_bad(collection):
@@ -265,17 +265,17 @@ def test_the_same_file_twice_is_refused_the_second_time(collection):
     at = add(at, ("copy.bib", content))
     _, errors = messages(at)
     assert errors and errors[0].startswith("copy.bib: already in the collection (added as papers.bib")
-    assert n_papers(collection) == count and len(store.list_sources(collection)) == 1
+    assert n_papers(collection) == count and len(sources.list_sources(collection)) == 1
 
 
 def test_a_source_can_be_removed_again(collection):
     before = n_papers(collection)
     at = add(data_page(), ("papers.ris", (FORMATS / "papers.ris").read_bytes()))
     assert n_papers(collection) > before
-    stored = store.list_sources(collection)[0]["file"]
+    stored = sources.list_sources(collection)[0]["file"]
     at.button(key=f"remove_{stored}").click().run()
     at.run()
-    assert store.list_sources(collection) == []
+    assert sources.list_sources(collection) == []
     assert n_papers(collection) == before
 
 

@@ -134,7 +134,7 @@ def _build_with_progress(data: store.DataDir) -> None:
 @st.cache_resource(max_entries=4, show_spinner="Loading papers…")
 def _load(root: str, built: str) -> Corpus:
     data = store.data_dir(root)
-    papers = store.read_papers(data.papers_path)
+    papers = store.read_served(data)
     report = store.read_report(data.report_path)
     if report is None:
         raise AtlasError(f"{data.report_path.name}: the build report is missing or unreadable")

@@ -11,6 +11,7 @@ import streamlit as st
 from lib.collection import AddOutcome, add_file
 from lib.core.errors import AtlasError
 from lib.explore.display import escape_markdown
+from lib.reading import sources as added_sources
 from lib.reading import store
 from lib.reading.formats import INPUT_FORMATS, INPUT_SUFFIXES, MAX_BYTES
 from ui.cache import Atlas
@@ -96,7 +97,7 @@ def _show_outcomes() -> None:
 
 def sources(atlas: Atlas) -> None:
     data = atlas.corpus.data
-    added = store.list_sources(data)
+    added = added_sources.list_sources(data)
     st.subheader(f"Added sources: {len(added)}")
     if not added:
         st.caption("Only the bundled pages so far.")
@@ -117,7 +118,7 @@ def sources(atlas: Atlas) -> None:
 
 
 def _remove(data: store.DataDir, stored: str) -> None:
-    store.remove_source(data, stored)
+    added_sources.remove_source(data, stored)
     st.session_state.pop(OUTCOMES, None)
 
 

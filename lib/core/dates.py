@@ -7,6 +7,10 @@ from __future__ import annotations
 
 import re
 
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
 MONTHS = "january february march april may june july august september october november december".split()
 _SHORT_NAMES = tuple(m[:3].title() for m in MONTHS)
 
@@ -99,3 +103,18 @@ def month_key(published: str | None) -> int:
     """YYYYMM for sorting ("2023-05" -> 202305, "2023" -> 202300); 0 when undated."""
     ym = year_month(published)
     return int(ym[0]) * 100 + int(ym[1] or 0) if ym else 0
+
+
+def month_keys(published) -> np.ndarray:
+    """`month_key` of every value of a column (a pandas column, Arrow array or list), worked out in Arrow:
+    a Python call per paper cost a second at a million papers."""
+    values = pa.array(published, from_pandas=True) if not isinstance(published, pa.ChunkedArray) else published
+    if isinstance(values, pa.ChunkedArray):
+        values = values.combine_chunks()
+    values = pc.cast(values, pa.string()) if not pa.types.is_string(values.type) else values
+    valid = pc.fill_null(pc.match_substring_regex(values, _YEAR_MONTH.pattern.join("^$")), False)
+    clean = pc.if_else(valid, values, pa.scalar("0000"))
+    year = pc.cast(pc.utf8_slice_codeunits(clean, 0, 4), pa.int64())
+    month = pc.cast(pc.if_else(pc.greater(pc.utf8_length(clean), 4), pc.utf8_slice_codeunits(clean, 5, 7), "0"),
+                    pa.int64())  # fmt: skip
+    return (np.asarray(year) * 100 + np.asarray(month)).astype(np.int64)

@@ -6,6 +6,7 @@ Every other module names columns through these constants; nothing here computes 
 from __future__ import annotations
 
 import pandas as pd
+import pyarrow as pa
 
 PAPER_ID = "paper_id"
 TITLE = "title"
@@ -79,6 +80,18 @@ LIST_COLUMNS = tuple(c for c, kind in COLUMNS.items() if kind == "list")
 PAPER_TYPES = ("method", "survey", "benchmark")
 PAPER_TYPE_NAMES = {"method": "Method", "survey": "Survey / review", "benchmark": "Benchmark / dataset"}
 ARXIV_SOURCES = ("record", "text", "list")  # the input's own id field, an id in the text, the id cache
+
+
+_ARROW_TYPES = {
+    "str": pa.large_string(), "optstr": pa.large_string(), "json": pa.large_string(),
+    "list": pa.list_(pa.string()), "int": pa.int64(), "float": pa.float64(),
+}  # fmt: skip
+
+
+def arrow_schema(names: list[str]) -> pa.Schema:
+    """The Arrow types of the table's columns: a column of nothing but missing values keeps its type (text,
+    list of text, number) instead of becoming Arrow's type of nulls."""
+    return pa.schema([(n, _ARROW_TYPES.get(COLUMNS.get(n, "str"), pa.large_string())) for n in names])
 
 
 def empty_papers() -> pd.DataFrame:

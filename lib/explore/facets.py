@@ -12,10 +12,12 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 import scipy.sparse as sp
 
 from lib.core import schema as S
-from lib.core.dates import listing_date_label, year_month
+from lib.core.dates import listing_date_label, month_keys
 
 MANY = "many"  # a list of values per paper (themes, datasets); a paper matches any (or all) chosen values
 ONE = "one"  # one value per paper, or none (topic cluster, paper type)
@@ -159,13 +161,11 @@ class ManyIndex(FacetIndex):
 
     def __init__(self, facet: Facet, column: pd.Series, order: Sequence | None):
         super().__init__(facet, len(column))
-        lengths = np.fromiter((len(v) for v in column), dtype=np.int64, count=len(column))
-        flat = pd.Series([v for values in column for v in values], dtype=object)
-        seen = sorted(set(flat))
-        known = set(seen)
-        self._set_values([v for v in order if v in known] + sorted(known - set(order)) if order else seen)
-        codes = pd.Categorical(flat, categories=self.values).codes if len(flat) else np.zeros(0, np.int64)
-        rows = np.repeat(np.arange(len(column)), lengths)
+        rows, found, codes = _flattened(column)
+        known = set(found)
+        self._set_values([v for v in order if v in known] + sorted(known - set(order)) if order else sorted(known))
+        position = {v: i for i, v in enumerate(self.values)}
+        codes = np.array([position[v] for v in found], dtype=np.int64)[codes] if len(found) else codes
         ones = np.ones(len(rows), np.float32)
         self.matrix = sp.csc_matrix((ones, (rows, codes)), shape=(len(column), len(self.values)))
         self.matrix.sum_duplicates()
@@ -192,12 +192,30 @@ class ManyIndex(FacetIndex):
         return _value_counts(self.values, self.count_array(keep), self.facet.top, self._positions(include))
 
 
+def _flattened(column: pd.Series) -> tuple[np.ndarray, list, np.ndarray]:
+    """A list column as (row of each value, the distinct values, each value's position among them), worked
+    out in Arrow: Python lists and Arrow-backed columns alike, without a Python loop over the rows."""
+    lists = pa.array(column, from_pandas=True) if len(column) else pa.array([], pa.list_(pa.string()))
+    if isinstance(lists, pa.ChunkedArray):
+        lists = lists.combine_chunks()
+    lengths = np.asarray(pc.fill_null(pc.list_value_length(lists), 0)).astype(np.int64)
+    rows = np.repeat(np.arange(len(column)), lengths)
+    flat = pc.list_flatten(lists)
+    if pa.types.is_null(flat.type) or not len(flat):
+        return rows[:0], [], np.zeros(0, np.int64)
+    present = np.asarray(flat.is_valid())
+    encoded = pc.dictionary_encode(flat.filter(present))
+    return rows[present], encoded.dictionary.to_pylist(), np.asarray(encoded.indices).astype(np.int64)
+
+
 class OneIndex(FacetIndex):
     """A code per paper (-1: no value)."""
 
     def __init__(self, facet: Facet, column: pd.Series, order: Sequence | None):
         super().__init__(facet, len(column))
-        missing = column.isna().to_numpy() | (column.astype(str) == "").to_numpy()
+        missing = column.isna().to_numpy(dtype=bool)
+        if not pd.api.types.is_numeric_dtype(column.dtype):  # an empty text is no value
+            missing = missing | (column.astype(str) == "").to_numpy(dtype=bool)
         codes, uniques = pd.factorize(column.where(~missing), sort=True)
         self._set_values([v.item() if isinstance(v, np.generic) else v for v in uniques])
         self.codes = np.where(missing, -1, codes).astype(np.int64)
@@ -215,7 +233,7 @@ class FlagIndex(FacetIndex):
     def __init__(self, facet: Facet, column: pd.Series, order: Sequence | None):
         super().__init__(facet, len(column))
         self._set_values(list(FLAG_CHOICES))
-        self.has = column.notna().to_numpy() & (column.fillna("").astype(str) != "").to_numpy()
+        self.has = column.notna().to_numpy(dtype=bool) & (column.fillna("").astype(str) != "").to_numpy(dtype=bool)
 
     def mask(self, chosen, all_of: bool = False) -> np.ndarray:
         return self.has.copy() if chosen == "yes" else ~self.has
@@ -230,8 +248,7 @@ class RangeIndex(FacetIndex):
 
     def __init__(self, facet: Facet, column: pd.Series, order: Sequence | None):
         super().__init__(facet, len(column))
-        parsed = [year_month(p) if isinstance(p, str) else None for p in column]
-        self.years = np.array([int(ym[0]) if ym else 0 for ym in parsed], dtype=np.int64)
+        self.years = month_keys(column) // 100
         self._set_values(sorted(set(self.years[self.years > 0].tolist())))
 
     @property

@@ -16,7 +16,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from lib.core import schema as S
-from lib.core.dates import month_key
+from lib.core.dates import month_keys
 from lib.explore import regions
 from lib.explore.facets import BY_NAME, FACETS, FLAG, FLAG_CHOICES, MANY, RANGE, FacetIndex, Names, RangeIndex
 from lib.explore.search import Hits, SearchIndex
@@ -107,7 +107,7 @@ class PaperIndex:
                 for f in FACETS
                 if f.column in papers.columns
             },
-            month_key=np.array([month_key(p) if isinstance(p, str) else 0 for p in papers[S.PUBLISHED]], np.int64),
+            month_key=month_keys(papers[S.PUBLISHED]),
             n_sources=papers[S.N_SOURCES].to_numpy(dtype=np.int64),
             # place in case-insensitive title order, ties in table order
             title_rank=pc.rank(pc.utf8_lower(titles), sort_keys="ascending", tiebreaker="first").to_numpy() - 1,

@@ -59,6 +59,8 @@ class Detail:
 
 
 def paper_detail(row: pd.Series, names: Names) -> Detail:
+    """What the detail view shows of one row; missing values (None, NaN, pandas' NA) all read as None."""
+    row = row.map(lambda v: None if v is pd.NA or (isinstance(v, float) and v != v) else v)
     try:
         evidence = json.loads(row[S.THEME_EVIDENCE] or "{}")
     except (TypeError, ValueError):
