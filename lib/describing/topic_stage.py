@@ -18,7 +18,15 @@ from lib.describing.topic_curation import Curation, apply_curation
 from lib.describing.topic_labels import name_topics
 from lib.describing.topic_map import layout
 from lib.describing.topic_model import TopicModel, text_hashes
-from lib.describing.topic_update import Known, far_threshold, known, match, old_centres_in, place, vectors
+from lib.describing.topic_update import (
+    Known,
+    far_threshold,
+    known,
+    match,
+    old_centres_in,
+    place,
+    vectors,
+)
 from lib.describing.topics import (
     KChoice,
     TopicParams,
@@ -163,12 +171,15 @@ def _incremental(previous: TopicModel, texts, ids, hashes, why, p, random_state,
     labels = np.empty(len(ids), np.int64)
     labels[who.kept] = previous.clusters[who.before[who.kept]]
     fresh = who.fresh
+    kept = np.flatnonzero(who.kept)
     placed, created = place(
         Z[fresh],
+        [texts[i] for i in fresh],
         previous.cluster_ids,
         previous.centroids,
         previous.far_threshold,
         previous.next_id,
+        known=([texts[i] for i in kept], labels[kept]),
         min_size=p.min_cluster_size,
         random_state=random_state,
     )

@@ -11,6 +11,7 @@ import numpy as np
 import scipy.sparse as sp
 from scipy.optimize import linear_sum_assignment
 from sklearn.cluster import KMeans
+from sklearn.feature_extraction.text import TfidfTransformer
 from sklearn.preprocessing import normalize
 
 from lib.describing.topic_model import TopicModel
@@ -19,6 +20,8 @@ from lib.describing.topics import counter, project
 FAR_PERCENTILE = 5  # a new paper is far when less similar to every centre than 95% of members are to theirs
 MAX_NEW_GROUPS = 5
 MIN_MATCH = 0.5  # centroid cosine below which a fresh cluster continues no old one
+COHESION_SAMPLE = 30  # papers per group whose words are compared
+NEW_MARGIN = 0.1  # how much tighter than papers drawn at random a new cluster must be
 
 
 @dataclass(frozen=True)
@@ -81,16 +84,19 @@ def far_threshold(Z, labels, ids, centroids) -> float:
     return float(np.percentile(own, FAR_PERCENTILE))
 
 
-def place(Z_new, ids, centroids, threshold: float, next_id: int, *, min_size: int = 15, random_state: int = 0):
-    """Clusters for new papers (rows of Z_new): the nearest centre's, or a new cluster by the rule below.
+def place(Z_new, new_texts, ids, centroids, threshold: float, next_id: int, *, known, min_size=15, random_state=0):
+    """Clusters for new papers (rows of Z_new, texts `new_texts`): the nearest centre's, or a new cluster by the
+    rule below. `known` is (texts, cluster ids) of the papers already clustered.
 
     The rule: a new paper is far when its cosine to the nearest centre is below `threshold` (the 5th
     percentile of the members' cosines to their own centres when the model was saved). When at least
-    `min_size` new papers are far, KMeans splits them into len(far) // min_size groups (at most 5); a group of
-    at least `min_size` papers that are on average closer to the group's centre than to their nearest old
-    centre becomes a new cluster, numbered from `next_id`. Every other new paper joins its nearest cluster, new
-    ones included.
-    Returns the cluster of each new paper and the ids of the new clusters.
+    `min_size` new papers are far, KMeans splits them into len(far) // min_size groups (at most 5). A group
+    becomes a new cluster, numbered from `next_id`, when it has at least `min_size` papers, they are on average
+    closer to the group's centre than to their nearest old centre, and their words hold them together (see
+    `text_cohesion`, in the group's own words, which the saved vocabulary may lack) at least as tightly as the
+    existing clusters' do theirs and by NEW_MARGIN more than as many papers drawn at random: a new topic, not a
+    handful of papers that merely fit nowhere (a few in every hundred new papers on known topics do). Every
+    other new paper joins its nearest cluster, new ones included.
     """
     if not len(Z_new):
         return np.zeros(0, np.int64), []
@@ -105,13 +111,19 @@ def place(Z_new, ids, centroids, threshold: float, next_id: int, *, min_size: in
     parts = np.zeros(len(far), np.int64)
     if groups > 1:
         parts = KMeans(groups, n_init=3, random_state=random_state).fit_predict(F)
+    rng = np.random.default_rng(random_state)
     created, new_centres = [], []
     for g in range(groups):
         members = np.flatnonzero(parts == g)
         if len(members) < min_size:
             continue
         centre = normalize(F[members].mean(axis=0, keepdims=True))[0]
-        if float((F[members] @ centre).mean()) > float(nearest[far[members]].mean()):
+        if float((F[members] @ centre).mean()) <= float(nearest[far[members]].mean()):
+            continue
+        size = min(len(members), COHESION_SAMPLE)
+        picked = rng.choice(far[members], size, replace=False)
+        tight, random_level = _reference(*known, size, rng)
+        if text_cohesion([new_texts[i] for i in picked]) >= max(tight, random_level + NEW_MARGIN):
             labels[far[members]] = next_id + len(created)
             created.append(next_id + len(created))
             new_centres.append(centre)
@@ -120,6 +132,27 @@ def place(Z_new, ids, centroids, threshold: float, next_id: int, *, min_size: in
         closer = (to_new.max(axis=1) > nearest) & ~np.isin(labels, created)
         labels[closer] = np.array(created)[to_new[closer].argmax(axis=1)]
     return labels, created
+
+
+def text_cohesion(texts: list[str]) -> float:
+    """How tightly their words hold papers together: the mean cosine of their sublinear TF-IDF rows, fitted on
+    these texts alone, to the rows' normalised mean."""
+    try:
+        X = counter().fit_transform(texts)
+    except ValueError:  # no word at all
+        return 0.0
+    X = normalize(TfidfTransformer(sublinear_tf=True).fit_transform(X))
+    centre = normalize(np.asarray(X.mean(axis=0)))
+    return float(np.asarray(X @ centre.T).mean())
+
+
+def _reference(texts, labels, size: int, rng) -> tuple[float, float]:
+    """For groups of `size` papers already clustered: the median cohesion of the clusters, and that of papers
+    drawn at random."""
+    clusters = [np.flatnonzero(labels == c) for c in np.unique(labels)]
+    tight = [text_cohesion([texts[i] for i in rng.choice(m, size, replace=False)]) for m in clusters if len(m) >= size]
+    drawn = [text_cohesion([texts[i] for i in rng.choice(len(texts), size, replace=False)]) for _ in range(3)]
+    return (float(np.median(tight)) if tight else 1.0), float(np.mean(drawn))
 
 
 def match(old_centres, old_ids, new_centres, *, min_similarity: float = MIN_MATCH) -> dict[int, int]:

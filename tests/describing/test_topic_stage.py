@@ -75,6 +75,25 @@ def test_enough_papers_far_from_every_cluster_make_a_new_one_flagged_new(four_to
     assert [card.cluster for card in flagged] == [created] and flagged[0].size >= 27
 
 
+def mixtures(n: int, seed: int) -> tuple[list[str], list[str]]:
+    """Papers that each mix two known topics, a different pair for each: far from every cluster, yet no topic."""
+    rng = np.random.default_rng(seed)
+    ids, texts = [], []
+    for i in range(n):
+        a, b = rng.choice(4, 2, replace=False)
+        words = [*rng.choice(PLANTED_TOPICS[a].split(), 4), *rng.choice(PLANTED_TOPICS[b].split(), 4)]
+        ids.append(f"m{seed:02d}{i:04d}")
+        texts.append(" ".join(rng.permutation([*words, *rng.choice(SHARED, 8)])))
+    return ids, texts
+
+
+def test_papers_that_fit_no_cluster_but_share_no_subject_make_no_new_cluster(four_topics):
+    ids, texts, _, first, clusters = four_topics
+    new_ids, new_texts = mixtures(60, seed=11)
+    result, after = stage(ids + new_ids, texts + new_texts, previous=first.model)
+    assert result.outcome.new_clusters == () and {after[i] for i in new_ids} <= set(clusters.values())
+
+
 def test_too_few_far_papers_make_no_cluster(four_topics):
     ids, texts, _, first, clusters = four_topics
     new_ids, new_texts, _ = planted([4], 10, seed=3)  # fewer than min_cluster_size (15)
