@@ -159,11 +159,11 @@ def bench_cluster(size: str, timeout: float) -> dict:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("sizes", nargs="*", default=["100000", "1000000"])
+    parser.add_argument("sizes", nargs="*", help="corpus sizes (default 100000 1000000, none with --cluster)")
     parser.add_argument("--cluster", help="corpus size for the loopback cluster run (seeds or N)")
     parser.add_argument("--timeout", type=float, default=3 * 3600, help="seconds per build")
     args = parser.parse_args(argv)
-    for size in args.sizes:
+    for size in args.sizes or ([] if args.cluster else ["100000", "1000000"]):
         result = bench_size(size, args.timeout)
         (corpora.OUT / f"spark-{size}.json").write_text(json.dumps(result, indent=2))
         print(json.dumps({k: v for k, v in result.items() if k != "builds"}, indent=2), flush=True)
