@@ -13,6 +13,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from lib.cleaning.dedupe import dedupe
@@ -24,7 +25,15 @@ from lib.core.report import BuildReport
 from lib.describing.themes import Taxonomy, load_taxonomy
 from lib.describing.topic_curation import Curation, TopicsFileError, format_curation, parse_curation
 from lib.describing.topic_model import TopicModel
-from lib.pipeline import Progress, cluster_topics, make_report, with_arxiv_ids, with_fields, with_themes
+from lib.pipeline import (
+    THEME_COLUMNS,
+    Progress,
+    cluster_topics,
+    make_report,
+    with_arxiv_ids,
+    with_fields,
+    with_themes,
+)
 from lib.reading import store
 from lib.reading.formats import read_path
 
@@ -50,6 +59,7 @@ def build_papers(
     previous: TopicModel | None = None,
     curation: Curation | None = None,
     recluster: bool = False,
+    known_themes: pd.DataFrame | None = None,
 ) -> BuildResult:
     """The canonical table and its report for the files `inputs`. Every readable input is used; each unreadable
     one is named in `failed` and in the report's issues (IngestError only when none could be read).
@@ -57,7 +67,8 @@ def build_papers(
     `arxiv_cache` rows give arXiv ids (and so publication months) to papers by title; a paper's own record id
     wins over them, an id in its text only fills a gap, and a disagreement is listed in `arxiv.conflicts`.
     `apart`: groups of records ("file:line") a person decided are not the same paper. Topics start from the
-    `previous` build's model unless `recluster`, and follow the person's `curation` (see cluster_topics)."""
+    `previous` build's model unless `recluster`, and follow the person's `curation` (see cluster_topics); the
+    theme tags of papers whose text is unchanged come from `known_themes` (see with_themes)."""
     say = progress or (lambda stage, fraction: None)
     timings: dict[str, float] = {}
     clock = time.perf_counter()
@@ -74,7 +85,7 @@ def build_papers(
     deduped = dedupe([r for p in parsed for r in p.records], apart=apart)
     lap("dedupe")
     say("Tagging themes and facets", 0.4)
-    papers = with_themes(deduped.papers, taxonomy)
+    papers = with_themes(deduped.papers, taxonomy, known=known_themes)
     lap("themes")
     papers = with_fields(papers)
     papers, arxiv = with_arxiv_ids(papers, arxiv_cache)
@@ -148,6 +159,7 @@ def build_to_disk(
     cache = read_cache(arxiv_cache_path) if arxiv_cache_path else []
     apart = store.apart_groups(decisions_path or store.decisions_beside(out_dir))
     curation = read_curation(topics_path or store.topics_beside(out_dir))
+    previous, tagged_with = read_model(out_dir), store.file_digest(taxonomy_path)
     result = build_papers(
         inputs,
         taxonomy,
@@ -156,12 +168,15 @@ def build_to_disk(
         random_state=random_state,
         progress=progress,
         apart=apart,
-        previous=read_model(out_dir),
+        previous=previous,
         curation=curation,
         recluster=recluster,
+        known_themes=_known_themes(out_dir, previous, tagged_with),
     )
     report = replace(result.report, input_fingerprint=fingerprint, params={"k": k, "random_state": random_state})
-    model = result.model.to_files() if result.model is not None else None
+    model = result.model
+    if model is not None:  # which taxonomy its papers' theme tags were made with, for the next build to reuse them
+        model = replace(model, params={**model.params, "taxonomy": tagged_with}).to_files()
     store.write_build(out_dir, result.papers, report, result.details, model)
     return replace(result, report=report)
 
@@ -198,6 +213,22 @@ def build_collection(data: store.DataDir, *, recluster: bool = False, progress: 
         topics_path=data.topics,
         recluster=recluster,
     )
+
+
+def _known_themes(out_dir: Path, model: TopicModel | None, taxonomy_digest: str) -> pd.DataFrame | None:
+    """The last build's theme tags by paper id with each paper's text digest, when they were made with this same
+    taxonomy and the table on disk is the one the model was saved with (the same papers); else None."""
+    if model is None or model.params.get("taxonomy") != taxonomy_digest:
+        return None
+    try:
+        tags = store.read_papers(out_dir / store.PAPERS_FILE, columns=[S.PAPER_ID, *THEME_COLUMNS])
+    except (OSError, ValueError, KeyError):
+        return None
+    ids = tags[S.PAPER_ID].to_numpy(dtype=str)
+    order = np.argsort(ids)
+    if not np.array_equal(ids[order], model.paper_ids):
+        return None
+    return tags.set_index(S.PAPER_ID).assign(hash=np.asarray(model.text_hashes)[np.argsort(order)])
 
 
 def read_model(out_dir: Path) -> TopicModel | None:

@@ -29,7 +29,7 @@ from lib.core.report import (
 from lib.describing.extract import extract_fields
 from lib.describing.themes import Taxonomy, tag_themes
 from lib.describing.topic_curation import Curation
-from lib.describing.topic_model import TopicModel
+from lib.describing.topic_model import TopicModel, text_hashes
 from lib.describing.topic_stage import StageResult
 from lib.describing.topic_stage import run as run_topics
 
@@ -50,15 +50,31 @@ class Topics:
     notes: tuple[tuple[int, str], ...] = ()
 
 
-def with_themes(papers: pd.DataFrame, taxonomy: Taxonomy) -> pd.DataFrame:
-    tags = tag_themes(papers[S.TITLE].tolist(), papers[S.ABSTRACT].tolist(), taxonomy)
-    return papers.assign(
-        **{
-            S.THEMES: [list(t.themes) for t in tags],
-            S.THEME_MENTIONS: [list(t.mentions) for t in tags],
-            S.THEME_EVIDENCE: [json.dumps(t.evidence, ensure_ascii=False, sort_keys=True) for t in tags],
-        }
-    )
+THEME_COLUMNS = (S.THEMES, S.THEME_MENTIONS, S.THEME_EVIDENCE)
+
+
+def with_themes(papers: pd.DataFrame, taxonomy: Taxonomy, *, known: pd.DataFrame | None = None) -> pd.DataFrame:
+    """The papers with their theme columns. `known` (indexed by paper id: THEME_COLUMNS and "hash", the digest of
+    the paper's topic text, from the last build with this same taxonomy) spares tagging the papers whose title
+    and abstract are unchanged: tags depend on nothing else."""
+    columns = {c: [None] * len(papers) for c in THEME_COLUMNS}
+    todo = np.arange(len(papers))
+    if known is not None and len(known) and len(papers):
+        at = known.index.get_indexer(papers[S.PAPER_ID])
+        same = at >= 0
+        same[same] = known["hash"].to_numpy()[at[same]] == text_hashes(topic_texts(papers[same]))
+        for c in THEME_COLUMNS:
+            values = known[c].to_numpy()
+            for i in np.flatnonzero(same):
+                columns[c][i] = values[at[i]]
+        todo = np.flatnonzero(~same)
+    rows = papers.iloc[todo]
+    tags = tag_themes(rows[S.TITLE].tolist(), rows[S.ABSTRACT].tolist(), taxonomy)
+    for i, t in zip(todo.tolist(), tags):
+        columns[S.THEMES][i] = list(t.themes)
+        columns[S.THEME_MENTIONS][i] = list(t.mentions)
+        columns[S.THEME_EVIDENCE][i] = json.dumps(t.evidence, ensure_ascii=False, sort_keys=True)
+    return papers.assign(**columns)
 
 
 def with_fields(papers: pd.DataFrame) -> pd.DataFrame:

@@ -8,6 +8,7 @@ import shutil
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
 from sklearn.metrics import adjusted_rand_score
 
@@ -128,3 +129,40 @@ def test_an_entry_that_can_do_nothing_is_a_warning_with_its_line(tmp_path, capsy
     (tmp_path / "topics.toml").write_text("\n[[merge]]\ninto = 900\nclusters = [901]\n", "utf-8")
     assert main([str(raw), "--out", str(out), "--quiet"]) == 0
     assert "warning topics.toml:2: merge into C900: no such clusters" in capsys.readouterr().out
+
+
+def test_a_grown_collection_has_the_theme_tags_a_build_from_nothing_gives(grown, taxonomy):
+    """Tags of unchanged papers come from the last build (same taxonomy): they must be what tagging gives."""
+    raw, _, _, (papers5, _) = grown
+    fresh = build_papers(sorted(raw.glob("*.txt")), taxonomy).papers
+    columns = [S.PAPER_ID, S.THEMES, S.THEME_MENTIONS, S.THEME_EVIDENCE]
+    a = papers5[columns].sort_values(S.PAPER_ID).reset_index(drop=True)
+    b = fresh[columns].sort_values(S.PAPER_ID).reset_index(drop=True)
+    pd.testing.assert_frame_equal(a, b)
+
+
+def test_another_taxonomy_tags_every_paper_again(tmp_path):
+    raw, out = _built(tmp_path)
+    taxonomy = tmp_path / "themes.toml"
+    text = (ROOT / "data" / "themes.toml").read_text(encoding="utf-8")
+    taxonomy.write_text(
+        text + '\n[[theme]]\nid = "images"\nname = "Images"\ngroup = "Test"\npatterns = [\'images?\']\n'
+    )
+    assert main([str(raw), "--out", str(out), "--quiet", "--taxonomy", str(taxonomy)]) == 0
+    papers = store.read_papers(out / "papers.parquet")
+    with_images = papers[S.TITLE].str.contains(r"\bImages?\b", case=False, regex=True)
+    assert with_images.any() and papers.loc[with_images, S.THEMES].map(lambda t: "images" in t).all()
+
+
+def test_a_rebuild_tags_only_the_papers_it_has_not_seen(tmp_path, monkeypatch):
+    import lib.pipeline
+
+    raw, out = _built(tmp_path)
+    before = len(store.read_papers(out / "papers.parquet", columns=[S.PAPER_ID]))
+    shutil.copy(PAGES[3], raw)
+    tagged: list[int] = []
+    real = lib.pipeline.tag_themes
+    monkeypatch.setattr(lib.pipeline, "tag_themes", lambda t, a, tax: tagged.append(len(t)) or real(t, a, tax))
+    assert main([str(raw), "--out", str(out), "--quiet"]) == 0
+    after = len(store.read_papers(out / "papers.parquet", columns=[S.PAPER_ID]))
+    assert tagged and tagged[0] < after - before + 20  # the new papers, and those whose abstract changed
