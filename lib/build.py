@@ -226,8 +226,8 @@ def _known_themes(out_dir: Path, model: TopicModel | None, taxonomy_digest: str)
         return None
     ids = tags[S.PAPER_ID].to_numpy(dtype=str)
     order = np.argsort(ids)
-    if not np.array_equal(ids[order], model.paper_ids):
-        return None
+    if not np.array_equal(ids[order], model.paper_ids) or not tags[S.PAPER_ID].is_unique:
+        return None  # another table, or ids shared by papers kept apart by hand: tag them all
     return tags.set_index(S.PAPER_ID).assign(hash=np.asarray(model.text_hashes)[np.argsort(order)])
 
 

@@ -59,7 +59,7 @@ def with_themes(papers: pd.DataFrame, taxonomy: Taxonomy, *, known: pd.DataFrame
     and abstract are unchanged: tags depend on nothing else."""
     columns = {c: [None] * len(papers) for c in THEME_COLUMNS}
     todo = np.arange(len(papers))
-    if known is not None and len(known) and len(papers):
+    if known is not None and len(known) and len(papers) and known.index.is_unique:
         at = known.index.get_indexer(papers[S.PAPER_ID])
         same = at >= 0
         same[same] = known["hash"].to_numpy()[at[same]] == text_hashes(topic_texts(papers[same]))
