@@ -104,11 +104,16 @@ def build_papers(
     papers = pd.concat([papers.reset_index(drop=True), topics.columns], axis=1)[list(S.COLUMNS)]
     lap("topics")
     report = make_report(parsed, deduped, papers, taxonomy, topics.summary, arxiv, timings)
-    extra = [Issue(f.source, f.line, f"not read: {f.reason}") for f in failed]
-    extra += [Issue(curation.source, line or None, note) for line, note in topics.notes] if curation else []
-    report = replace(report, issues=(*extra, *report.issues, *deduped.warnings, *_shared_arxiv_ids(papers)))
+    report = replace(report, issues=_issues(report, failed, deduped, papers, topics.notes, curation))
     say("Done", 1.0)
     return BuildResult(papers, report, [str(f) for f in failed], deduped.details, topics.model)
+
+
+def _issues(report, failed, deduped, papers, notes, curation) -> tuple[Issue, ...]:
+    """The report's issues: inputs not read, topics.toml entries that did nothing, then the stages' own."""
+    extra = [Issue(f.source, f.line, f"not read: {f.reason}") for f in failed]
+    extra += [Issue(curation.source, line or None, note) for line, note in notes] if curation else []
+    return (*extra, *report.issues, *deduped.warnings, *_shared_arxiv_ids(papers))
 
 
 def _read_all(inputs: Sequence[Path], say: Progress) -> tuple[list[ParseResult], list[IngestError]]:
