@@ -81,9 +81,9 @@ def terms_of(text: str) -> list[str]:
 class _Table:
     """Which sampled papers of which cluster use which term, and each term's score per cluster."""
 
-    def __init__(self, texts: Sequence[str], clusters: np.ndarray, sample: int, random_state: int):
+    def __init__(self, texts: Sequence[str], clusters: np.ndarray, sample: int, key: np.ndarray | None):
         self.ids = np.unique(clusters)
-        rows, self.owner = _sample(clusters, self.ids, sample, random_state)
+        rows, self.owner = _sample(clusters, self.ids, sample, key)
         vectorizer = CountVectorizer(analyzer=terms_of, binary=True, dtype=np.float32)
         try:
             self.docs = vectorizer.fit_transform([texts[i] for i in rows]).tocsr()
@@ -121,10 +121,12 @@ def name_topics(
     n_terms: int = 10,
     sample: int = 300,
     random_state: int = 0,
+    sample_key: np.ndarray | None = None,
 ) -> Naming:
     """Names for the clusters of `texts` (cluster id per text in `clusters`).
 
-    Each cluster is read through at most `sample` of its papers (a fixed-seed sample). A term's score in a
+    Each cluster is read through at most `sample` of its papers: those with the smallest `sample_key` (by default a
+    fixed-seed random key). A term's score in a
     cluster is its coverage there (the share of the cluster's papers using it) times the log of its lift
     (that coverage over its coverage in all the papers read); only terms with a lift above 1 count. A name is
     up to `n_name_terms` of the best terms that each cover at least MIN_COVERAGE of the cluster, used by no
@@ -135,7 +137,8 @@ def name_topics(
     while their coverage holds and no other name uses their terms; their terms are reserved first. The
     clusters whose best term is strongest are named first, so they get the terms two clusters would share.
     """
-    table = _Table(texts, clusters, sample, random_state)
+    key = sample_key if sample_key is not None else np.random.default_rng(random_state).random(len(texts))
+    table = _Table(texts, clusters, sample, key)
     names: dict[int, str] = {}
     coverage: dict[int, float] = {}
     used: set[str] = set()
@@ -165,15 +168,15 @@ def name_topics(
 _ALTERNATIVES = " / "
 
 
-def _sample(clusters: np.ndarray, ids: np.ndarray, size: int, random_state: int):
-    """Row indices read per cluster (all of a small cluster, else a fixed-seed sample) and the cluster
-    position of each."""
-    rng = np.random.default_rng(random_state)
+def _sample(clusters: np.ndarray, ids: np.ndarray, size: int, key: np.ndarray):
+    """Row indices read per cluster (all of a small cluster, else the `size` members with the smallest `key`) and
+    the cluster position of each. Keyed by something that stays with a paper (its text digest), a cluster that
+    gains a few papers is read through nearly the same ones, so its name does not flicker with the sample."""
     rows, owner = [], []
     for pos, c in enumerate(ids):
         members = np.flatnonzero(clusters == c)
         if len(members) > size:
-            members = np.sort(rng.choice(members, size, replace=False))
+            members = np.sort(members[np.argsort(key[members], kind="stable")[:size]])
         rows.append(members)
         owner.append(np.full(len(members), pos))
     return np.concatenate(rows), np.concatenate(owner)

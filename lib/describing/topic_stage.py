@@ -306,7 +306,7 @@ def _describe(texts, ids, hashes, draft: _Draft, applied, curation: Curation, p,
     present = np.unique(labels)
     positions = np.searchsorted(present, labels)
     C = centres(Z, positions, len(present))
-    naming = name_topics(texts, labels, keep=draft.keep_names, random_state=random_state)
+    naming = name_topics(texts, labels, keep=draft.keep_names, sample_key=hashes)
     reps = representatives(Z, positions, C)
     sizes = np.bincount(positions, minlength=len(present))
     cards = [
