@@ -14,7 +14,7 @@ if not len(positions):
     st.info("No paper matches the filters. Clear a filter in the sidebar to see themes and trends.",
             icon=":material/filter_alt_off:")  # fmt: skip
     st.stop()
-rows = atlas.papers.iloc[positions]
+rows = atlas.papers[list(charts.TIME_COLUMNS)].iloc[positions]  # what the charts read, not whole rows
 themes = atlas.index.facets["themes"].rows(positions)
 names = atlas.names.themes
 st.caption(f"{len(rows):,} papers under the current filters.")

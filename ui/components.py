@@ -16,7 +16,7 @@ import streamlit as st
 from lib.explore.display import escape_markdown
 from lib.explore.export import EXPORT_FORMATS
 from lib.explore.filters import FilterSpec, apply_filters, describe
-from lib.explore.tables import results_table
+from lib.explore.tables import RESULT_SOURCES, results_table
 from ui import paper_detail, state
 from ui.cache import Atlas
 
@@ -97,7 +97,7 @@ def results(atlas: Atlas, positions: np.ndarray, spec: FilterSpec) -> list[int]:
     n_pages = max(1, -(-len(positions) // PAGE_SIZE))
     page = min(state.page(), n_pages)
     shown = positions[(page - 1) * PAGE_SIZE : page * PAGE_SIZE]
-    table = results_table(atlas.papers.iloc[shown], atlas.names)
+    table = results_table(atlas.papers[list(RESULT_SOURCES)].iloc[shown], atlas.names)
     ids = table.index.tolist()
     st.session_state[SHOWN] = ids
     # A new key for other rows, so a ticked row never carries over onto a different paper.

@@ -18,6 +18,8 @@ from lib.core import schema as S
 from lib.explore.chart_style import FADED, PALETTE, cluster_name, esc, figure, theme_labels
 from lib.explore.facets import Membership
 
+# The columns the theme and time charts read of the rows they show (the themes come from the index).
+TIME_COLUMNS = (S.PAPER_ID, S.PUBLISHED, S.LISTING_DATES, S.CLUSTER, S.CLUSTER_LABEL)
 GL_ABOVE = 5000  # SVG scatter gets sluggish past a few thousand points
 
 
@@ -67,7 +69,7 @@ def cluster_map(
     papers: pd.DataFrame | MapPoints,
     *,
     highlight: np.ndarray | None = None,
-    max_points: int = 20000,
+    max_points: int = 8000,
     random_state=0,
 ) -> go.Figure:
     """Papers on the 2-D map, one trace per cluster; `customdata` holds each point's paper_id. `papers` is

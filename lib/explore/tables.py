@@ -16,6 +16,9 @@ from lib.core.report import BuildReport
 from lib.explore.facets import BY_NAME, Names
 
 RESULT_COLUMNS = ("Title", "Themes", "Topic", "Pages", "Published", "Code")
+# The table columns the results read; taking only these rows of only these columns keeps a page of results
+# from copying abstracts at all.
+RESULT_SOURCES = (S.PAPER_ID, S.TITLE, S.THEMES, S.CLUSTER, S.N_SOURCES, S.PUBLISHED, S.CODE_URL)
 
 
 def results_table(rows: pd.DataFrame, names: Names) -> pd.DataFrame:

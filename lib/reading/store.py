@@ -306,7 +306,9 @@ def write_served(papers: pd.DataFrame, path: Path) -> None:
     schema = S.arrow_schema(list(papers.columns))
     # An empty frame's columns are all float; there is nothing to convert, only the types to keep.
     table = pa.Table.from_pandas(papers, schema=schema, preserve_index=False) if len(papers) else schema.empty_table()
-    atomic_write(path, lambda tmp: feather.write_feather(table, tmp, compression="uncompressed"))
+    # One chunk per column: taking a page of rows from a column in many chunks first joins it whole.
+    chunk = max(len(table), 1)
+    atomic_write(path, lambda tmp: feather.write_feather(table, tmp, compression="uncompressed", chunksize=chunk))
 
 
 def read_served(data: DataDir) -> pd.DataFrame:

@@ -113,7 +113,8 @@ def change_k(seen: bool):
         go(page, url, "topics", query=f"k={10 + (i + 1) % SEEN_KS}" if seen else "")
         box = page.get_by_label("Number of clusters (k)")
         box.fill(str(k))
-        return settle.timed(page, lambda: box.press("Enter"), ready=_has_text(f"k = {k} (set by you)"))
+        ready = _has_text(f"k = {k} (set by you)")
+        return settle.timed(page, lambda: box.press("Enter"), ready=ready, timeout_ms=900_000)  # a new k fits a model
 
     return run
 
