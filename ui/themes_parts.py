@@ -64,10 +64,10 @@ def trends(rows: pd.DataFrame, themes: Membership, atlas: Atlas) -> None:
         on_change=_trend_changed,
     )  # fmt: skip
     if chosen:
-        _show(theme_trend(rows, themes, chosen, theme_names, measure=measure))
+        _show(theme_trend(rows, themes, chosen, theme_names, measure=measure, axis=axis))
     state.sync_url()  # a rerun of this part alone changes the URL too
-    _show(papers_per_period(rows))
-    _show(cluster_share_over_time(rows, atlas.names.clusters))
+    _show(papers_per_period(rows, axis=axis))
+    _show(cluster_share_over_time(rows, atlas.names.clusters, axis=axis))
     emerging = emerging_themes(rows, themes, theme_names, min_support=MIN_SUPPORT)
     st.subheader("Emerging themes")
     if emerging.empty:

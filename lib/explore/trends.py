@@ -157,6 +157,7 @@ def theme_trend(
     theme_names: Mapping[str, str],
     *,
     measure: str = "share",
+    axis: TimeAxis | None = None,
 ) -> go.Figure | str:
     """One line per chosen theme over the time axis, as a share of dated papers or a count; `membership`
     says which of the `papers` rows have which themes.
@@ -166,7 +167,7 @@ def theme_trend(
     """
     if measure not in ("share", "count"):
         raise ValueError(f"measure must be 'share' or 'count', not {measure!r}")
-    axis = time_axis(papers)
+    axis = axis or time_axis(papers)
     if message := _too_few_periods(axis):
         return message
     themes = list(dict.fromkeys(themes))
@@ -234,11 +235,11 @@ def _small_period_bands(small: np.ndarray) -> tuple[list[dict], list[dict]]:
     return shapes, notes
 
 
-def papers_per_period(papers: pd.DataFrame) -> go.Figure | str:
+def papers_per_period(papers: pd.DataFrame, *, axis: TimeAxis | None = None) -> go.Figure | str:
     """Bars of papers per period, and a grey hatched bar for the undated ones so they stay visible. When the
     undated far outnumber any period, their bar is cut at the top of the scale and says its count, so the
-    dated bars are not flattened under it."""
-    axis = time_axis(papers)
+    dated bars are not flattened under it. `axis`, when given, is `time_axis(papers)` already worked out."""
+    axis = axis or time_axis(papers)
     if not axis.periods:
         return "No paper has a publication date or a listing date to count by."
     totals = _period_totals(axis)
@@ -283,9 +284,11 @@ def papers_per_period(papers: pd.DataFrame) -> go.Figure | str:
     )
 
 
-def cluster_share_over_time(papers: pd.DataFrame, cluster_names: Mapping[int, str]) -> go.Figure | str:
+def cluster_share_over_time(
+    papers: pd.DataFrame, cluster_names: Mapping[int, str], *, axis: TimeAxis | None = None
+) -> go.Figure | str:
     """Stacked areas: each cluster's share of the dated papers per period (message under two periods)."""
-    axis = time_axis(papers)
+    axis = axis or time_axis(papers)
     if message := _too_few_periods(axis):
         return message
     codes = axis.codes
