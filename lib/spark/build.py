@@ -11,6 +11,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from lib.cleaning.id_cache import read_cache
+from lib.core import schema as S
 from lib.core.records import Issue
 from lib.core.report import BuildReport
 from lib.describing.themes import load_taxonomy
@@ -96,7 +97,7 @@ def _build(spark, inputs, out_dir, taxonomy, cache, apart, k, random_state, say)
     columns, topics = topic_columns(described, n, partitions, k, random_state, say)
     lap("topics")
     say("Writing the table", 0.95)
-    write_papers(described.join(columns, "row"), out_dir / store.PAPERS_FILE)
+    write_papers(described.join(columns, S.PAPER_ID), out_dir / store.PAPERS_FILE)
     said = bookkeeping(described)
     text = json.dumps(dict(said["detail"]), ensure_ascii=False, sort_keys=True)
     store.atomic_write(out_dir / store.DETAILS_FILE, lambda tmp: tmp.write_text(text, encoding="utf-8"))

@@ -41,10 +41,12 @@ DESCRIBED = pa.schema(
 _TEXT_IN = [S.PAPER_ID, S.TITLE, S.ABSTRACT, S.RECORD_ARXIV_ID, S.RECORD_PUBLISHED]
 
 
-def number_rows(rows: DataFrame) -> DataFrame:
-    """(paper_id, row): each paper's position in the table, ordered by first appearance (source, then line) as
-    lib.cleaning.dedupe orders it. A range-partitioned sort, then each partition's offset from the counts."""
-    ordered = rows.select(S.PAPER_ID, "first_source", "first_line").orderBy("first_source", "first_line")
+def number_rows(rows: DataFrame, *order: str) -> DataFrame:
+    """(paper_id, row): each paper's position when ordered by the columns `order` (by default first appearance,
+    source then line, as lib.cleaning.dedupe orders the table). A range-partitioned sort, then each partition's
+    offset from the counts."""
+    order = order or ("first_source", "first_line")
+    ordered = rows.select(S.PAPER_ID, *[c for c in order if c != S.PAPER_ID]).orderBy(*order)
     ordered = ordered.select(
         S.PAPER_ID, F.spark_partition_id().alias("part"), F.monotonically_increasing_id().alias("mid")
     )

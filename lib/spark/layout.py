@@ -1,30 +1,33 @@
 """What the clusters show, from per-cluster sums over partitions: centroids, the map (each cluster's disc and
 its members on the cluster's two principal axes, as lib.describing.topic_map lays them out), the three most
-typical papers of each cluster and the distinctive terms that name it (lib.describing.topics.name_clusters).
+typical papers of each cluster and its name (lib.describing.topic_labels.name_topics).
 """
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Iterator
 
 import numpy as np
+import pandas as pd
 import pyarrow as pa
-import scipy.sparse as sp
 from pyspark import StorageLevel
 from pyspark.sql import DataFrame, Window
 from pyspark.sql import functions as F
 
+from lib.core import schema as S
+from lib.describing.topic_labels import name_topics
 from lib.describing.topic_map import disc_centres, principal_axes
-from lib.describing.topics import N_REPRESENTATIVES, name_clusters
+from lib.describing.topics import N_REPRESENTATIVES
+from lib.pipeline import topic_texts
 from lib.spark.session import struct
-from lib.spark.vectors import csr_rows, matrix
+from lib.spark.vectors import matrix
 
 SUMS = pa.schema([("first", pa.int64()), ("cluster", pa.int32()), ("count", pa.int64()), ("sums", pa.binary())])
 PLACED = pa.schema(
     [("row", pa.int64()), ("cluster", pa.int64()), ("lx", pa.float64()), ("ly", pa.float64())]
     + [("norm", pa.float64()), ("sim", pa.float64())]
 )
-MASS = pa.schema([("cluster", pa.int32()), ("term", pa.int32()), ("mass", pa.float64())])
 
 
 def _sorted_partition(batches: Iterator[pa.RecordBatch]) -> pa.Table | None:
@@ -112,29 +115,13 @@ def place(lsa: DataFrame, labels: DataFrame, k: int):
     return coords, placed, centroids, representatives
 
 
-def _mass(k: int, width: int):
-    def task(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
-        T = np.zeros((k, width))
-        for batch in batches:
-            table = pa.Table.from_batches([batch])
-            counts = csr_rows(table, width, "cnt").astype(np.float64)
-            counts.data = 1 + np.log(np.maximum(counts.data, 1))  # as label_clusters damps a paper's counts
-            labels = table.column("cluster").to_numpy()
-            one_hot = sp.csr_matrix((np.ones(len(labels)), (labels, np.arange(len(labels)))), shape=(k, len(labels)))
-            T += (one_hot @ counts).toarray()
-        clusters, terms = np.nonzero(T)
-        yield pa.RecordBatch.from_pydict(
-            dict(cluster=clusters.astype(np.int32), term=terms.astype(np.int32), mass=T[clusters, terms]), schema=MASS
-        )
-
-    return task
-
-
-def cluster_names(vectors: DataFrame, labels: DataFrame, k: int, vocabulary: list[str]):
-    """(names, top terms) of each cluster, from the damped term counts summed per cluster."""
-    joined = vectors.select("row", "idx", "cnt").join(labels, "row")
-    mass = joined.mapInArrow(_mass(k, len(vocabulary)), struct(MASS)).groupBy("cluster", "term").agg(F.sum("mass"))
-    table = mass.toArrow()
-    T = np.zeros((k, len(vocabulary)))
-    T[table.column(0).to_numpy(), table.column(1).to_numpy()] = table.column(2).to_numpy()
-    return name_clusters(T, vocabulary)
+def cluster_names(texts: DataFrame, vectors: DataFrame, labels: DataFrame):
+    """lib.describing.topic_labels.name_topics on what it reads: each cluster's members with the smallest text
+    digests (all of a small cluster), fetched to the driver, so the names are the single-machine build's."""
+    size = inspect.signature(name_topics).parameters["sample"].default
+    rank = F.row_number().over(Window.partitionBy("cluster").orderBy("hash", "row"))
+    read = vectors.select("row", "hash").join(labels, "row").withColumn("rank", rank).where(f"rank <= {size}")
+    table = read.join(texts, "row").select("row", "cluster", "hash", S.TITLE, S.ABSTRACT).toArrow().sort_by("row")
+    papers = pd.DataFrame({c: table.column(c).to_pylist() for c in (S.TITLE, S.ABSTRACT)})
+    clusters, key = table.column("cluster").to_numpy().astype(np.int64), table.column("hash").to_numpy()
+    return name_topics(topic_texts(papers), clusters, keep={}, sample_key=key)

@@ -1,6 +1,8 @@
 """The topic columns on Spark (cluster, cluster_label, x, y, similar_ids) and the report's topic summary, from
-the same steps as lib.describing.topics.fit_topics. A corpus too small for LSA is clustered on the driver by
-lib.pipeline.cluster_topics itself.
+the steps lib.describing.topic_stage takes for a fresh build: papers in paper-id order, TF-IDF and LSA, k, KMeans,
+names, map and similar papers. A corpus too small for LSA is clustered on the driver by
+lib.pipeline.cluster_topics itself. A Spark build starts from no saved topic model and reads no topics.toml: its
+clusters are made afresh, as a single-machine build's are the first time.
 """
 
 from __future__ import annotations
@@ -11,24 +13,31 @@ from pyspark.sql import DataFrame
 from pyspark.sql import functions as F
 
 from lib.core import schema as S
-from lib.core.report import ClusterCard, TopicSummary
+from lib.core.report import ClusterCard, TopicOutcome, TopicSummary
 from lib.describing.topics import TopicParams
 from lib.pipeline import Progress, cluster_topics
 from lib.spark.clusters import choose, fit_labels, number_by_size
+from lib.spark.describe import number_rows
 from lib.spark.layout import cluster_names, place
 from lib.spark.similar import approximate, exact
 from lib.spark.vectors import vectorize
 
 K_RANGE = (4, 20)
+FRESH = TopicOutcome("fresh", "no earlier clusters to start from")
 
 
 def topic_columns(
     described: DataFrame, n: int, partitions: int, k: int | None, random_state: int, say: Progress
 ) -> tuple[DataFrame, TopicSummary]:
-    """(row, cluster, cluster_label, x, y, similar_ids) for every paper, and the summary for the report."""
+    """(paper_id, cluster, cluster_label, x, y, similar_ids) for every paper, and the summary for the report.
+
+    Within this stage `row` is a paper's place in paper-id order, the order the single-machine stage clusters in.
+    """
     p = TopicParams()
     say("Clustering topics: vectorize", 0.55)
-    vectors, lsa, vocab, svd = vectorize(described, n, partitions, p, random_state) if n else (None,) * 4
+    by_id = number_rows(described, S.PAPER_ID)
+    texts = described.select(S.PAPER_ID, S.TITLE, S.ABSTRACT).join(by_id, S.PAPER_ID).drop(S.PAPER_ID)
+    vectors, lsa, vocab, _ = vectorize(texts, n, partitions, p, random_state) if n else (None,) * 4
     if lsa is None:
         return _on_the_driver(described, k, random_state)
     say("Clustering topics: choose k", 0.65)
@@ -39,36 +48,40 @@ def topic_columns(
     labels = labels.persist(StorageLevel.MEMORY_AND_DISK)
     say("Clustering topics: map", 0.78)
     coords, placed, _, typical = place(lsa, labels, choice.k)
-    names, terms = cluster_names(vectors, labels, choice.k, vocab.terms)
+    naming = cluster_names(texts, vectors, labels)
     say("Clustering topics: similar", 0.82)
-    ids = described.select("row", S.PAPER_ID)
     if n <= p.exact_similar_max:
-        similar = exact(vectors, ids, len(vocab.terms), p)
+        similar = exact(vectors, by_id, len(vocab.terms), p)
     else:
-        similar = approximate(vectors, lsa, ids, n, len(vocab.terms), p, random_state)
-    label_of = F.create_map(*[x for c, name in enumerate(names) for x in (F.lit(c), F.lit(name))])
+        similar = approximate(vectors, lsa, by_id, n, len(vocab.terms), p, random_state)
+    label_of = F.create_map(*[x for c, name in naming.names.items() for x in (F.lit(c), F.lit(name))])
     columns = coords.withColumn(S.CLUSTER_LABEL, label_of[F.col(S.CLUSTER)]).join(similar, "row", "left")
     columns = columns.withColumn(S.SIMILAR_IDS, F.coalesce(S.SIMILAR_IDS, F.array().cast("array<string>")))
-    columns = columns.persist(StorageLevel.MEMORY_AND_DISK)
+    columns = columns.join(by_id, "row").drop("row").persist(StorageLevel.MEMORY_AND_DISK)
     columns.count()
-    for frame in (placed, raw, labels):
+    for frame in (placed, raw, labels, lsa, vectors):
         frame.unpersist()
-    rep_ids = dict(ids.where(F.col("row").isin([r for rows in typical for r in rows])).collect())
-    cards = tuple(
-        ClusterCard(c, names[c], int(sizes[c]), tuple(terms[c]), tuple(rep_ids[r] for r in typical[c]))
-        for c in range(choice.k)
+    rep_ids = dict(
+        by_id.where(F.col("row").isin([r for rows in typical for r in rows])).select("row", S.PAPER_ID).collect()
     )
+    cards = tuple(
+        ClusterCard(
+            c, naming.names[c], int(sizes[c]), tuple(naming.top_terms[c]), tuple(rep_ids[r] for r in typical[c]),
+            naming.names[c],
+        )
+        for c in range(choice.k)
+    )  # fmt: skip
     scores = {int(kk): round(float(v), 5) for kk, v in choice.scores.items()}
-    return columns, TopicSummary(choice.k, k is None, choice.reason, scores, cards)
+    return columns, TopicSummary(choice.k, k is None, choice.reason, scores, cards, FRESH, choice.k)
 
 
 def _on_the_driver(described: DataFrame, k: int | None, random_state: int) -> tuple[DataFrame, TopicSummary]:
-    table = described.select("row", S.PAPER_ID, S.TITLE, S.ABSTRACT).toArrow().sort_by("row")
+    table = described.select(S.PAPER_ID, S.TITLE, S.ABSTRACT).toArrow()
     papers = pd.DataFrame({c: table.column(c).to_pylist() for c in table.column_names})
     topics = cluster_topics(papers, k=k, random_state=random_state, similar=True)
-    frame = topics.columns.assign(row=papers["row"].to_numpy())
+    frame = topics.columns.assign(**{S.PAPER_ID: papers[S.PAPER_ID].to_numpy()})
     frame[S.SIMILAR_IDS] = [list(v) for v in frame[S.SIMILAR_IDS]]
-    schema = "row long, cluster long, cluster_label string, x double, y double, similar_ids array<string>"
+    schema = "paper_id string, cluster long, cluster_label string, x double, y double, similar_ids array<string>"
     spark = described.sparkSession
-    columns = spark.createDataFrame(frame[["row", S.CLUSTER, S.CLUSTER_LABEL, S.X, S.Y, S.SIMILAR_IDS]], schema)
+    columns = spark.createDataFrame(frame[[S.PAPER_ID, S.CLUSTER, S.CLUSTER_LABEL, S.X, S.Y, S.SIMILAR_IDS]], schema)
     return columns, topics.summary

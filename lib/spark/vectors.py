@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 import numpy as np
+import pandas as pd
 import pyarrow as pa
 import scipy.sparse as sp
 from pyspark import StorageLevel
@@ -21,18 +22,23 @@ from pyspark.ml.feature import IDF, CountVectorizer
 from pyspark.sql import DataFrame
 from pyspark.sql import functions as F
 from sklearn.decomposition import TruncatedSVD
-from sklearn.feature_extraction.text import CountVectorizer as SkCountVectorizer
 from sklearn.preprocessing import normalize
 from threadpoolctl import threadpool_limits
 
 from lib.core import schema as S
-from lib.describing.topics import _SMALL_CORPUS, STOP_WORDS, TOKEN_PATTERN, TopicParams
+from lib.describing.topic_model import text_hashes
+from lib.describing.topics import _SMALL_CORPUS, TopicParams, counter, lsa_dims
+from lib.describing.topics import project as project_rows
+from lib.pipeline import topic_texts
 from lib.spark.session import struct
 
-TOKENS = pa.schema([("row", pa.int64()), ("tokens", pa.list_(pa.string()))])
+# `hash`: the text's 64-bit digest (lib.describing.topic_model.text_hashes) less 2**63, so that it orders as
+# the unsigned digest does: clusters are named from the members with the smallest digests.
+TOKENS = pa.schema([("row", pa.int64()), ("hash", pa.int64()), ("tokens", pa.list_(pa.string()))])
 VECTORS = pa.schema(
     [
         ("row", pa.int64()),
+        ("hash", pa.int64()),
         ("idx", pa.list_(pa.int32())),
         ("cnt", pa.list_(pa.float32())),
         ("tf", pa.list_(pa.float32())),
@@ -51,16 +57,19 @@ class Vocabulary:
 
 @lru_cache(maxsize=1)
 def _analyzer():
-    return SkCountVectorizer(stop_words=sorted(STOP_WORDS), token_pattern=TOKEN_PATTERN).build_analyzer()
+    return counter().build_analyzer()
 
 
 def tokenize(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
-    """mapInArrow task: (row, title, abstract) -> (row, tokens) of "title. abstract", as topics.vectorize reads."""
+    """mapInArrow task: (row, title, abstract) -> (row, hash, tokens) of the text lib.pipeline.topic_texts makes,
+    tokenised by the topics' own counter."""
     analyze = _analyzer()
     for batch in batches:
-        titles, abstracts = batch.column(S.TITLE).to_pylist(), batch.column(S.ABSTRACT).to_pylist()
-        tokens = [analyze(f"{t}. {a}") for t, a in zip(titles, abstracts)]
-        yield pa.RecordBatch.from_arrays([batch.column("row"), pa.array(tokens, pa.list_(pa.string()))], schema=TOKENS)
+        papers = pd.DataFrame({c: batch.column(c).to_pylist() for c in (S.TITLE, S.ABSTRACT)})
+        texts = topic_texts(papers)
+        hashes = (text_hashes(texts) - np.uint64(1 << 63)).view(np.int64) if texts else np.zeros(0, np.int64)
+        tokens = pa.array([analyze(t) for t in texts], pa.list_(pa.string()))
+        yield pa.RecordBatch.from_arrays([batch.column("row"), pa.array(hashes, pa.int64()), tokens], schema=TOKENS)
 
 
 def vocabulary(tokens: DataFrame, n: int, p: TopicParams) -> Vocabulary:
@@ -96,7 +105,7 @@ def weigh(vocab_broadcast):
             tfidf.data *= vocab.idf[tfidf.indices]
             tfidf = normalize(tfidf, copy=False)
             yield pa.RecordBatch.from_arrays(
-                [batch.column("row"), _lists(counts.indices, counts.indptr, pa.int32())]
+                [batch.column("row"), batch.column("hash"), _lists(counts.indices, counts.indptr, pa.int32())]
                 + [_lists(counts.data, counts.indptr, pa.float32()), _lists(tfidf.data, tfidf.indptr, pa.float32())],
                 schema=VECTORS,
             )
@@ -150,7 +159,7 @@ def fetch_rows(frame: DataFrame, positions: np.ndarray) -> pa.Table:
 def fit_lsa(vectors: DataFrame, n: int, vocab: Vocabulary, p: TopicParams, random_state: int):
     """TruncatedSVD fitted as topics.lsa fits it: on the same fixed-seed sample of rows (all rows when fewer)."""
     v = len(vocab.terms)
-    dims = min(p.n_components, v - 1, n - 1, max(2, n // 10))
+    dims = lsa_dims(n, v, p.n_components)
     if dims < 2:
         return None
     rng = np.random.default_rng(random_state)
@@ -164,11 +173,11 @@ def project(svd_broadcast, width: int):
     """mapInArrow task: (row, idx, tf) -> (row, z), unit LSA vectors as topics.lsa returns them."""
 
     def task(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
-        svd = svd_broadcast.value
+        basis = svd_broadcast.value.components_.astype(np.float32)
         for batch in batches:
             table = pa.Table.from_batches([batch])
             with threadpool_limits(1):
-                Z = normalize(svd.transform(csr_rows(table, width)).astype(np.float32), copy=False)
+                Z = project_rows(csr_rows(table, width), basis)
             yield pa.RecordBatch.from_arrays([batch.column("row"), vector_cells(Z)], schema=LSA)
 
     return task

@@ -20,13 +20,6 @@ ROOT = Path(__file__).resolve().parents[2]
 DATA = ROOT / "data"
 
 
-def pytest_collection_modifyitems(items):
-    # One worker runs them all, so the session (a JVM) starts once.
-    for item in items:
-        if "tests/spark/" in str(item.fspath).replace("\\", "/"):
-            item.add_marker(pytest.mark.xdist_group("spark"))
-
-
 @pytest.fixture(scope="session")
 def spark():
     if shutil.which("java") is None:

@@ -3,8 +3,12 @@ summary as the single-machine build, and names an unreadable input as it does.""
 
 from __future__ import annotations
 
+import pytest
+
 from lib.core import schema as S
 from lib.reading import store
+
+pytestmark = pytest.mark.xdist_group("spark")  # one worker, one JVM for all Spark tests
 
 
 def test_the_cli_builds_on_spark_and_names_an_unreadable_input(seeds_pair):

@@ -5,10 +5,13 @@ from __future__ import annotations
 
 import numpy as np
 import pyarrow.parquet as pq
+import pytest
 from sklearn.metrics import adjusted_rand_score
 
 from lib.core import schema as S
 from lib.reading import store
+
+pytestmark = pytest.mark.xdist_group("spark")  # one worker, one JVM for all Spark tests
 
 TOPIC_COLUMNS = {S.CLUSTER, S.CLUSTER_LABEL, S.X, S.Y, S.SIMILAR_IDS}
 
