@@ -10,7 +10,6 @@ import hashlib
 import json
 import os
 import shutil
-import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,6 +23,16 @@ import pyarrow.parquet as pq
 from lib.core import schema as S
 from lib.core.errors import WriteError
 from lib.core.report import BuildReport
+from lib.reading.decisions import (  # noqa: F401 (the decisions are part of the collection's files)
+    DECISIONS_FILE,
+    add_decisions,
+    apart_groups,
+    decisions_beside,
+    decisions_problem,
+    read_decisions,
+    remove_decision,
+)
+from lib.reading.files import atomic_write, clean_temporary, collection_lock, fresh_folder, load_json_list, write_json  # noqa: F401
 from lib.reading.formats import INPUT_SUFFIXES
 
 ENV_VAR = "PAPER_ATLAS_DATA"
@@ -34,7 +43,6 @@ PAPERS_FILE = "papers.parquet"
 SERVED_FILE = "papers.arrow"
 REPORT_FILE = "build_report.json"
 DETAILS_FILE = "merge_details.json"  # per merged paper: the record kept, each field's source, how joined
-DECISIONS_FILE = "merge_decisions.json"  # merges a person undid: records that are not the same paper
 TOPICS_FILE = "topics.toml"  # the person's names, pins, merges and splits of topic clusters, beside themes.toml
 MODEL_DIR = "topic_model"  # the saved topic model in the built outputs: model.json and one .npy per array
 
@@ -107,9 +115,10 @@ class DataDir:
         return input_fingerprint(self.raw_files() + [self.taxonomy, self.arxiv_cache, self.decisions, self.topics])
 
     def is_stale(self) -> bool:
-        """True when nothing is built yet or the build was made from other inputs than those present."""
+        """True when nothing usable is built (none yet, or a table that is truncated or damaged: see built_ok) or
+        the build was made from other inputs than those present."""
         report = read_report(self.report_path)
-        if report is None or not self.papers_path.exists():
+        if report is None or not built_ok(self, report.n_papers):
             return True
         return report.input_fingerprint != self.fingerprint()
 
@@ -141,9 +150,9 @@ def input_fingerprint(paths: list[Path]) -> str:
     for path in sorted(paths):
         try:
             stat = path.stat()
-            digest.update(f"{path.name}\0{stat.st_size}\0{stat.st_mtime_ns}\n".encode())
+            digest.update(f"{path.name}\0{stat.st_size}\0{stat.st_mtime_ns}\n".encode(errors="surrogateescape"))
         except (FileNotFoundError, NotADirectoryError):
-            digest.update(f"{path.name}\0missing\n".encode())
+            digest.update(f"{path.name}\0missing\n".encode(errors="surrogateescape"))
     return digest.hexdigest()
 
 
@@ -153,24 +162,6 @@ def file_digest(path: Path) -> str:
         for chunk in iter(lambda: handle.read(1 << 20), b""):
             digest.update(chunk)
     return digest.hexdigest()
-
-
-def atomic_write(path: Path, write: Callable[[Path], None]) -> None:
-    """Call `write(tmp)` for a temporary file beside `path`, then rename it over `path`. A failure of the
-    file system (disk full, no permission) leaves `path` as it was and raises WriteError naming it."""
-    tmp: Path | None = None
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-        os.close(fd)
-        tmp = Path(tmp_name)
-        write(tmp)
-        os.replace(tmp, path)
-    except OSError as exc:
-        raise WriteError.from_os_error(path, exc) from exc
-    finally:
-        if tmp is not None:
-            tmp.unlink(missing_ok=True)
 
 
 def write_build(
@@ -228,7 +219,7 @@ def write_topic_model(out_dir: Path, meta: dict, arrays: dict) -> None:
     target, fresh = out_dir / MODEL_DIR, None
     try:
         out_dir.mkdir(parents=True, exist_ok=True)
-        fresh = Path(tempfile.mkdtemp(prefix=f".{MODEL_DIR}.", dir=out_dir))
+        fresh = fresh_folder(out_dir, MODEL_DIR)
         for name, array in arrays.items():
             np.save(fresh / f"{name}.npy", array, allow_pickle=False)
         (fresh / "model.json").write_text(json.dumps(meta, ensure_ascii=False), encoding="utf-8")
@@ -257,45 +248,21 @@ def read_topic_model(out_dir: Path) -> tuple[dict, dict[str, np.ndarray]] | None
     return (meta, arrays) if isinstance(meta, dict) else None
 
 
-# --- merge decisions ---------------------------------------------------------------------------------
+def update_text(root: Path, path: Path, change: Callable[[str | None], str]) -> str:
+    """Read-modify-write of a small text file of the collection in `root` (the topic curation) under the
+    collection's lock, so two people saving at once both keep their change: `change(old text or None)` gives
+    the new text."""
+    with collection_lock(root):
+        text = change(read_text(path))
+        write_text(path, text)
+        return text
 
 
-def decisions_beside(out_dir: Path) -> Path:
-    """The decisions file of the collection whose built outputs go to `out_dir` (a collection's processed/)."""
-    return out_dir.parent / DECISIONS_FILE
-
-
-def read_decisions(path: Path) -> list[dict]:
-    """The merges a person undid: [{"records": ["file:line", ...], "title": ..., "decided": date}]. A missing or
-    unreadable file is no decisions (an unreadable one is never overwritten silently: see add_decisions)."""
-    try:
-        entries = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, ValueError):
-        return []
-    return [e for e in entries if isinstance(e, dict) and isinstance(e.get("records"), list)]
-
-
-def apart_groups(path: Path) -> list[list[str]]:
-    """The decisions as dedupe takes them: groups of records that must end in different papers."""
-    return [[str(k) for k in e["records"]] for e in read_decisions(path)]
-
-
-def add_decisions(data: DataDir, new: list[dict]) -> None:
-    """Record that each entry's records are not the same paper (atomically; repeats are kept once)."""
-    entries = read_decisions(data.decisions)
-    known = {tuple(sorted(e["records"])) for e in entries}
-    entries += [e for e in new if tuple(sorted(e["records"])) not in known]
-    _write_json(data.decisions, entries)
-
-
-def remove_decision(data: DataDir, records: list[str]) -> None:
-    """Undo a decision: the records may merge again on the next build."""
-    _write_json(data.decisions, [e for e in read_decisions(data.decisions) if sorted(e["records"]) != sorted(records)])
-
-
-def _write_json(path: Path, value: object) -> None:
-    text = json.dumps(value, indent=2, ensure_ascii=False)
-    atomic_write(path, lambda tmp: tmp.write_text(text, encoding="utf-8"))
+def clean_leftovers(data: DataDir, *, built_outputs: bool = True) -> list[str]:
+    """Temporary files that interrupted writes left in the collection's folders (see files.clean_temporary); the
+    built outputs' folder only when `built_outputs` (the caller knows that no build is running)."""
+    folders = [data.root, data.sources] + ([data.processed, data.processed / MODEL_DIR] if built_outputs else [])
+    return [name for folder in folders for name in clean_temporary(folder)]
 
 
 def write_papers(papers: pd.DataFrame, path: Path) -> None:
@@ -360,6 +327,39 @@ def _read_report(path: str, mtime_ns: int, size: int, inode: int) -> BuildReport
         return BuildReport.from_dict(json.loads(Path(path).read_text(encoding="utf-8")))
     except (OSError, UnicodeDecodeError, ValueError):  # JSONDecodeError is a ValueError
         return None
+
+
+def built_ok(data: DataDir, n_papers: int) -> bool:
+    """Whether the built table can be served: papers.parquet's footer reads and holds `n_papers` rows, and the
+    Arrow copy the app maps (when it is current) is whole and valid. Checked once per version of the files, so a
+    table truncated by a full disk or damaged by hand is rebuilt instead of failing every page."""
+    stamps = []
+    for path in (data.papers_path, data.processed / SERVED_FILE):
+        try:
+            stat = path.stat()
+            stamps.append((stat.st_mtime_ns, stat.st_size, stat.st_ino))
+        except OSError:
+            stamps.append(None)
+    if stamps[0] is None:
+        return False
+    served = stamps[1] is not None and stamps[1][0] >= stamps[0][0]
+    return _built_ok(str(data.processed), n_papers, tuple(stamps), served)
+
+
+@functools.lru_cache(maxsize=8)
+def _built_ok(processed: str, n_papers: int, stamps: tuple, served: bool) -> bool:
+    folder = Path(processed)
+    try:
+        if pq.read_metadata(folder / PAPERS_FILE).num_rows != n_papers:
+            return False
+        if served:
+            with pa.memory_map(str(folder / SERVED_FILE)) as source:
+                table = pa.ipc.open_file(source).read_all()
+                table.validate(full=True)  # offsets and UTF-8 within bounds: a damaged copy must not be mapped
+                return table.num_rows == n_papers
+    except (OSError, ValueError, pa.ArrowException):
+        return False
+    return True
 
 
 def built_stamp(data: DataDir) -> str:
