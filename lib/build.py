@@ -337,6 +337,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except AtlasError as exc:
         print(f"\nerror: {exc}", file=sys.stderr)
         return 1
+    except OSError as exc:  # a folder that cannot be listed or a path that is in the way: one line, no trace
+        where = Path(exc.filename).name if exc.filename else "the output"
+        print(f"\nerror: {where}: {exc.strerror or type(exc).__name__}", file=sys.stderr)
+        return 1
     print(summary(result.report))
     for failure in result.failed:
         print(f"error: {failure}", file=sys.stderr)

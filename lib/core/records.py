@@ -112,9 +112,16 @@ def decode(data: bytes, source: str) -> tuple[str, str]:
     return text, "cp1252"
 
 
+# Invisible characters that change how text around them reads: the bidirectional embeddings, overrides and
+# isolates (a right-to-left override makes "gpj.exe" show as "exe.jpg"), zero-width space and a stray byte-order
+# mark. Joiners (U+200C, U+200D) stay: Persian and Indic scripts and emoji need them.
+_HIDDEN = dict.fromkeys([*range(0x202A, 0x202F), *range(0x2066, 0x206A), 0x200B, 0x200E, 0x200F, 0xFEFF])
+
+
 def clean_line(raw: str) -> str:
-    """Fold tabs and runs of white space, trim, and compose Unicode (NFC) so equal text compares equal."""
-    return unicodedata.normalize("NFC", " ".join(raw.split()))  # split() folds white space faster than a regex
+    """Fold tabs and runs of white space, trim, drop invisible direction and width controls, and compose Unicode
+    (NFC) so equal text compares equal."""
+    return unicodedata.normalize("NFC", " ".join(raw.translate(_HIDDEN).split()))  # split() beats a regex
 
 
 # Inline markup that OpenAlex, Crossref and publishers' exports leave in titles: italics, small caps, super- and

@@ -44,6 +44,8 @@ LIST_SEPARATOR = "; "
 # OWASP CSV injection: a spreadsheet runs a cell starting with these as a formula (tab and CR too,
 # since some programs strip them before looking).
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+# What a spreadsheet skips before looking at a cell's first character.
+_INVISIBLE = " \u00a0\u200b\u200c\u200d\u200e\u200f\u2060\ufeff\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
 
 
 @dataclass(frozen=True)
@@ -83,7 +85,16 @@ def _csv_cell(value) -> str | int | float:
     if isinstance(value, (int, float)):
         return value
     text = LIST_SEPARATOR.join(value) if isinstance(value, list) else str(value)
-    return "'" + text if text.startswith(FORMULA_START) else text
+    return "'" + text if _looks_like_formula(text) else text
+
+
+def _looks_like_formula(text: str) -> bool:
+    """Whether a spreadsheet could take the cell for a formula: also behind invisible characters and white space,
+    and in the fullwidth forms ("＝", "＋") that spreadsheets read as their ASCII selves."""
+    if text.startswith(FORMULA_START):
+        return True
+    shown = unicodedata.normalize("NFKC", text[:64]).lstrip(_INVISIBLE)
+    return shown.startswith(FORMULA_START)
 
 
 # ----------------------------------------------------------------------------------------- JSON

@@ -262,8 +262,10 @@ def test_corrupt_parquet():
 
 
 def test_parquet_that_unpacks_too_large(monkeypatch):
-    monkeypatch.setattr(tabular, "MAX_PARQUET_UNPACKED", 1024)
-    with pytest.raises(IngestError, match=r"^papers\.parquet: Parquet data unpacks to \d+ MB, over the \d+ MB limit$"):
+    monkeypatch.setattr(tabular, "MAX_DECODED_BYTES", 1024)
+    with pytest.raises(
+        IngestError, match=r"^papers\.parquet: its data unpacks to [\d,]+ MB or more, over the 0 MB limit$"
+    ):
         read_path(SAMPLES / "papers.parquet")
 
 

@@ -12,6 +12,7 @@ import io
 import json
 
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from lib.core.errors import IngestError
@@ -28,8 +29,11 @@ from lib.reading.formats.fields import (
 from lib.reading.formats.headerless import SAMPLE_ROWS, columns_by_content
 from lib.reading.formats.shapes import adapt, arxiv_keyed_items, is_arxiv_keyed
 
-# Parquet compresses well; a small file could still unpack into more than the app should hold.
-MAX_PARQUET_UNPACKED = 400 * 1024 * 1024
+# What one input file may hold once decoded, whatever its format: a compressed or dictionary-encoded file could
+# otherwise unpack into more than a build should hold (a 907-byte Parquet file can spell out 1.65 GiB).
+MAX_RECORDS = 1_000_000
+MAX_DECODED_BYTES = 400 * 1024 * 1024
+PARQUET_BATCH = 256  # rows decoded at a time, so one batch cannot spell out much before it is counted
 # Keys of a JSON object under which a list of papers is looked for first.
 _CONTAINER_KEYS = ("papers", "records", "items", "entries", "data", "results")
 
@@ -213,19 +217,19 @@ def read_jsonl(text: str, source: str) -> ParseResult:
 
 
 def read_parquet(data: bytes, source: str) -> ParseResult:
-    """A Parquet table; each row is a paper, numbered from 1 in place of a line."""
+    """A Parquet table; each row is a paper, numbered from 1 in place of a line.
+
+    A file's own metadata can say anything, so its size is measured as it is decoded: a row group at a time, in
+    small batches, with text kept dictionary-encoded until the batch's decoded size is counted (a value repeated
+    a million times is held once until then). Past MAX_RECORDS rows or MAX_DECODED_BYTES the file is refused.
+    """
     try:
-        meta = pq.ParquetFile(io.BytesIO(data)).metadata
-        unpacked = sum(meta.row_group(i).total_byte_size for i in range(meta.num_row_groups))
-        if unpacked > MAX_PARQUET_UNPACKED:
-            size, limit = f"{unpacked / 2**20:.0f} MB", f"{MAX_PARQUET_UNPACKED // 2**20} MB"
-            raise IngestError(source, f"Parquet data unpacks to {size}, over the {limit} limit")
-        table = pq.read_table(io.BytesIO(data))
-        names = unique_names(table.column_names)
-        rows = table.rename_columns(names).to_pylist()
+        rows, names = _parquet_rows(data, source)
     except IngestError:
         raise
-    except (pa.ArrowException, OSError, ValueError, TypeError, IndexError, KeyError, MemoryError) as exc:
+    except MemoryError:
+        raise IngestError(source, "Parquet data unpacks to more than the memory an upload may use") from None
+    except (pa.ArrowException, OSError, ValueError, TypeError, IndexError, KeyError) as exc:
         detail = next((ln.strip() for ln in str(exc).splitlines() if ln.strip()), type(exc).__name__)
         raise IngestError(source, f"not a readable Parquet file ({detail[:200]})") from None
     result = ParseResult(source=source)  # Parquet strings are UTF-8 by definition
@@ -233,6 +237,65 @@ def read_parquet(data: bytes, source: str) -> ParseResult:
     for number, row in enumerate(rows, start=1):
         _add(result, row, columns, number, f"row {number}")
     return result.finish()
+
+
+def _parquet_rows(data: bytes, source: str) -> tuple[list[dict], list[str]]:
+    probe = pq.ParquetFile(io.BytesIO(data))
+    meta = probe.metadata
+    check_records(meta.num_rows, source)
+    for i in range(meta.num_row_groups):  # what the file says first: refused before anything is decoded
+        check_decoded(meta.row_group(i).total_byte_size, source)
+    text = [c.path for c in probe.schema if c.physical_type == "BYTE_ARRAY"]
+    reader = pq.ParquetFile(io.BytesIO(data), read_dictionary=text)
+    names = unique_names(reader.schema_arrow.names)
+    rows: list[dict] = []
+    decoded = 0
+    for group in range(meta.num_row_groups):
+        for batch in reader.iter_batches(batch_size=PARQUET_BATCH, row_groups=[group], use_threads=False):
+            decoded += sum(decoded_size(column) for column in batch.columns)
+            check_decoded(decoded, source)
+            check_records(len(rows) + batch.num_rows, source)
+            rows.extend(batch.rename_columns(names).to_pylist())
+    return rows, names
+
+
+def decoded_size(array: pa.Array) -> int:
+    """Bytes `array` takes once every value is spelled out: a dictionary's values counted once per use, lists and
+    structures through their children (as much as the values would take in any reader's records)."""
+    if isinstance(array, pa.ChunkedArray):
+        return sum(decoded_size(chunk) for chunk in array.chunks)
+    kind = array.type
+    if pa.types.is_dictionary(kind):
+        lengths = pc.binary_length(array.dictionary) if _is_text(kind.value_type) else None
+        if lengths is None:
+            return array.nbytes
+        per_value = lengths.fill_null(0).to_numpy(zero_copy_only=False)
+        indices = array.indices.fill_null(0).to_numpy(zero_copy_only=False)
+        return int(per_value[indices].sum()) + 4 * len(array) if len(per_value) else 4 * len(array)
+    if pa.types.is_list(kind) or pa.types.is_large_list(kind) or pa.types.is_fixed_size_list(kind):
+        return 8 * len(array) + decoded_size(array.flatten())
+    if pa.types.is_struct(kind):
+        return sum(decoded_size(array.field(i)) for i in range(kind.num_fields))
+    if pa.types.is_map(kind):
+        return 8 * len(array) + decoded_size(array.keys) + decoded_size(array.items)
+    return array.nbytes
+
+
+def _is_text(kind: pa.DataType) -> bool:
+    return pa.types.is_string(kind) or pa.types.is_binary(kind) or pa.types.is_large_string(kind)
+
+
+def check_records(n: int, source: str) -> None:
+    """Refuse a file past MAX_RECORDS papers (every reader: see lib.reading.formats.read_bytes)."""
+    if n > MAX_RECORDS:
+        raise IngestError(source, f"more than {MAX_RECORDS:,} records; split the file")
+
+
+def check_decoded(size: int, source: str) -> None:
+    """Refuse a file whose decoded text passes MAX_DECODED_BYTES (every reader: see read_bytes)."""
+    if size > MAX_DECODED_BYTES:
+        shown, limit = f"{size / 2**20:,.0f} MB", f"{MAX_DECODED_BYTES // 2**20:,} MB"
+        raise IngestError(source, f"its data unpacks to {shown} or more, over the {limit} limit")
 
 
 def unique_keys(items) -> list[str]:
