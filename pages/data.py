@@ -3,16 +3,12 @@
 import streamlit as st
 
 from lib.explore import tables
-from lib.explore.display import escape_markdown
 from ui import data_parts, frame
 
 atlas = frame.prepare(filters=False)
 report = atlas.corpus.report
 st.title("Data")
-st.markdown(
-    f"**{report.n_papers:,} papers** from {report.n_records:,} entries in {len(report.inputs)} inputs, "
-    f"in {escape_markdown(str(atlas.corpus.data.root))}."
-)
+st.markdown(f"**{report.n_papers:,} papers** from {report.n_records:,} entries in {len(report.inputs)} inputs.")
 data_parts.add_papers(atlas)
 data_parts.sources(atlas)
 st.subheader("Inputs")

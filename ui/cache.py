@@ -19,6 +19,7 @@ import streamlit as st
 if TYPE_CHECKING:
     from lib.explore.charts import MapPoints
 
+from lib import build_job
 from lib.core import schema as S
 from lib.core.errors import AtlasError
 from lib.core.report import BuildReport, TopicSummary
@@ -26,6 +27,7 @@ from lib.describing.themes import Taxonomy, load_taxonomy
 from lib.explore.display import plural
 from lib.explore.facets import Names
 from lib.explore.filters import PaperIndex
+from lib.reading import sources as added_sources
 from lib.reading import store
 
 
@@ -74,61 +76,83 @@ class Atlas:
 MAX_CLUSTERINGS = 6  # values of k kept at once; each holds its cluster columns and facet, not a copy of the table
 
 
-@st.cache_resource
-def _build_lock() -> threading.Lock:
-    return threading.Lock()
-
-
-@st.cache_resource
-def _failed_builds() -> dict[str, str]:
-    """Input fingerprint -> why its build failed, so a broken input is not rebuilt on every rerun."""
-    return {}
+UPDATE_CHECK_S = 2.0  # how often a page showing "updating" looks whether the new build is in
 
 
 def ensure_built(data: store.DataDir) -> None:
-    """Build the collection when nothing is built or the inputs changed since, showing progress.
+    """Keep the collection built from its inputs, without making anyone wait on a rebuild.
 
-    Sessions share one lock, so a second visitor waits for the running build instead of starting another.
-    When a rebuild fails and an earlier build exists, that one stays in use and the reason is shown;
-    with nothing built at all, the error propagates to the frame.
+    A change of the inputs starts a build in a child process (lib.build_job). Meanwhile every visitor is served
+    the last good build, with a note that updates itself and reloads the page when the new build is in; a build
+    that failed leaves that build in use and says why. This run waits for the build, showing its progress, only
+    when nothing usable is built yet (a first run, a damaged table: AtlasError says why a build failed) or when
+    this run started the build itself (the change it reacts to was made through a path that did not start the
+    build at once, such as an edit of topics.toml: the person who made it sees it built). Adding and removing
+    sources and deciding merges start their build from the click, so nobody waits for those.
     """
-    if not data.is_stale():
-        return
-    fingerprint = data.fingerprint()
-    failed = _failed_builds()
-    with _build_lock():
-        if data.is_stale() and fingerprint not in failed:
-            try:
-                _build_with_progress(data)
-            except AtlasError as exc:
-                if not data.papers_path.exists():
-                    raise
-                failed[fingerprint] = str(exc)
-    if fingerprint in failed:
+    jobs = build_job.jobs_for(data)
+    status = jobs.ensure()
+    if not status.usable or status.started:
+        status = _build_with_progress(data, jobs)
+    if status.running:
+        _updating(str(data.root))
+    elif status.failure:
+        load_taxonomy(data.taxonomy)  # a broken taxonomy stops every page: AtlasError names it, said once
         st.warning(
-            f"The collection could not be rebuilt ({failed[fingerprint]}); showing it as last built.",
+            f"The collection could not be rebuilt: {_shown(status.failure)}. Showing it as last built"
+            + _pending(data)
+            + ".",
             icon=":material/warning:",
         )
 
 
-def _build_with_progress(data: store.DataDir) -> None:
-    with st.status("Building the paper collection…", expanded=True) as status:
+def _shown(text: str) -> str:
+    from ui.frame import shown  # ui.frame imports this module first
+
+    return shown(text)
+
+
+def _pending(data: store.DataDir) -> str:
+    """', without a.csv and b.csv (added since)': the sources the failed build would have added."""
+    report = store.read_report(data.report_path)
+    built = {i.source for i in report.inputs} if report else set()
+    names = [e["name"] for e in added_sources.list_sources(data) if e["file"] not in built]
+    if not names:
+        return ""
+    listed = ", ".join(_shown(n) for n in names[:5]) + (f" and {len(names) - 5:,} more" if len(names) > 5 else "")
+    return f", without {listed} (added since; remove to stop retrying)"
+
+
+@st.fragment(run_every=UPDATE_CHECK_S)
+def _updating(root: str) -> None:
+    status = build_job.jobs_for(store.data_dir(root)).status()
+    if not status.running:
+        st.rerun()  # the new build (or its failure) is in: the whole page shows it
+    stage = f": {_shown(status.stage)}" if status.stage else ""
+    st.info(
+        f"Updating the collection ({status.fraction:.0%}{stage}). You are seeing it as last built until then.",
+        icon=":material/sync:",
+    )
+
+
+def _build_with_progress(data: store.DataDir, jobs: build_job.CollectionJobs) -> build_job.Status:
+    with st.status("Building the paper collection…", expanded=True) as shown:
         bar = st.progress(0.0, text="Starting")
-
-        def progress(stage: str, fraction: float) -> None:
-            bar.progress(min(max(fraction, 0.0), 1.0), text=stage)
-
-        from lib.build import build_to_disk  # the build's models load only when a build runs
-
-        result = build_to_disk(
-            data.raw_files(),
-            data.processed,
-            data.taxonomy,
-            fingerprint=data.fingerprint(),
-            arxiv_cache_path=data.arxiv_cache,
-            progress=progress,
-        )
-        status.update(label=f"Built {plural(result.report.n_papers, 'paper')}", state="complete", expanded=False)
+        status = jobs.status()
+        while status.running:
+            bar.progress(status.fraction, text=_shown(status.stage) or "Starting")
+            status = jobs.wait(0.5)
+        status = jobs.ensure()  # the last word: usable now, or why not
+        if not status.usable:
+            shown.update(label="The collection could not be built", state="error")
+            raise AtlasError(status.failure or "the build left no usable table")
+        if status.failure:
+            shown.update(label="The collection could not be rebuilt", state="error", expanded=False)
+            return status
+        report = store.read_report(data.report_path)
+        n_papers = report.n_papers if report else 0
+        shown.update(label=f"Built {plural(n_papers, 'paper')}", state="complete", expanded=False)
+    return status
 
 
 @st.cache_resource(max_entries=4, show_spinner="Loading papers…")

@@ -3,35 +3,51 @@ workbench (review merges, undo the wrong ones)."""
 
 from __future__ import annotations
 
+import logging
 from datetime import datetime
 
 import pandas as pd
 import streamlit as st
 
-from lib.collection import AddOutcome, add_file
+from lib import build_job
+from lib.collection import AddOutcome
 from lib.core.errors import AtlasError
-from lib.explore.display import escape_markdown
+from lib.explore.display import escape_markdown, plural
 from lib.reading import sources as added_sources
 from lib.reading import store
 from lib.reading.formats import INPUT_FORMATS, INPUT_SUFFIXES, MAX_BYTES
+from ui import auth, frame
 from ui.cache import Atlas
+
+log = logging.getLogger("paper_atlas")
 
 PENDING = "_pending_uploads"
 OUTCOMES = "_add_outcomes"
 UPLOAD_ROUND = "_upload_round"
+SOURCES_PER_PAGE = 20
+MAX_UPLOAD_MB = MAX_BYTES // 2**20  # the one upload limit: the widget's, the server's (config.toml) and Python's
 
 
 def add_papers(atlas: Atlas) -> None:
-    """Upload or paste; files are read and stored on the next run, then the collection rebuilds."""
+    """Upload or paste (editors only); files are read and stored in a child process on the next run, then the
+    collection rebuilds in the background."""
+    if not auth.can_edit():
+        return
     _process_pending(atlas)
     st.subheader("Add papers")
     st.caption(
-        f"{accepted_formats()}, up to {MAX_BYTES // (1024 * 1024)} MB a file; the content decides the format. "
+        f"{accepted_formats()}, up to {MAX_UPLOAD_MB} MB a file; the content decides the format. "
         "New papers are merged with the ones already here by arXiv id, DOI, then title."
     )
     round_ = st.session_state.get(UPLOAD_ROUND, 0)
     left, right = st.columns(2)
-    left.file_uploader("Files", accept_multiple_files=True, key=f"upload_{round_}", type=list(INPUT_SUFFIXES))
+    left.file_uploader(
+        "Files",
+        accept_multiple_files=True,
+        key=f"upload_{round_}",
+        type=list(INPUT_SUFFIXES),
+        max_upload_size=MAX_UPLOAD_MB,
+    )
     right.text_area("…or paste the text of a listing page", key=f"paste_{round_}", height=120)
     st.button(
         "Add to the collection",
@@ -55,29 +71,36 @@ def _queue(round_: int) -> None:
     pasted = (st.session_state.get(f"paste_{round_}") or "").strip()
     if pasted:
         pending.append((f"pasted-{datetime.now():%Y%m%d-%H%M%S}.txt", pasted.encode("utf-8")))
-    st.session_state[PENDING] = pending
     st.session_state[UPLOAD_ROUND] = round_ + 1  # fresh, empty widgets for the next batch
+    if pending and auth.allowed(f"add {', '.join(name for name, _ in pending)}"):
+        st.session_state[PENDING] = pending
 
 
 def _process_pending(atlas: Atlas) -> None:
     pending = st.session_state.pop(PENDING, None)
     if not pending:
         return
-    data = atlas.corpus.data
-    st.session_state[OUTCOMES] = [add_file(data, atlas.papers, name, content) for name, content in pending]
-    if any(o.stored for o in st.session_state[OUTCOMES]):
-        st.rerun()  # the next run sees the new inputs and rebuilds, with progress
+    jobs = build_job.jobs_for(atlas.corpus.data)
+    with st.status(f"Reading {plural(len(pending), 'file')}…", expanded=True) as status:
+        bar = st.progress(0.0)
+        outcomes = jobs.add_files(pending, lambda stage, f: bar.progress(min(max(f, 0.0), 1.0), text=stage))
+        status.update(label=f"Read {plural(len(pending), 'file')}", state="complete", expanded=False)
+    for o in outcomes:
+        log.info("%s: %s", auth.who(), o.summary())
+    st.session_state[OUTCOMES] = outcomes
+    if any(o.stored for o in outcomes):
+        st.rerun()  # the next run sees the new inputs: the rebuild runs in the background meanwhile
 
 
 def _show_outcomes() -> None:
     outcomes: list[AddOutcome] = st.session_state.get(OUTCOMES, [])
     for o in outcomes:
         if o.error:
-            st.error(escape_markdown(o.error), icon=":material/error:")
+            st.error(frame.shown(o.error), icon=":material/error:")
             continue
         st.success(escape_markdown(o.summary()), icon=":material/check_circle:")
         if o.merges:
-            with st.expander(f"Review the {len(o.merges)} merges of {o.name}"):
+            with st.expander(f"Review the {len(o.merges)} merges of {escape_markdown(o.name)}"):
                 st.dataframe(
                     pd.DataFrame(o.merges).rename(
                         columns={
@@ -91,35 +114,54 @@ def _show_outcomes() -> None:
                     width="stretch",
                 )
         if o.warnings:
-            with st.expander(f"{len(o.warnings)} problems in {o.name} (those rows were left out)"):
+            with st.expander(f"{len(o.warnings)} problems in {escape_markdown(o.name)} (those rows were left out)"):
                 st.code("\n".join(o.warnings[:500]), language=None)
 
 
 def sources(atlas: Atlas) -> None:
+    """The added sources, a page at a time (a lab may add thousands), each removable by an editor after a
+    confirmation. A manifest broken by hand is named, and nothing overwrites it."""
     data = atlas.corpus.data
+    if problem := added_sources.manifest_problem(data):
+        st.error(
+            f"{escape_markdown(problem)}. Added sources are still built, but none can be added or removed until "
+            "the file is fixed.",
+            icon=":material/error:",
+        )
     added = added_sources.list_sources(data)
-    st.subheader(f"Added sources: {len(added)}")
+    st.subheader(f"Added sources: {len(added):,}")
     if not added:
         st.caption("Only the bundled pages so far.")
         return
-    for entry in added:
+    wanted = st.text_input("Find a source by name", key="source_filter", placeholder="part of a file name")
+    shown = [e for e in reversed(added) if wanted.casefold() in e["name"].casefold()]  # the newest first
+    pages = max(1, -(-len(shown) // SOURCES_PER_PAGE))
+    page = st.pagination(pages, key="sources_page") if pages > 1 else 1
+    editor = auth.can_edit()
+    for entry in shown[(page - 1) * SOURCES_PER_PAGE : page * SOURCES_PER_PAGE]:
         left, right = st.columns([6, 1], vertical_alignment="center")
+        records = f"{entry['records']:,} records · " if isinstance(entry.get("records"), int) else ""
         left.markdown(
             f"**{escape_markdown(entry['name'])}** · {escape_markdown(entry['format'])} · "
-            f"{entry['records']:,} records · added {entry['added']}"
+            f"{records}added {escape_markdown(str(entry.get('added', '')))}"
         )
-        right.button(
-            "Remove",
-            key=f"remove_{entry['file']}",
-            on_click=_remove,
-            args=(data, entry["file"]),
-            icon=":material/delete:",
-        )
+        if editor:
+            with right.popover("Remove", icon=":material/delete:"):
+                st.caption(f"Remove {escape_markdown(entry['name'])} for everyone? Its papers leave the collection.")
+                st.button("Remove", key=f"remove_{entry['file']}", on_click=_remove, args=(data, entry), type="primary")
+    if len(shown) > SOURCES_PER_PAGE:
+        st.caption(f"{len(shown):,} sources, {SOURCES_PER_PAGE} a page, the newest first.")
 
 
-def _remove(data: store.DataDir, stored: str) -> None:
-    added_sources.remove_source(data, stored)
+def _remove(data: store.DataDir, entry: dict) -> None:
+    if not auth.allowed(f"remove {entry['name']} ({entry['file']})"):
+        return
+    try:
+        added_sources.remove_source(data, entry["file"])
+    except AtlasError as exc:
+        st.session_state[DECISION_ERROR] = str(exc)
     st.session_state.pop(OUTCOMES, None)
+    build_job.jobs_for(data).ensure()  # the rebuild starts now, in the background
 
 
 # --- the merge workbench -----------------------------------------------------------------------------
@@ -145,8 +187,11 @@ def merge_workbench(atlas: Atlas) -> None:
     if not details:
         st.caption("No merged papers, or the collection was built before merges were recorded.")
     else:
-        _bulk_actions(data, details)
+        if auth.can_edit():
+            _bulk_actions(data, details)
         _one_merge(data, details)
+    if problem := store.decisions_problem(data.decisions):
+        st.error(f"{escape_markdown(problem)}. It is left as it is until fixed by hand.", icon=":material/error:")
     _decisions(data)
 
 
@@ -195,6 +240,8 @@ def _one_merge(data: store.DataDir, details: dict[str, dict]) -> None:
     fields = pd.DataFrame([{"field": _FIELD_NAMES.get(k, k), "from record": v} for k, v in d.get("fields", {}).items()])
     st.dataframe(fields, hide_index=True, width="stretch")
     decision = {"records": [r["where"] for r in d["records"]], "title": _title(d), "paper_id": pid}
+    if not auth.can_edit():
+        return
     st.button(
         "Not the same paper: keep these records apart",
         key="split_merge",
@@ -211,24 +258,31 @@ def _decisions(data: store.DataDir) -> None:
     with st.expander(f"{len(decided)} merges undone by hand (kept in {data.decisions.name})"):
         for n, entry in enumerate(decided):
             left, right = st.columns([6, 1], vertical_alignment="center")
-            where = escape_markdown(", ".join(entry["records"]))
-            left.markdown(f"**{escape_markdown(entry.get('title', ''))}**: {where}")
-            right.button("Undo", key=f"undo_decision_{n}", on_click=_undo, args=(data, entry["records"]))
+            where = escape_markdown(", ".join(map(str, entry["records"])))
+            left.markdown(f"**{escape_markdown(str(entry.get('title', '')))}**: {where}")
+            if auth.can_edit():
+                right.button("Undo", key=f"undo_decision_{n}", on_click=_undo, args=(data, entry["records"]))
 
 
 def _decide(data: store.DataDir, entries: list[dict]) -> None:
     today = datetime.now().date().isoformat()
+    if not auth.allowed(f"keep apart {len(entries)} merged papers"):
+        return
     try:
         store.add_decisions(data, [{**e, "decided": today} for e in entries])
     except AtlasError as exc:  # a read-only data folder: say so instead of failing the page
         st.session_state[DECISION_ERROR] = str(exc)
+    build_job.jobs_for(data).ensure()
 
 
 def _undo(data: store.DataDir, records: list[str]) -> None:
+    if not auth.allowed(f"undo the decision on {', '.join(records)}"):
+        return
     try:
         store.remove_decision(data, records)
     except AtlasError as exc:
         st.session_state[DECISION_ERROR] = str(exc)
+    build_job.jobs_for(data).ensure()
 
 
 DECISION_ERROR = "_decision_error"
@@ -236,4 +290,4 @@ DECISION_ERROR = "_decision_error"
 
 def decision_error() -> None:
     if message := st.session_state.pop(DECISION_ERROR, None):
-        st.error(escape_markdown(message), icon=":material/error:")
+        st.error(frame.shown(message), icon=":material/error:")

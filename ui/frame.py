@@ -1,20 +1,32 @@
 """The frame around every page: load the collection, take state from the URL, draw the shared
-sidebar, and mirror the state back into the URL. Every page calls `prepare()` first."""
+sidebar, and mirror the state back into the URL. Every page calls `prepare()` first.
+
+Nothing about the server reaches a visitor: messages are escaped and carry no absolute paths, and an
+unexpected failure is logged on the server and shown as one plain sentence, never as a traceback.
+"""
 
 from __future__ import annotations
 
+import logging
+import re
 import threading
 
 import streamlit as st
 
+from lib import build_job
 from lib.core.errors import AtlasError
 from lib.explore.display import escape_markdown
-from ui import sidebar, state
+from lib.reading import store
+from ui import auth, sidebar, state
 from ui.cache import Atlas, load_atlas
 
+log = logging.getLogger("paper_atlas")
 PAGE_CONFIG = dict(page_title="Paper Atlas", page_icon=":material/travel_explore:", layout="wide")
 # Set by app.py in the script thread for the run it routes; a page run without it was started directly.
 _run = threading.local()
+# An absolute path in a message ("... in /srv/atlas/data/processed"): only its last part is shown. Not a URL's
+# path, which follows a host name's letters, nor "and/or".
+_ABSOLUTE_PATH = re.compile(r"(?<![\w:/.~-])/(?:[^\s/]+/)+(?=[^\s/]*)")
 
 
 def pages() -> list:
@@ -31,6 +43,16 @@ def mark_routed(page_path: str) -> None:
     _run.page = page_path
 
 
+def public(text: str) -> str:
+    """`text` without the server's folders: each absolute path is cut to its last part."""
+    return _ABSOLUTE_PATH.sub("", str(text))
+
+
+def shown(text: str) -> str:
+    """Text that came from files, inputs or errors, as a message may show it: no server paths, no live markup."""
+    return escape_markdown(public(text))
+
+
 def prepare(*, filters: bool = True) -> Atlas:
     """The collection for this run; on unusable data, a clear message and a stop instead of a trace. The
     sidebar's filters are drawn where they act (`filters`): not on the Data page."""
@@ -44,11 +66,10 @@ def prepare(*, filters: bool = True) -> Atlas:
     _run.routed = False
     state.start_run(_run.page)
     state.seed_k_from_url()
-    try:
-        atlas = load_atlas(state.k())
-    except AtlasError as exc:
-        st.error(f"Paper Atlas could not build its collection. {exc}", icon=":material/error:")
-        st.stop()
+    with st.sidebar:
+        auth.account()
+    auth.refusal()
+    atlas = _load()
     state.seed_from_url(atlas.index)
     if unused := state.take_unused_url_parts():
         st.warning(
@@ -62,3 +83,23 @@ def prepare(*, filters: bool = True) -> Atlas:
     if filters:
         sidebar.render(atlas)
     return atlas
+
+
+def _load() -> Atlas:
+    try:
+        return load_atlas(state.k())
+    except AtlasError as exc:
+        st.error(f"Paper Atlas could not build its collection. {shown(exc)}", icon=":material/error:")
+        st.stop()
+    except Exception:  # noqa: BLE001 - a damaged table: logged here, rebuilt from the inputs, never shown raw
+        data = store.data_dir()
+        log.exception("the built collection in %s could not be loaded; rebuilding it", data.root.name)
+        jobs = build_job.jobs_for(data)
+        jobs.mark_unloadable(store.built_stamp(data))
+        jobs.ensure()
+        st.error(
+            "Paper Atlas could not load its collection and is building it again from its inputs. "
+            "Reload the page in a minute.",
+            icon=":material/error:",
+        )
+        st.stop()
