@@ -312,11 +312,11 @@ class CollectionJobs:
             return self.status_
 
     def wait_idle(self, timeout: float = 300.0) -> Status:
-        """Until no build runs (tests and the command line use this); the final status."""
+        """Until no build runs (tests use this); the status then. Starts nothing itself."""
         deadline = time.monotonic() + timeout
         while (thread := self.thread) is not None and thread.is_alive() and time.monotonic() < deadline:
             thread.join(0.1)
-        return self.ensure() if self.thread is None or not self.thread.is_alive() else self.status()
+        return self.status()
 
     def mark_unloadable(self, stamp: str) -> None:
         """The served build on disk failed to load: build again even though its inputs are unchanged."""

@@ -8,6 +8,7 @@ from datetime import datetime
 
 import pandas as pd
 import streamlit as st
+from streamlit.errors import StreamlitAPIException
 
 from lib import build_job
 from lib.collection import AddOutcome
@@ -66,12 +67,18 @@ def accepted_formats() -> str:
 
 
 def _queue(round_: int) -> None:
-    files = st.session_state.get(f"upload_{round_}") or []
+    st.session_state[UPLOAD_ROUND] = round_ + 1  # fresh, empty widgets for the next batch
+    try:
+        files = st.session_state.get(f"upload_{round_}") or []
+    except StreamlitAPIException:  # a name the picker would not offer (sent past it): refused, said plainly
+        st.session_state[OUTCOMES] = [
+            AddOutcome("upload", error="A file of a type the collection cannot read was sent; nothing was added.")
+        ]
+        return
     pending = [(f.name, f.getvalue()) for f in files]
     pasted = (st.session_state.get(f"paste_{round_}") or "").strip()
     if pasted:
         pending.append((f"pasted-{datetime.now():%Y%m%d-%H%M%S}.txt", pasted.encode("utf-8")))
-    st.session_state[UPLOAD_ROUND] = round_ + 1  # fresh, empty widgets for the next batch
     if pending and auth.allowed(f"add {', '.join(name for name, _ in pending)}"):
         st.session_state[PENDING] = pending
 
