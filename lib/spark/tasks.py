@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pickle
 from collections import defaultdict
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 
 import pyarrow as pa
 
@@ -35,10 +35,6 @@ def group_rows(keys: list) -> dict:
     for i, key in enumerate(keys):
         groups[key].append(i)
     return groups
-
-
-def batches_of(table: pa.Table, schema: pa.Schema) -> Iterator[pa.RecordBatch]:
-    yield from table.select(schema.names).cast(schema).to_batches(max_chunksize=5000)
 
 
 def arrow_type(column: str) -> pa.DataType:
