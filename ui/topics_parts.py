@@ -9,7 +9,8 @@ from collections.abc import Callable
 import numpy as np
 import streamlit as st
 
-from lib.build import build_collection, read_curation, update_curation
+from lib import build_job
+from lib.build import read_curation, update_curation
 from lib.core import schema as S
 from lib.core.errors import AtlasError
 from lib.core.report import ClusterCard
@@ -22,7 +23,6 @@ from ui.cache import Atlas
 
 NOTICE = "_topics_notice"  # what the last change did, shown once after the rebuild it caused
 ERROR = "_topics_error"  # why the last change could not be saved
-RECLUSTER = "_recluster"  # set by the button's click, so that the run it starts (whatever reruns first) builds
 
 
 def k_control(atlas: Atlas) -> None:
@@ -154,7 +154,7 @@ def merge_control(atlas: Atlas) -> None:
 
 
 def recluster_control(atlas: Atlas) -> None:
-    """Re-cluster from scratch (pinned clusters stay as they are), then show the result."""
+    """Re-cluster from scratch (pinned clusters stay as they are), in the background like every build."""
     if not editable(atlas):
         st.info(
             "Names, merges, splits and pins apply to the collection's own clusters: go back to automatic k to "
@@ -166,21 +166,15 @@ def recluster_control(atlas: Atlas) -> None:
         "Re-cluster from scratch",
         key="recluster",
         help="Clusters are made anew; pinned ones are kept",
-        on_click=st.session_state.__setitem__,
-        args=(RECLUSTER, True),
+        on_click=_recluster,
+        args=(atlas,),
     )
-    if not st.session_state.pop(RECLUSTER, False):
-        return
-    with st.status("Re-clustering the collection…", expanded=True) as status:
-        bar = st.progress(0.0)
-        try:
-            build_collection(atlas.corpus.data, recluster=True, progress=lambda s, f: bar.progress(min(f, 1.0), s))
-        except AtlasError as exc:
-            status.update(label=f"Could not re-cluster: {exc}", state="error")
-            return
-        status.update(label="Re-clustered", state="complete")
+
+
+def _recluster(atlas: Atlas) -> None:
+    # A callback runs before the page: this run already shows the rebuild under way, and the page reloads with it.
+    build_job.jobs_for(atlas.corpus.data).rebuild(recluster=True)
     st.session_state[NOTICE] = "The clusters were made anew; pinned clusters were kept as they were."
-    st.rerun()
 
 
 def _change(atlas: Atlas, change: Callable[[Curation], Curation], done: str) -> None:
