@@ -273,3 +273,16 @@ def test_9_thousands_of_sources_are_listed_a_page_at_a_time(data):
     at.text_input(key="source_filter").input("upload 299").run()
     found = [m.value.replace("\\", "") for m in at.markdown if m.value.startswith("**upload")]
     assert "**upload 299.csv** · csv · 1 records · added" in found and len(found) == 11  # 299, 2990-2999
+
+
+def test_10_a_non_utf8_id_list_is_named_by_file_and_line(data):
+    at = data_page()
+    data.arxiv_cache.write_bytes(b"title,arxiv_id,confidence\nA title,,\nCaf\xe9,,\n")
+    at = settled(at)
+    assert not at.exception
+    assert any("arxiv_ids.csv:3: not UTF-8 text" in w.value.replace("\\", "") for w in at.warning)
+
+
+def test_1_make_run_listens_on_this_machine_only():
+    makefile = (ROOT / "Makefile").read_text(encoding="utf-8")
+    assert "ADDRESS ?= 127.0.0.1" in makefile and "--server.address $(ADDRESS)" in makefile

@@ -42,21 +42,37 @@ def read_cache(path: Path) -> list[CacheEntry]:
     except FileNotFoundError:
         return []
     with handle:
-        reader = csv.DictReader(handle)
-        missing = [c for c in COLUMNS if c not in (reader.fieldnames or [])]
-        if missing:
-            raise CacheError(f"{path.name}:1: missing column(s) {', '.join(missing)}")
-        entries = []
-        for line, row in enumerate(reader, start=2):
-            raw_id, confidence = (row["arxiv_id"] or "").strip(), (row["confidence"] or "").strip().lower()
-            arxiv_id = normalize_arxiv_id(raw_id) if raw_id else None
-            if raw_id and arxiv_id is None:
-                raise CacheError(f"{path.name}:{line}: {raw_id!r} is not an arXiv id")
-            if confidence and confidence not in CONFIDENCES:
-                raise CacheError(
-                    f"{path.name}:{line}: confidence {confidence!r} is not one of {', '.join(CONFIDENCES)}"
-                )
-            entries.append(CacheEntry((row["title"] or "").strip(), arxiv_id, confidence or None))
+        try:
+            return _entries(path, csv.DictReader(handle))
+        except UnicodeDecodeError:
+            raise CacheError(f"{path.name}:{_line_of(path)}: not UTF-8 text") from None
+        except csv.Error as exc:
+            raise CacheError(f"{path.name}: not a readable CSV file ({exc})") from None
+
+
+def _line_of(path: Path) -> int:
+    """The line holding the first byte that is not UTF-8."""
+    raw = path.read_bytes()
+    try:
+        raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        return raw.count(b"\n", 0, exc.start) + 1
+    return 1
+
+
+def _entries(path: Path, reader: csv.DictReader) -> list[CacheEntry]:
+    missing = [c for c in COLUMNS if c not in (reader.fieldnames or [])]
+    if missing:
+        raise CacheError(f"{path.name}:1: missing column(s) {', '.join(missing)}")
+    entries = []
+    for line, row in enumerate(reader, start=2):
+        raw_id, confidence = (row["arxiv_id"] or "").strip(), (row["confidence"] or "").strip().lower()
+        arxiv_id = normalize_arxiv_id(raw_id) if raw_id else None
+        if raw_id and arxiv_id is None:
+            raise CacheError(f"{path.name}:{line}: {raw_id!r} is not an arXiv id")
+        if confidence and confidence not in CONFIDENCES:
+            raise CacheError(f"{path.name}:{line}: confidence {confidence!r} is not one of {', '.join(CONFIDENCES)}")
+        entries.append(CacheEntry((row["title"] or "").strip(), arxiv_id, confidence or None))
     return entries
 
 
