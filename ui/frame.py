@@ -21,6 +21,12 @@ from ui import auth, sidebar, state
 from ui.cache import Atlas, load_atlas
 
 log = logging.getLogger("paper_atlas")
+if not log.handlers:  # who changed what, refusals and builds: on the server's standard error (docs/security.md)
+    _handler = logging.StreamHandler()
+    _handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s paper_atlas: %(message)s"))
+    log.addHandler(_handler)
+    log.setLevel(logging.INFO)
+    log.propagate = False
 PAGE_CONFIG = dict(page_title="Paper Atlas", page_icon=":material/travel_explore:", layout="wide")
 # Set by app.py in the script thread for the run it routes; a page run without it was started directly.
 _run = threading.local()
