@@ -283,6 +283,13 @@ def _progress_bar(stage: str, fraction: float) -> None:
     sys.stderr.flush()
 
 
+def _one_line(exc: Exception) -> str:
+    if isinstance(exc, OSError) and not isinstance(exc, AtlasError):
+        where = Path(exc.filename).name if exc.filename else "the output"
+        return f"{where}: {exc.strerror or type(exc).__name__}"
+    return str(exc)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m lib.build", description=__doc__.splitlines()[0])
     parser.add_argument("inputs", nargs="*", type=Path, help="listing files or folders (default: data/raw)")
@@ -334,12 +341,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             decisions_path=data.decisions,
             **options,
         )
-    except AtlasError as exc:
-        print(f"\nerror: {exc}", file=sys.stderr)
-        return 1
-    except OSError as exc:  # a folder that cannot be listed or a path that is in the way: one line, no trace
-        where = Path(exc.filename).name if exc.filename else "the output"
-        print(f"\nerror: {where}: {exc.strerror or type(exc).__name__}", file=sys.stderr)
+    except (AtlasError, OSError) as exc:  # OSError: a folder that cannot be listed, a path in the way
+        print(f"\nerror: {_one_line(exc)}", file=sys.stderr)
         return 1
     print(summary(result.report))
     for failure in result.failed:
