@@ -12,7 +12,7 @@ from lib.build import build_to_disk
 from lib.collection import add_file, match_existing
 from lib.core import schema as S
 from lib.core.records import Record
-from lib.reading import sources, store
+from lib.reading import files, sources, store
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE = Path(__file__).resolve().parent / "data" / "formats" / "papers.csv"
@@ -34,11 +34,12 @@ def test_a_file_that_cannot_be_stored_is_reported_not_raised(tmp_path, monkeypat
     def disk_full(*args, **kwargs):
         raise OSError(errno.ENOSPC, "No space left on device")
 
-    monkeypatch.setattr(store.tempfile, "mkstemp", disk_full)
+    monkeypatch.setattr(files.tempfile, "mkstemp", disk_full)
     outcome = add_file(data, papers, "papers.csv", SAMPLE.read_bytes())
     assert not outcome.stored
-    assert outcome.error.endswith(".csv: cannot write it (No space left on device) in " + str(data.sources))
-    assert sources.list_sources(data) == [] and not any(data.sources.iterdir())
+    # the first write (the list of sources) fails: named, with the reason and the folder
+    assert outcome.error == f"sources.json: cannot write it (No space left on device) in {data.root}"
+    assert sources.list_sources(data) == [] and not any(data.sources.glob("*"))
     assert not data.is_stale()  # the collection is as it was
 
 
