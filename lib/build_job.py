@@ -255,6 +255,7 @@ class CollectionJobs:
     failures: dict[str, str] = field(default_factory=dict)  # input fingerprint -> why its build failed
     unloadable: set[str] = field(default_factory=set)  # built stamps that failed to load: rebuilt regardless
     recluster: bool = False  # the next build makes the topic clusters afresh (asked for on the Topics page)
+    adding: int = 0  # uploads being read: their own call starts the build when they are stored, not a visitor's
     lock: threading.Lock = field(default_factory=threading.Lock)
     changed: threading.Condition = field(init=False)
     thread: threading.Thread | None = None
@@ -262,9 +263,7 @@ class CollectionJobs:
     def __post_init__(self) -> None:
         self.changed = threading.Condition(self.lock)
 
-    @property
-    def data(self) -> store.DataDir:
-        return store.data_dir(self.root)
+    data = property(lambda self: store.data_dir(self.root))
 
     def _needs_build(self, data: store.DataDir) -> bool:
         return self.recluster or data.is_stale() or store.built_stamp(data) in self.unloadable
@@ -292,7 +291,7 @@ class CollectionJobs:
         with self.lock:
             running = self.thread is not None and self.thread.is_alive()
             failure, started = self.status_.failure if running else None, False
-            if not running and self._needs_build(data):
+            if not running and not self.adding and self._needs_build(data):
                 failure = self.failures.get(data.fingerprint())
                 if failure is None:
                     self.thread = threading.Thread(target=self._loop, name="paper-atlas-build", daemon=True)
@@ -365,10 +364,15 @@ class CollectionJobs:
                 on_progress(str(message[1]), float(message[2]))
 
         why = None
+        with self.lock:
+            self.adding += 1
         try:
             run_child("add", self.root, uploads, self.limits, receive)
         except ChildFailed as exc:
             why = str(exc)
+        finally:
+            with self.lock:
+                self.adding -= 1
         for name, _ in uploads[len(done) :]:
             done.append(AddOutcome(name, error=f"{name}: not added, because reading it failed: {why}"))
         if any(o.stored for o in done):

@@ -8,6 +8,7 @@ scikit-learn alone takes a second to import, and a reader who only browses never
 from __future__ import annotations
 
 import threading
+import time
 from collections import OrderedDict
 from dataclasses import dataclass
 from functools import cached_property
@@ -77,6 +78,7 @@ MAX_CLUSTERINGS = 6  # values of k kept at once; each holds its cluster columns 
 
 
 UPDATE_CHECK_S = 2.0  # how often a page showing "updating" looks whether the new build is in
+OWN_BUILD_WAIT_S = 30.0  # the longest a run waits for a build it started itself before showing "updating"
 
 
 def ensure_built(data: store.DataDir) -> None:
@@ -84,16 +86,16 @@ def ensure_built(data: store.DataDir) -> None:
 
     A change of the inputs starts a build in a child process (lib.build_job). Meanwhile every visitor is served
     the last good build, with a note that updates itself and reloads the page when the new build is in; a build
-    that failed leaves that build in use and says why. This run waits for the build, showing its progress, only
-    when nothing usable is built yet (a first run, a damaged table: AtlasError says why a build failed) or when
-    this run started the build itself (the change it reacts to was made through a path that did not start the
-    build at once, such as an edit of topics.toml: the person who made it sees it built). Adding and removing
-    sources and deciding merges start their build from the click, so nobody waits for those.
+    that failed leaves that build in use and says why. This run waits for the build, showing its progress, when
+    nothing usable is built yet (a first run, a damaged table: AtlasError says why a build failed), and for at
+    most OWN_BUILD_WAIT_S when it started the build itself (the change it reacts to was made through a path that
+    did not start the build at once, such as an edit of topics.toml: the person who made it mostly sees it built).
+    Adding and removing sources and deciding merges start their build from the click, so nobody waits for those.
     """
     jobs = build_job.jobs_for(data)
     status = jobs.ensure()
     if not status.usable or status.started:
-        status = _build_with_progress(data, jobs)
+        status = _build_with_progress(data, jobs, None if not status.usable else OWN_BUILD_WAIT_S)
     if status.running:
         _updating(str(data.root))
     elif status.failure:
@@ -135,13 +137,19 @@ def _updating(root: str) -> None:
     )
 
 
-def _build_with_progress(data: store.DataDir, jobs: build_job.CollectionJobs) -> build_job.Status:
+def _build_with_progress(
+    data: store.DataDir, jobs: build_job.CollectionJobs, longest: float | None
+) -> build_job.Status:
     with st.status("Building the paper collection…", expanded=True) as shown:
         bar = st.progress(0.0, text="Starting")
         status = jobs.status()
-        while status.running:
+        deadline = time.monotonic() + (longest if longest is not None else float("inf"))
+        while status.running and time.monotonic() < deadline:
             bar.progress(status.fraction, text=_shown(status.stage) or "Starting")
             status = jobs.wait(0.5)
+        if status.running:  # taking long: the page is served meanwhile, with the updating note
+            shown.update(label="Building the paper collection in the background", state="complete", expanded=False)
+            return status
         status = jobs.ensure()  # the last word: usable now, or why not
         if not status.usable:
             shown.update(label="The collection could not be built", state="error")
