@@ -22,6 +22,7 @@ from lib.core import schema as S
 from lib.core.errors import AtlasError, IngestError
 from lib.core.records import Issue, ParseResult
 from lib.core.report import BuildReport
+from lib.describing.meaning_index import make_index
 from lib.describing.themes import Taxonomy, load_taxonomy
 from lib.describing.topic_curation import Curation, TopicsFileError, format_curation, parse_curation
 from lib.describing.topic_model import TopicModel
@@ -45,6 +46,7 @@ class BuildResult:
     failed: list[str] = field(default_factory=list)  # "file: why" of each input that could not be read
     details: dict[str, dict] = field(default_factory=dict)  # per merged paper: record kept, field sources
     model: TopicModel | None = None  # the topic model to save, for the next build to start from
+    meaning: tuple[dict, dict] | None = None  # the meaning index to save beside the table (description, arrays)
 
 
 def build_papers(
@@ -92,21 +94,17 @@ def build_papers(
     lap("facets")
     say("Clustering topics", 0.55)
     topics = cluster_topics(
-        papers,
-        k=k,
-        random_state=random_state,
-        similar=True,
+        papers, k=k, random_state=random_state, similar=True, previous=previous, curation=curation, recluster=recluster,
         progress=lambda stage, f: say(f"Clustering topics: {stage}", 0.55 + 0.4 * f),
-        previous=previous,
-        curation=curation,
-        recluster=recluster,
-    )
+    )  # fmt: skip
     papers = pd.concat([papers.reset_index(drop=True), topics.columns], axis=1)[list(S.COLUMNS)]
     lap("topics")
+    meaning = make_index(topics.model, papers[S.PAPER_ID].tolist(), taxonomy, papers[S.THEMES].tolist())
+    lap("meaning")
     report = make_report(parsed, deduped, papers, taxonomy, topics.summary, arxiv, timings)
     report = replace(report, issues=_issues(report, failed, deduped, papers, topics.notes, curation))
     say("Done", 1.0)
-    return BuildResult(papers, report, [str(f) for f in failed], deduped.details, topics.model)
+    return BuildResult(papers, report, [str(f) for f in failed], deduped.details, topics.model, meaning)
 
 
 def _issues(report, failed, deduped, papers, notes, curation) -> tuple[Issue, ...]:
@@ -182,7 +180,7 @@ def build_to_disk(
     model = result.model
     if model is not None:  # which taxonomy its papers' theme tags were made with, for the next build to reuse them
         model = replace(model, params={**model.params, "taxonomy": tagged_with}).to_files()
-    store.write_build(out_dir, result.papers, report, result.details, model)
+    store.write_build(out_dir, result.papers, report, result.details, model, result.meaning)
     return replace(result, report=report)
 
 

@@ -19,10 +19,12 @@ from lib.core import schema as S
 from lib.core.dates import month_keys
 from lib.explore import regions
 from lib.explore.facets import BY_NAME, FACETS, FLAG, FLAG_CHOICES, MANY, RANGE, FacetIndex, Names, RangeIndex
+from lib.explore.meaning import MeaningIndex
 from lib.explore.search import Hits, SearchIndex
 
 SORTS = ("relevance", "newest", "oldest", "title", "sources")
-SEARCH_MODES = ("exact", "fuzzy")
+SEARCH_MODES = ("exact", "fuzzy", "meaning")
+MAX_LIKE = 50  # papers a "papers like these" search starts from
 MAX_QUERY = 200
 MAX_URL_VALUES = 1000  # values taken from one URL key; a longer list is somebody's mistake or an attack
 
@@ -38,6 +40,7 @@ class FilterSpec:
     search: str = "exact"
     regions: tuple[regions.Polygon, ...] = ()  # picked on the map: every paper inside any of them
     sort: str = "relevance"
+    like: tuple[str, ...] = ()  # paper ids: papers close in meaning to these, ranked (instead of the query)
 
     @classmethod
     def of(cls, **choices) -> FilterSpec:
@@ -90,11 +93,14 @@ class PaperIndex:
     title_rank: np.ndarray
     search: SearchIndex
     position: dict[str, int]
+    meaning: MeaningIndex | None = None  # the build's meaning index for these rows; None for a build without one
 
     @classmethod
-    def from_papers(cls, papers: pd.DataFrame, orders: Mapping[str, Sequence] | None = None) -> PaperIndex:
+    def from_papers(
+        cls, papers: pd.DataFrame, orders: Mapping[str, Sequence] | None = None, meaning: MeaningIndex | None = None
+    ) -> PaperIndex:
         """The index of `papers`; `orders` gives a facet's values in the order to offer them (themes in
-        taxonomy order), else they are sorted."""
+        taxonomy order), else they are sorted. `meaning` answers search by meaning and "papers like these"."""
         orders = orders or {}
         titles = pa.array(papers[S.TITLE], type=pa.large_string())  # Arrow strings: no Python object per title
         return cls(
@@ -113,6 +119,7 @@ class PaperIndex:
             title_rank=pc.rank(pc.utf8_lower(titles), sort_keys="ascending", tiebreaker="first").to_numpy() - 1,
             search=SearchIndex(titles, papers[S.ABSTRACT]),  # converted to Arrow there
             position={pid: i for i, pid in enumerate(papers[S.PAPER_ID])},
+            meaning=meaning,
         )
 
     def __len__(self) -> int:
@@ -133,9 +140,21 @@ class PaperIndex:
         return self.facets[name].values if name in self.facets else []
 
 
+NO_MEANING = "this collection was built without an index for search by meaning: build it again"
+
+
 def search_hits(index: PaperIndex, spec: FilterSpec) -> Hits | None:
+    """The rows the search (or "papers like these") keeps, best first; None when there is no search."""
+    if spec.like:
+        if index.meaning is None:
+            return Hits(np.zeros(0, np.int64), np.zeros(0), (), (), NO_MEANING)
+        return index.meaning.like([index.position[p] for p in spec.like if p in index.position])
     if not spec.query.strip():
         return None
+    if spec.search == "meaning":
+        if index.meaning is None:
+            return Hits(np.zeros(0, np.int64), np.zeros(0), (), (), NO_MEANING)
+        return index.meaning.search(spec.query)
     return index.search.search(spec.query, spec.search)
 
 
@@ -211,9 +230,11 @@ def describe(spec: FilterSpec, names: Names | None = None) -> str:
         else:
             joiner = " and " if name in spec.match_all else " or "
             parts.append(f"{facet.phrase} " + joiner.join(facet.label(names, v) for v in choice))
-    if spec.query.strip():
-        how = "title words close to" if spec.search == "fuzzy" else "text containing"
-        parts.append(f'{how} "{spec.query.strip()}"')
+    if spec.like:
+        parts.append(f"like {len(spec.like)} chosen paper" + ("s" if len(spec.like) > 1 else ""))
+    elif spec.query.strip():
+        how = {"fuzzy": "title words close to", "meaning": "close in meaning to"}.get(spec.search, "text containing")
+        parts.append(f'{how} "{spec.query.strip()[:MAX_QUERY]}"')
     if spec.regions:
         parts.append(regions.holding(spec.regions))
     return " · ".join(parts) if parts else "all papers, no filters"
@@ -224,6 +245,7 @@ def describe(spec: FilterSpec, names: Names | None = None) -> str:
 _CHOICES = {"search": ("search", SEARCH_MODES), "sort": ("sort", SORTS)}
 REGION_KEY = "region"
 QUERY_KEY = "q"
+LIKE_KEY = "like"
 
 
 def to_query(spec: FilterSpec) -> dict[str, str | list[str]]:
@@ -247,6 +269,8 @@ def to_query(spec: FilterSpec) -> dict[str, str | list[str]]:
         out[REGION_KEY] = [regions.to_text(p) for p in spec.regions]
     if spec.query.strip():
         out[QUERY_KEY] = spec.query.strip()
+    if spec.like:
+        out[LIKE_KEY] = list(spec.like)
     return out
 
 
@@ -276,10 +300,12 @@ def from_query(params: Mapping[str, str | list[str]], index: PaperIndex | None =
         if value in allowed:
             spec = replace(spec, **{attr: value})
     picked = tuple(dict.fromkeys(_parsed(regions.parse, get_all(REGION_KEY)[: regions.MAX_REGIONS])))
+    like = [p for p in dict.fromkeys(get_all(LIKE_KEY)) if index is None or p in index.position][:MAX_LIKE]
     return replace(
         spec,
         regions=picked,
         query=(get_all(QUERY_KEY) or [""])[0].strip()[:MAX_QUERY],
+        like=tuple(like),
     )
 
 
@@ -312,7 +338,7 @@ def unused_url_parts(params: Mapping[str, str | list[str]], spec: FilterSpec) ->
     kept = to_query(spec)
     known = {f.url_key for f in FACETS} | {f.all_key for f in FACETS if f.all_key} | {k for k, _ in _CHOICES.values()}
     unused = []
-    for key in sorted(known | {REGION_KEY, QUERY_KEY}):
+    for key in sorted(known | {REGION_KEY, QUERY_KEY, LIKE_KEY}):
         asked = params.get(key, [])
         asked = [asked] if isinstance(asked, str) else list(asked)
         have = kept.get(key, [])

@@ -1,4 +1,5 @@
-"""Text search over the papers table: exact phrase search (ranked) and typo-tolerant title search.
+"""Text search over the papers table: exact phrase search (ranked) and typo-tolerant title search (search by
+meaning is lib.explore.meaning's).
 
 Owns the search index built once per corpus; it never filters by facets and never renders anything.
 """
@@ -46,6 +47,8 @@ class Hits:
     positions: np.ndarray
     scores: np.ndarray
     terms: tuple[str, ...]  # what to highlight: the phrase, or the title words the query was read as
+    themes: tuple[str, ...] = ()  # by meaning: the themes the question confidently looks like
+    note: str = ""  # by meaning: why there is nothing to show ("none of these words occur in the collection")
 
 
 class SearchIndex:

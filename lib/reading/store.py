@@ -45,6 +45,7 @@ REPORT_FILE = "build_report.json"
 DETAILS_FILE = "merge_details.json"  # per merged paper: the record kept, each field's source, how joined
 TOPICS_FILE = "topics.toml"  # the person's names, pins, merges and splits of topic clusters, beside themes.toml
 MODEL_DIR = "topic_model"  # the saved topic model in the built outputs: model.json and one .npy per array
+MEANING_DIR = "meaning_index"  # the index for search by meaning, laid out the same way
 
 
 @dataclass(frozen=True)
@@ -170,15 +171,18 @@ def write_build(
     report: BuildReport,
     details: dict | None = None,
     topic_model: tuple[dict, dict] | None = None,
+    meaning: tuple[dict, dict] | None = None,
 ) -> None:
-    """Write a build's table, its merge details, its topic model (description and arrays), then its report (the
-    report last: it is what marks the build as done)."""
+    """Write a build's table, its merge details, its topic model and meaning index (description and arrays),
+    then its report (the report last: it is what marks the build as done)."""
     write_papers(papers, out_dir / PAPERS_FILE)
     write_served(papers, out_dir / SERVED_FILE)
     text = json.dumps(details or {}, ensure_ascii=False, sort_keys=True)
     atomic_write(out_dir / DETAILS_FILE, lambda tmp: tmp.write_text(text, encoding="utf-8"))
     if topic_model is not None:
         write_topic_model(out_dir, *topic_model)
+    if meaning is not None:
+        write_arrays(out_dir, MEANING_DIR, *meaning)
     write_report(report, out_dir / REPORT_FILE)
 
 
@@ -213,17 +217,31 @@ def write_text(path: Path, text: str) -> None:
 
 
 def write_topic_model(out_dir: Path, meta: dict, arrays: dict) -> None:
-    """Save a topic model as out_dir/topic_model/: model.json and one .npy per array (which the next build
-    loads memory-mapped). Written into a fresh folder that then takes the old one's place, so a reader sees
-    the old model or the new one, never a mix."""
-    target, fresh = out_dir / MODEL_DIR, None
+    """Save a topic model as out_dir/topic_model/ (see write_arrays), which the next build loads memory-mapped."""
+    write_arrays(out_dir, MODEL_DIR, meta, arrays)
+
+
+def read_topic_model(out_dir: Path) -> tuple[dict, dict[str, np.ndarray]] | None:
+    """The saved topic model's description and arrays; None when there is none (the next build clusters afresh)."""
+    return read_arrays(out_dir, MODEL_DIR)
+
+
+def read_meaning(out_dir: Path) -> tuple[dict, dict[str, np.ndarray]] | None:
+    """The meaning index built beside the table in `out_dir` (memory-mapped); None when there is none."""
+    return read_arrays(out_dir, MEANING_DIR)
+
+
+def write_arrays(out_dir: Path, name: str, meta: dict, arrays: dict) -> None:
+    """Save `meta` as out_dir/name/model.json and one .npy per array beside it. Written into a fresh folder that
+    then takes the old one's place, so a reader sees the old arrays or the new ones, never a mix."""
+    target, fresh = out_dir / name, None
     try:
         out_dir.mkdir(parents=True, exist_ok=True)
-        fresh = fresh_folder(out_dir, MODEL_DIR)
-        for name, array in arrays.items():
-            np.save(fresh / f"{name}.npy", array, allow_pickle=False)
+        fresh = fresh_folder(out_dir, name)
+        for key, array in arrays.items():
+            np.save(fresh / f"{key}.npy", array, allow_pickle=False)
         (fresh / "model.json").write_text(json.dumps(meta, ensure_ascii=False), encoding="utf-8")
-        old = out_dir / f".{MODEL_DIR}.old"
+        old = out_dir / f".{name}.old"
         shutil.rmtree(old, ignore_errors=True)
         if target.exists():
             os.replace(target, old)
@@ -236,10 +254,10 @@ def write_topic_model(out_dir: Path, meta: dict, arrays: dict) -> None:
             shutil.rmtree(fresh, ignore_errors=True)  # left only when the swap failed
 
 
-def read_topic_model(out_dir: Path) -> tuple[dict, dict[str, np.ndarray]] | None:
-    """The saved topic model's description and arrays (memory-mapped, read-only); None when there is none or
-    it cannot be read (the next build then clusters afresh)."""
-    folder = out_dir / MODEL_DIR
+def read_arrays(out_dir: Path, name: str) -> tuple[dict, dict[str, np.ndarray]] | None:
+    """What write_arrays saved as out_dir/name (arrays memory-mapped, read-only); None when it is not there or
+    cannot be read."""
+    folder = out_dir / name
     try:
         meta = json.loads((folder / "model.json").read_text(encoding="utf-8"))
         arrays = {p.stem: np.load(p, mmap_mode="r", allow_pickle=False) for p in sorted(folder.glob("*.npy"))}
@@ -261,7 +279,8 @@ def update_text(root: Path, path: Path, change: Callable[[str | None], str]) -> 
 def clean_leftovers(data: DataDir, *, built_outputs: bool = True) -> list[str]:
     """Temporary files that interrupted writes left in the collection's folders (see files.clean_temporary); the
     built outputs' folder only when `built_outputs` (the caller knows that no build is running)."""
-    folders = [data.root, data.sources] + ([data.processed, data.processed / MODEL_DIR] if built_outputs else [])
+    built = [data.processed, data.processed / MODEL_DIR, data.processed / MEANING_DIR]
+    folders = [data.root, data.sources] + (built if built_outputs else [])
     return [name for folder in folders for name in clean_temporary(folder)]
 
 
