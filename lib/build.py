@@ -16,6 +16,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from lib import serving
 from lib.cleaning.dedupe import dedupe
 from lib.cleaning.id_cache import CacheEntry, read_cache
 from lib.core import schema as S
@@ -181,6 +182,7 @@ def build_to_disk(
     if model is not None:  # which taxonomy its papers' theme tags were made with, for the next build to reuse them
         model = replace(model, params={**model.params, "taxonomy": tagged_with}).to_files()
     store.write_build(out_dir, result.papers, report, result.details, model, result.meaning)
+    serving.write_lean(out_dir, result.papers, taxonomy.ids())  # what a large collection is served from
     return replace(result, report=report)
 
 

@@ -28,8 +28,8 @@ import pandas as pd
 from lib.collection import AddOutcome, add_file
 from lib.core import schema as S
 from lib.core.errors import AtlasError
-from lib.reading import sources, store
-from lib.reading.files import file_lock, fresh_folder, try_lock
+from lib.reading import lean, sources, store
+from lib.reading.files import file_lock, fresh_folder, move_folder, try_lock
 
 log = logging.getLogger("paper_atlas")
 
@@ -149,13 +149,8 @@ def _carry_over(served: Path, staging: Path) -> None:
 def _swap_in(staging: Path, served: Path) -> None:
     for name in _SWAPPED:
         os.replace(staging / name, served / name)
-    if (staging / store.MODEL_DIR).is_dir():
-        old = served / f".{store.MODEL_DIR}.old"
-        shutil.rmtree(old, ignore_errors=True)
-        if (served / store.MODEL_DIR).exists():
-            os.replace(served / store.MODEL_DIR, old)
-        os.replace(staging / store.MODEL_DIR, served / store.MODEL_DIR)
-        shutil.rmtree(old, ignore_errors=True)
+    for folder in (store.MODEL_DIR, lean.LEAN_DIR):  # the topic model; what a large collection is served from
+        move_folder(staging, served, folder)
     os.replace(staging / store.REPORT_FILE, served / store.REPORT_FILE)
 
 

@@ -16,6 +16,7 @@ import pytest
 from streamlit.runtime.media_file_manager import MediaFileManager
 from streamlit.testing.v1 import AppTest
 
+from lib import serving
 from lib.build import build_to_disk
 from lib.core import schema as S
 from lib.reading import store
@@ -59,9 +60,14 @@ def papers(data_dir) -> pd.DataFrame:
     return store.read_papers(store.data_dir(data_dir).papers_path)
 
 
-@pytest.fixture
-def app(data_dir, monkeypatch):
+@pytest.fixture(params=["in memory", "lean"])
+def app(data_dir, monkeypatch, request):
+    """The app on the test collection, served both ways: its index worked out in memory, and mapped from the
+    lean folder the build wrote (as collections above serving.lean_threshold() papers are)."""
     monkeypatch.setenv(store.ENV_VAR, str(data_dir))
+    lean = request.param == "lean"
+    monkeypatch.setenv(serving.LEAN_ENV, "0" if lean else str(10**9))
+    assert (serving.load_index(store.data_dir(data_dir)) is not None) or not lean, "the build wrote no lean folder"
 
     def make(**params) -> AppTest:
         at = AppTest.from_file(APP, default_timeout=90)

@@ -20,11 +20,12 @@ import streamlit as st
 if TYPE_CHECKING:
     from lib.explore.charts import MapPoints
 
-from lib import build_job
+from lib import build_job, serving
 from lib.core import schema as S
 from lib.core.errors import AtlasError
 from lib.core.report import BuildReport, TopicSummary
 from lib.describing.themes import Taxonomy, load_taxonomy
+from lib.explore import lean_index
 from lib.explore.display import plural
 from lib.explore.facets import Names
 from lib.explore.filters import PaperIndex
@@ -62,6 +63,8 @@ class Atlas:
         """The Topics map's points: worked out once for this collection and clustering, not on every rerun."""
         from lib.explore.charts import MapPoints  # plotly is loaded by the pages that draw, not at start-up
 
+        if isinstance(self.index.position, lean_index.IdPositions):  # served lean: hover texts on demand
+            return lean_index.map_points(self.papers, self.index.ids)
         return MapPoints.of(self.papers)
 
     @cached_property
@@ -182,8 +185,11 @@ def load_corpus() -> Corpus:
 
 
 @st.cache_resource(max_entries=4, show_spinner=False)
-def _base_atlas(corpus_key: str, _corpus: Corpus) -> Atlas:
-    index = PaperIndex.from_papers(_corpus.papers, orders={"themes": list(_corpus.taxonomy.ids())})
+def _base_atlas(corpus_key: str, _corpus: Corpus, lean: bool = False) -> Atlas:
+    # Above serving.lean_threshold() papers, the index the build wrote is mapped instead of worked out here.
+    index = serving.load_index(_corpus.data) if lean else None
+    if index is None:
+        index = PaperIndex.from_papers(_corpus.papers, orders={"themes": list(_corpus.taxonomy.ids())})
     return Atlas(_corpus, _corpus.papers, _corpus.report.topics, index)
 
 
@@ -233,5 +239,5 @@ def _reclustered(corpus: Corpus, base: Atlas, k: int) -> Atlas:
 
 def load_atlas(k: int | None = None) -> Atlas:
     corpus = load_corpus()
-    base = _base_atlas(corpus.key, corpus)
+    base = _base_atlas(corpus.key, corpus, serving.serves_lean(len(corpus.papers)))
     return base if k is None or k == base.k else _clusterings().get(corpus, base, k)

@@ -70,6 +70,19 @@ def fresh_folder(parent: Path, name: str) -> Path:
     return folder
 
 
+def move_folder(source: Path, target: Path, name: str) -> None:
+    """Put source/name (a build's folder of arrays) in the place of target/name, when there is one: the old folder
+    is moved aside first, so a reader finds the old folder or the new one, never a mix."""
+    if not (source / name).is_dir():
+        return
+    old = target / f".{name}.old"
+    shutil.rmtree(old, ignore_errors=True)
+    if (target / name).exists():
+        os.replace(target / name, old)
+    os.replace(source / name, target / name)
+    shutil.rmtree(old, ignore_errors=True)
+
+
 _held = threading.local()
 
 

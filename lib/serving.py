@@ -1,0 +1,105 @@
+"""How the app serves a large collection in bounded memory: the build writes a lean folder beside the table (the
+filter index as arrays, the folded texts the search scans, chart aggregates, a map sample), and above
+`lean_threshold()` papers the app maps it instead of working the index out in its own memory.
+
+`python -m lib.serving [DATA]` writes the lean folder of a collection that is built already (a build made before
+lean folders existed, or by Spark, which writes papers.parquet only: the Arrow copy the app maps is made too).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.feather as feather
+import pyarrow.parquet as pq
+
+from lib.core import schema as S
+from lib.core.errors import AtlasError
+from lib.describing.themes import load_taxonomy
+from lib.explore import lean_index
+from lib.explore.filters import PaperIndex
+from lib.reading import lean, store
+
+LEAN_ENV = "PAPER_ATLAS_LEAN_ABOVE"
+# Measured (bench/lean_app.py): at 100k papers the whole index in memory costs 0.3 GiB and 3 s of start-up, the
+# lean one about a tenth of both; from here on the lean path is what keeps a server within its memory.
+DEFAULT_LEAN_ABOVE = 200_000
+
+
+def lean_threshold() -> int:
+    """Collections of more papers than this are served lean: $PAPER_ATLAS_LEAN_ABOVE, else DEFAULT_LEAN_ABOVE
+    (0 serves every collection lean, as the tests of the lean path do)."""
+    try:
+        return max(int(os.environ.get(LEAN_ENV, DEFAULT_LEAN_ABOVE)), 0)
+    except ValueError:
+        return DEFAULT_LEAN_ABOVE
+
+
+def write_lean(out_dir: Path, papers: pd.DataFrame, theme_order: Sequence[str]) -> Path:
+    """Write the lean folder for `papers`, the table just written to out_dir (its Arrow copy first)."""
+    index = PaperIndex.from_papers(papers, orders={"themes": list(theme_order)})
+    meta, arrays, texts, words = lean_index.index_parts(index)
+    arrays["map_sample"] = lean_index.map_sample(papers[S.CLUSTER].to_numpy(dtype="int64"))
+    tables = lean_index.aggregates(index, papers)
+    return lean.write_lean(out_dir, out_dir / store.SERVED_FILE, meta, arrays, texts, words, tables)
+
+
+def serves_lean(n_papers: int) -> bool:
+    """Whether a collection of `n_papers` is served from its lean folder (when it has one made from its table)."""
+    return n_papers > lean_threshold()
+
+
+def load_index(data: store.DataDir) -> PaperIndex | None:
+    """The collection's filter index from its lean folder, memory-mapped; None when it has none made from the
+    table served now (the app then works the index out in memory)."""
+    found = lean.read_lean(data.processed, data.processed / store.SERVED_FILE)
+    return None if found is None else lean_index.lean_index(found.meta, found.arrays, found.texts, found.words)
+
+
+def lean_for_collection(data: store.DataDir) -> Path:
+    """Write the lean folder of the collection built in `data` as it is on disk; the Arrow copy of the table
+    too when it has none or an older one."""
+    served = data.processed / store.SERVED_FILE
+    if not data.papers_path.exists():
+        raise AtlasError(f"{data.papers_path.name}: nothing is built in {data.processed}")
+    if (lean.served_stamp(served) or [0, 0])[1] < data.papers_path.stat().st_mtime_ns:
+        _served_from_parquet(data.papers_path, served)
+    papers = store.read_served(data)
+    return write_lean(data.processed, papers, load_taxonomy(data.taxonomy).ids())
+
+
+def _served_from_parquet(parquet: Path, served: Path) -> None:
+    """The Arrow copy of a table written as Parquet only, converted in Arrow (no Python object per value)."""
+    table = pq.read_table(parquet)
+    table = table.cast(S.arrow_schema(table.column_names)).combine_chunks()
+    store.atomic_write(
+        served,
+        lambda tmp: feather.write_feather(table, tmp, compression="uncompressed", chunksize=max(len(table), 1)),
+    )
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m lib.serving", description=__doc__.splitlines()[0])
+    parser.add_argument("data", nargs="?", help="the collection's folder (default: $PAPER_ATLAS_DATA, else data/)")
+    args = parser.parse_args(argv)
+    data = store.data_dir(args.data)
+    started = time.perf_counter()
+    try:
+        folder = lean_for_collection(data)
+    except (AtlasError, OSError, pa.ArrowException) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    size = lean.lean_size(data.processed)
+    print(f"wrote {folder} ({size / 2**20:,.0f} MiB) in {time.perf_counter() - started:.1f} s")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
