@@ -3,10 +3,11 @@
 import streamlit as st
 
 from lib.explore.filters import apply_filters
-from ui import components, frame, state
+from ui import components, frame, meaning_parts, state
 
 atlas = frame.prepare()
 st.title("Explore papers")
 components.search_bar()
+meaning_parts.reading(atlas)
 components.summary_line(atlas, apply_filters(atlas.index, state.spec()))
 components.results_area(atlas)

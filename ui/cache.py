@@ -10,7 +10,7 @@ from __future__ import annotations
 import threading
 import time
 from collections import OrderedDict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cached_property
 from typing import TYPE_CHECKING
 
@@ -29,6 +29,7 @@ from lib.explore import lean_index
 from lib.explore.display import plural
 from lib.explore.facets import Names
 from lib.explore.filters import PaperIndex
+from lib.explore.meaning import MeaningIndex
 from lib.reading import sources as added_sources
 from lib.reading import store
 
@@ -190,7 +191,16 @@ def _base_atlas(corpus_key: str, _corpus: Corpus, lean: bool = False) -> Atlas:
     index = serving.load_index(_corpus.data) if lean else None
     if index is None:
         index = PaperIndex.from_papers(_corpus.papers, orders={"themes": list(_corpus.taxonomy.ids())})
-    return Atlas(_corpus, _corpus.papers, _corpus.report.topics, index)
+    return Atlas(_corpus, _corpus.papers, _corpus.report.topics, _with_meaning(index, _corpus))
+
+
+def _with_meaning(index: PaperIndex, corpus: Corpus) -> PaperIndex:
+    """The index with the meaning index the build wrote beside the table (memory-mapped), when it was made for
+    these rows; a build without one is searched by meaning with a note saying so."""
+    saved = store.read_meaning(corpus.data.processed)
+    ids = corpus.papers[S.PAPER_ID].to_numpy(dtype=str)
+    meaning = MeaningIndex.from_files(*saved, ids) if saved else None
+    return replace(index, meaning=meaning) if meaning is not None else index
 
 
 class _Clusterings:

@@ -17,7 +17,7 @@ from lib.explore.display import escape_markdown
 from lib.explore.export import EXPORT_FORMATS
 from lib.explore.filters import FilterSpec, apply_filters, describe
 from lib.explore.tables import RESULT_SOURCES, results_table
-from ui import paper_detail, state
+from ui import meaning_parts, paper_detail, state
 from ui.cache import Atlas
 
 PAGE_SIZE = 100
@@ -59,8 +59,8 @@ def search_bar() -> None:
             lambda s: s.search,
             lambda s, v: replace(s, search=v or "exact"),
             label="Search mode",
-            options=["exact", "fuzzy"],
-            format_func={"exact": "Exact phrase", "fuzzy": "Typo-tolerant titles"}.get,
+            options=["exact", "fuzzy", "meaning"],
+            format_func={"exact": "Exact phrase", "fuzzy": "Typo-tolerant titles", "meaning": "By meaning"}.get,
         )
 
 
@@ -86,6 +86,7 @@ def results_area(atlas: Atlas) -> None:
     positions = apply_filters(atlas.index, spec)
     st.space("small")  # room for the table's hover toolbar, which otherwise covers "Clear all"
     selected = results(atlas, positions, spec)
+    meaning_parts.like_button(atlas, selected)
     downloads(atlas, positions, selected)
     st.divider()
     paper_detail.detail(atlas, state.open_paper())
@@ -98,6 +99,7 @@ def results(atlas: Atlas, positions: np.ndarray, spec: FilterSpec) -> list[int]:
     page = min(state.page(), n_pages)
     shown = positions[(page - 1) * PAGE_SIZE : page * PAGE_SIZE]
     table = results_table(atlas.papers[list(RESULT_SOURCES)].iloc[shown], atlas.names)
+    table = meaning_parts.with_scores(table, atlas, spec, shown)
     ids = table.index.tolist()
     st.session_state[SHOWN] = ids
     # A new key for other rows, so a ticked row never carries over onto a different paper.
@@ -111,8 +113,8 @@ def results(atlas: Atlas, positions: np.ndarray, spec: FilterSpec) -> list[int]:
         hide_index=True,
         width="stretch",
         height=min(38 + 35 * max(len(table), 1), 460),
-        column_config=COLUMNS,
-        column_order=COLUMN_ORDER,
+        column_config={**COLUMNS, meaning_parts.SCORE: meaning_parts.SCORE_COLUMN},
+        column_order=((meaning_parts.SCORE,) if meaning_parts.SCORE in table else ()) + COLUMN_ORDER,
     )
     _pager(len(positions), n_pages, page)
     return [int(shown[i]) for i in event.selection.rows]
