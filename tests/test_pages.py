@@ -19,6 +19,7 @@ from streamlit.testing.v1 import AppTest
 from lib import serving
 from lib.build import build_to_disk
 from lib.core import schema as S
+from lib.explore import export
 from lib.reading import store
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -279,6 +280,22 @@ def test_csv_download_is_exactly_the_shown_rows(app, deferred):
     rows = list(csv.DictReader(io.StringIO(csv_call().decode("utf-8-sig"))))
     assert [r["title"] for r in rows] == shown_titles(at)
     assert all("pruning" in r["themes"].split("; ") for r in rows)
+
+
+def test_a_selection_too_large_for_text_formats_is_offered_as_parquet_with_its_row_count(app, deferred, monkeypatch):
+    monkeypatch.setattr(export, "LARGE_EXPORT", 400)  # the seeds stand in for a selection of millions
+    at = app(sort="title")
+    no_errors(at)
+    buttons = {b.label: b for b in at.get("download_button")}
+    assert [label for label, b in buttons.items() if not b.proto.disabled] == ["Parquet"]
+    assert any(c.value == "Download all 635 shown papers: 635 rows, as Parquet (the other formats hold at most 400)"
+               for c in at.caption)  # fmt: skip
+    parquet = next(fn for name, fn in deferred.items() if str(name).endswith(".parquet"))
+    rows = pd.read_parquet(io.BytesIO(parquet()))
+    assert rows[S.TITLE].tolist()[:100] == shown_titles(at) and len(rows) == 635
+    assert rows[S.ABSTRACT].notna().all()
+    smaller = app(theme="pruning")  # fewer papers than the limit: every format again
+    assert all(not b.proto.disabled for b in smaller.get("download_button"))
 
 
 # --- URL state and display safety ----------------------------------------------------------------------

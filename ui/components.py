@@ -13,6 +13,7 @@ from dataclasses import replace
 import numpy as np
 import streamlit as st
 
+from lib.explore import export
 from lib.explore.display import escape_markdown
 from lib.explore.export import EXPORT_FORMATS
 from lib.explore.filters import FilterSpec, apply_filters, describe
@@ -153,17 +154,21 @@ def downloads(atlas: Atlas, positions: np.ndarray, selected: list[int]) -> None:
     is written only when its button is clicked."""
     chosen = np.asarray(selected if selected else positions, dtype=np.int64)
     what = f"{len(chosen):,} ticked" if selected else f"all {len(chosen):,} shown"
-    st.caption(f"Download {what} papers")
+    large = len(chosen) > export.LARGE_EXPORT  # Parquet only, written a batch at a time
+    held = f"{len(chosen):,} rows, as Parquet (the other formats hold at most {export.LARGE_EXPORT:,})"
+    st.caption(f"Download {what} papers" + (f": {held}" if large else ""))
     cols = st.columns(len(EXPORT_FORMATS))
     for col, (name, fmt) in zip(cols, EXPORT_FORMATS.items()):
         col.download_button(
             fmt.label,
-            data=lambda fmt=fmt: fmt.write(atlas.papers.iloc[chosen], theme_names=atlas.names.themes),
+            data=(lambda: export.to_parquet_rows(atlas.papers, chosen))
+            if large
+            else lambda fmt=fmt: fmt.write(atlas.papers.iloc[chosen], theme_names=atlas.names.themes),
             file_name=f"paper-atlas.{fmt.extension}",
             mime=fmt.mime,
             key=f"download_{name}",
             on_click="ignore",
             icon=":material/download:",
-            disabled=len(chosen) == 0,
+            disabled=len(chosen) == 0 or (large and name != "parquet"),
             width="stretch",
         )
