@@ -9,6 +9,6 @@ import streamlit as st
 from ui import frame
 
 st.set_page_config(**frame.PAGE_CONFIG)
-page = st.navigation(frame.pages(), position="top")
+page = st.navigation(frame.pages(), position="hidden")
 frame.mark_routed(page.url_path)
 page.run()

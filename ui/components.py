@@ -133,7 +133,7 @@ def _pager(n_rows: int, n_pages: int, page: int) -> None:
     if n_pages > 1:
         with middle:
             key = "pager_" + hashlib.sha1(repr(state.spec()).encode()).hexdigest()[:12]
-            st.session_state[key] = page
+            state.seed(key, page)
             st.pagination(n_pages, key=key, on_change=lambda: state.set_page(st.session_state[key]))
     with right:
         state.bound_field(

@@ -35,13 +35,27 @@ _run = threading.local()
 _ABSOLUTE_PATH = re.compile(r"(?<![\w:/.~-])/(?:[^\s/]+/)+(?=[^\s/]*)")
 
 
+PAGES = (  # script, title, icon; the first is the home page
+    ("pages/explore.py", "Explore", ":material/search:"),
+    ("pages/topics.py", "Topics", ":material/bubble_chart:"),
+    ("pages/themes.py", "Themes & trends", ":material/trending_up:"),
+    ("pages/data.py", "Data", ":material/dataset:"),
+)
+
+
 def pages() -> list:
-    return [
-        st.Page("pages/explore.py", title="Explore", icon=":material/search:", default=True),
-        st.Page("pages/topics.py", title="Topics", icon=":material/bubble_chart:"),
-        st.Page("pages/themes.py", title="Themes & trends", icon=":material/trending_up:"),
-        st.Page("pages/data.py", title="Data", icon=":material/dataset:"),
-    ]
+    """The pages for `st.navigation`, which routes them; the links to them are drawn by `navigation_bar`."""
+    return [st.Page(path, title=title, icon=icon, default=i == 0) for i, (path, title, icon) in enumerate(PAGES)]
+
+
+def navigation_bar() -> None:
+    """Links to every page that carry the view in their URL: one step in the browser's history per page switch,
+    so Back returns to the page and filters the reader came from. (Streamlit's own navigation opens a page
+    without parameters, and the app writing them a moment later would add a second step.)"""
+    params = state.link_params()
+    with st.container(horizontal=True, gap="small", key="atlas_nav"):
+        for path, title, icon in PAGES:
+            st.page_link(path, label=title, icon=icon, query_params=params)
 
 
 def mark_routed(page_path: str) -> None:
@@ -67,7 +81,7 @@ def prepare(*, filters: bool = True) -> Atlas:
         # Started directly (a deep link on a fresh server): register the app's own navigation, which also
         # stops Streamlit from treating pages/ as auto-discovered pages, and run again through it, so that
         # widgets get the ids they will keep (an upload made now would otherwise be lost on the next run).
-        st.navigation(pages(), position="top")
+        st.navigation(pages(), position="hidden")
         st.rerun()
     _run.routed = False
     state.start_run(_run.page)
@@ -86,6 +100,7 @@ def prepare(*, filters: bool = True) -> Atlas:
         )
     # Callbacks have already applied this run's changes, so the URL can be brought up to date now.
     state.sync_url()
+    navigation_bar()
     if filters:
         sidebar.render(atlas)
     return atlas

@@ -2,7 +2,8 @@
 `st.session_state` and mirrored into the URL so every view can be shared. Names every session key.
 
 Widgets whose labels carry live counts cannot hold their own value (a label change would orphan it),
-so each widget is re-seeded from the canonical state before it is drawn, and writes back on change.
+so each widget is re-seeded from the canonical state before it is drawn, and writes back on change. A widget
+is seeded only when what it would show has changed: a seeded widget is redrawn by the browser on every run.
 """
 
 from __future__ import annotations
@@ -25,6 +26,8 @@ WRITTEN = "_url_written"  # (page, URL parameters) this session last wrote, to t
 PAGE_PATH = "_page_path"  # the page this run draws
 TREND = "_trend"  # (themes plotted over time, or None for the featured ones; "share" or "count")
 UNUSED = "_unused_url_parts"  # what the last link opened asked for and could not be kept, said once
+SEEDS = "_seeds"  # widget key -> (value, option labels) it was last given
+LINKED = "_linked"  # the URL parameters the links to other pages were last drawn with
 MIN_K, MAX_K = 2, 40
 
 
@@ -39,14 +42,17 @@ def start_run(page_path: str) -> None:
 
 def _url_is_new() -> bool:
     """Whether the URL says something this session did not write: its first run, the Back or Forward
-    button, or an address typed in. Then the URL is the state to show, not the session's. Another page
-    opened from the navigation arrives with no parameters at all: the filters go with the reader."""
+    button, or an address typed in. Then the URL is the state to show, not the session's. Another page opened
+    from the app's own links arrives with the view the links were drawn with, which the session may have moved
+    on from since (a sort or an opened paper reruns only the results): the session's view goes with the reader."""
     if not st.session_state.get(SEEDED):
         return True
     params, path = _url_params(), st.session_state.get(PAGE_PATH, "")
     written_path, written = st.session_state.get(WRITTEN, ("", {}))
     if params == written:
         return False
+    if path != written_path and params == st.session_state.get(LINKED):
+        return False  # another page, opened from the app's own link: what changed since it was drawn is kept
     return bool(params) or path == written_path
 
 
@@ -157,8 +163,8 @@ def open_from_elsewhere(paper_id: str) -> None:
     st.session_state.pop(st.session_state.get(TABLE, ""), None)
 
 
-def sync_url() -> None:
-    """Write the canonical state into the URL, touching it only when something changed."""
+def url_params() -> dict[str, str | list[str]]:
+    """The canonical state as URL parameters: what the URL says now, and what links to other pages carry."""
     params: dict[str, str | list[str]] = to_query(spec())
     if k() is not None:
         params["k"] = str(k())
@@ -171,11 +177,47 @@ def sync_url() -> None:
         params["plot"] = list(plotted) or [""]  # an empty choice is a choice too
     if measure != "share":
         params["measure"] = measure
+    return params
+
+
+def link_params() -> dict[str, str | list[str]]:
+    """The parameters for a link to another page: the view of the moment, noted so that the page it opens knows
+    its URL came from this session (a part of the page that reran on its own may have changed the view since)."""
+    params = url_params()
+    st.session_state[LINKED] = _as_lists(params)
+    return params
+
+
+def _as_lists(params: dict[str, str | list[str]]) -> dict[str, list[str]]:
+    return {key: [v] if isinstance(v, str) else list(v) for key, v in params.items()}
+
+
+def sync_url() -> None:
+    """Write the canonical state into the URL, touching it only when something changed."""
+    params = url_params()
     current = _url_params()
-    wanted = {key: [v] if isinstance(v, str) else list(v) for key, v in params.items()}
+    wanted = _as_lists(params)
     if current != wanted:
         st.query_params.from_dict(params)  # a new entry in the browser's history: Back returns to this state
     st.session_state[WRITTEN] = (st.session_state.get(PAGE_PATH, ""), wanted)
+
+
+def seed(key: str, value, labels: tuple = ()) -> None:
+    """Give widget `key` the value `value` before it is drawn, unless it already holds it under the same
+    option `labels`. Setting a widget's value marks it as set in the message to the browser, which then
+    redraws it even when nothing else changed (about 20 ms for a select of 200 options), so a run that
+    changes one filter would otherwise redraw every widget on the page."""
+    seeds = st.session_state.setdefault(SEEDS, {})
+    if key in st.session_state and seeds.get(key) == (value, labels) and st.session_state[key] == value:
+        return
+    st.session_state[key] = value
+    seeds[key] = (value, labels)
+
+
+def _labels(kwargs: dict) -> tuple:
+    """The option labels a widget is drawn with: its value is sent back by label, so new labels need a seed."""
+    options, named = kwargs.get("options"), kwargs.get("format_func")
+    return tuple(map(named, options)) if options is not None and named is not None else ()
 
 
 def bound(
@@ -186,7 +228,7 @@ def bound(
     **kwargs,
 ):
     """Draw `widget` with its value read from the spec by `get`, writing changes back through `put`."""
-    st.session_state[key] = get(spec())
+    seed(key, get(spec()), _labels(kwargs))
 
     def write_back() -> None:
         set_spec(put(spec(), st.session_state[key]))

@@ -53,8 +53,8 @@ def trends(rows: pd.DataFrame, themes: Membership, atlas: Atlas) -> None:
     featured = [t for t in DEFAULT_TREND_THEMES if t in options] or sorted(options, key=lambda t: -counts[t])[:5]
     left, right = st.columns([4, 1], vertical_alignment="bottom")
     # Names only: a live count in an option label would orphan the choice when the count changes.
-    st.session_state["trend_themes"] = [t for t in (featured if asked is None else asked) if t in options]
-    st.session_state["trend_measure"] = measure
+    state.seed("trend_themes", [t for t in (featured if asked is None else asked) if t in options], tuple(options))
+    state.seed("trend_measure", measure)
     chosen = left.multiselect(
         "Themes to plot", options, key="trend_themes", format_func=theme_names.get, select_all=False,
         filter_mode="contains", on_change=_trend_changed,

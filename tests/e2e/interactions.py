@@ -100,7 +100,7 @@ def switch_page(source: str, target: str):
 
     def run(page, url: str, i: int) -> settle.Timing:
         go(page, url, source)
-        link = page.locator('[data-testid="stTopNavLink"]', has_text=names[target])
+        link = page.locator('[data-testid="stPageLink"] a', has_text=names[target])
         return settle.timed(page, link.click, ready=_on(target))
 
     return run

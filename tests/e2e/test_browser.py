@@ -124,7 +124,7 @@ def test_back_steps_through_filter_changes_and_pages_keep_the_filters(page, serv
         box.fill(query)
         settle.timed(page, lambda: box.press("Enter"), ready=f"location.search.includes('q={query}')")
     quantized = shown_count(page)
-    link = page.locator('[data-testid="stTopNavLink"]', has_text="Topics")
+    link = page.locator('[data-testid="stPageLink"] a', has_text="Topics")
     settle.timed(page, link.click, ready="location.pathname.endsWith('/topics')")
     assert "q=quantization" in page.url  # the filters follow the reader to another page
     settle.timed(page, page.go_back, ready="!location.pathname.endsWith('/topics')")
