@@ -31,7 +31,7 @@ def results_table(rows: pd.DataFrame, names: Names) -> pd.DataFrame:
             "Topic": [topic(names, c) for c in rows[S.CLUSTER].tolist()],
             "Pages": rows[S.N_SOURCES].to_numpy(),
             "Published": rows[S.PUBLISHED].fillna("").to_numpy(),
-            "Code": rows[S.CODE_URL].to_numpy(),
+            "Code": rows[S.CODE_URL].fillna("").to_numpy(),  # blank, not "None", where there is no code
         },
         index=rows[S.PAPER_ID].to_numpy(),
     )
