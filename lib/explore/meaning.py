@@ -185,7 +185,7 @@ class MeaningIndex:
     def _like(self, chosen: tuple[int, ...]) -> tuple[Hits, Reading]:
         empty = Reading(np.zeros(len(self.idf), np.float32), ())
         if not chosen:
-            return Hits(np.zeros(0, np.int64), np.zeros(0)), empty
+            return Hits(np.zeros(0, np.int64), np.zeros(0), ()), empty
         rows = np.asarray(chosen)
         centre = (np.asarray(self.vectors[rows], np.float32) * self.scale[rows, None]).mean(axis=0)
         score = self.scores(_unit(centre))
