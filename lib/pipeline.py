@@ -149,6 +149,7 @@ def cluster_topics(
     previous: TopicModel | None = None,
     curation: Curation | None = None,
     recluster: bool = False,
+    reuse_space: bool = False,
 ) -> Topics:
     """Topic clusters for `papers`: the columns CLUSTER_COLUMNS (and, with `similar`, SIMILAR_IDS) and the
     summary. The build and the app's re-clustering both come through here, so they cannot disagree.
@@ -156,7 +157,8 @@ def cluster_topics(
     Papers are clustered in paper-id order, so the order of files and records changes nothing. With a
     `previous` model (the last build's), papers keep their clusters and new ones join the nearest, unless
     `recluster` (or another k or seed) asks for new clusters, which are then matched to the old ones.
-    `curation` (topics.toml) merges, splits, names and pins clusters."""
+    `curation` (topics.toml) merges, splits, names and pins clusters. `reuse_space`: another k is clustered in
+    the `previous` model's space when it holds these very papers (see topic_stage.run)."""
     ids = papers[S.PAPER_ID].to_numpy(dtype=str)
     if not len(ids):
         return _no_topics(k, similar)
@@ -172,6 +174,7 @@ def cluster_topics(
         recluster=recluster,
         similar=similar,
         progress=progress,
+        reuse_space=reuse_space,
     )
     back = np.empty(len(ids), np.int64)
     back[order] = np.arange(len(ids))  # table row -> sorted row

@@ -235,10 +235,18 @@ def _reclustered(corpus: Corpus, base: Atlas, k: int) -> Atlas:
         def progress(stage: str, fraction: float) -> None:
             bar.progress(min(max(fraction, 0.0), 1.0), text=stage)
 
+        from lib.build import read_model
         from lib.pipeline import cluster_topics
 
+        # In the space the build saved (its vectors), not vectorizing every text again; clusters that continue
+        # one of the build's keep its number and name.
         topics = cluster_topics(
-            corpus.papers, k=k, random_state=corpus.report.params.get("random_state") or 0, progress=progress
+            corpus.papers,
+            k=k,
+            random_state=corpus.report.params.get("random_state") or 0,
+            progress=progress,
+            previous=read_model(corpus.data.processed),
+            reuse_space=True,
         )
         status.update(label=f"Re-clustered into {k} topics", state="complete", expanded=False)
     # The map keeps every paper where it is: only the colours (the clusters) change with k.

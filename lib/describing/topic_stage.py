@@ -113,14 +113,20 @@ def run(
     similar: bool = True,
     progress: Progress | None = None,
     params: TopicParams | None = None,
+    reuse_space: bool = False,
 ) -> StageResult:
-    """Topics for `texts` (sorted by their paper `ids`), starting from `previous` unless `recluster`."""
+    """Topics for `texts` (sorted by their paper `ids`), starting from `previous` unless `recluster`. With
+    `reuse_space`, clusters made anew (another k) are made in `previous`'s space (vocabulary, idf, LSA basis and
+    vectors) when it holds every paper with its text unchanged, instead of vectorizing the texts again: the app
+    looking at another k of the collection it serves."""
     # One thread, as in topics.fit_topics: on two shared cores BLAS and OpenMP threads contend.
     with threadpool_limits(1):
-        return _run(texts, ids, previous, curation, k, k_range, random_state, recluster, similar, progress, params)
+        return _run(
+            texts, ids, previous, curation, k, k_range, random_state, recluster, similar, progress, params, reuse_space
+        )
 
 
-def _run(texts, ids, previous, curation, k, k_range, random_state, recluster, similar, progress, params):
+def _run(texts, ids, previous, curation, k, k_range, random_state, recluster, similar, progress, params, reuse):
     say = progress or (lambda stage, fraction: None)
     p = params or TopicParams()
     curation = curation or Curation()
@@ -129,7 +135,8 @@ def _run(texts, ids, previous, curation, k, k_range, random_state, recluster, si
     if mode == "incremental":
         draft = _incremental(previous, texts, ids, hashes, why, p, random_state, similar, say)
     else:
-        draft = _afresh(previous, texts, ids, hashes, mode, why, curation, k, k_range, p, random_state, say)
+        reuse = reuse and not recluster
+        draft = _afresh(previous, texts, ids, hashes, mode, why, curation, k, k_range, p, random_state, say, reuse)
     applied = apply_curation(curation, draft.labels, draft.space.Z, random_state=random_state)
     say("labels", 0.55)
     cards, coords, sims, parts = _describe(texts, ids, hashes, draft, applied, curation, p, random_state, similar, say)
@@ -238,11 +245,14 @@ def _carried_similar(previous: TopicModel, who: Known, tfidf, p: TopicParams, ra
     )
 
 
-def _afresh(previous, texts, ids, hashes, mode, why, curation, k, k_range, p, random_state, say) -> _Draft:
+def _afresh(previous, texts, ids, hashes, mode, why, curation, k, k_range, p, random_state, say, reuse) -> _Draft:
     say("vectorize", 0.0)
-    space = fit_space(texts, p, random_state, say)
-    Z, n = space.Z, len(texts)
     who = known(previous, ids, hashes) if previous is not None else None
+    if reuse and who is not None and who.kept.all() and not who.removed:
+        space = _Space(*vectors(previous, texts, who), previous.vocabulary, previous.idf, previous.basis)
+    else:
+        space = fit_space(texts, p, random_state, say)
+    Z, n = space.Z, len(texts)
     pinned = np.zeros(n, bool)
     if who is not None:
         was = np.full(n, -1)

@@ -196,3 +196,32 @@ def test_above_the_exact_limit_new_papers_find_most_of_their_exact_neighbours(fo
     np.testing.assert_allclose(
         brute[np.repeat(rows, 5).reshape(found.shape)[ok], found[ok]], result.similar_scores[rows][ok], atol=1e-5
     )
+
+
+def test_another_k_of_the_same_papers_is_clustered_in_the_saved_space_without_vectorizing(four_topics, monkeypatch):
+    ids, texts, truth, first, clusters = four_topics
+    import lib.describing.topic_stage as topic_stage
+
+    def no_vectorizing(*args, **kwargs):
+        raise AssertionError("the texts were vectorized again")
+
+    monkeypatch.setattr(topic_stage, "fit_space", no_vectorizing)
+    result, two = stage(ids, texts, previous=first.model, k=2, reuse_space=True)
+    assert len(result.cards) == 2 and result.outcome.mode == "recluster"
+    assert np.array_equal(result.model.lsa, first.model.lsa)  # the build's vectors, as saved
+    # each of the two clusters gathers whole planted topics, and continues one of the build's clusters
+    assert all(len({two[i] for i, t in zip(ids, truth) if t == topic}) == 1 for topic in range(4))
+    assert set(two.values()) <= set(clusters.values())
+
+
+def test_another_k_vectorizes_again_when_a_text_changed_or_a_new_k_is_asked_from_scratch(four_topics, monkeypatch):
+    ids, texts, _, first, _ = four_topics
+    import lib.describing.topic_stage as topic_stage
+
+    fitted = []
+    real = topic_stage.fit_space
+    monkeypatch.setattr(topic_stage, "fit_space", lambda *a, **kw: fitted.append(1) or real(*a, **kw))
+    changed = [texts[0] + " quantum annealing"] + texts[1:]
+    stage(ids, changed, previous=first.model, k=3, reuse_space=True)
+    stage(ids, texts, previous=first.model, k=3, reuse_space=True, recluster=True)
+    assert fitted == [1, 1]
