@@ -72,6 +72,8 @@ _CONTRAST = _cues(
     "vs",
     "as (?!well)[a-z]+ as",
 )
+# ... as is one the rest of its clause sets up as a yardstick ("we include distillation as a baseline").
+_YARDSTICK = _cues("as (?:[a-z]+ ){0,2}(?:baselines?|references?|comparisons?)")
 # ... and one in an enumeration is one example among several, unless the sentence sets a survey's scope.
 _EXAMPLE = _cues("such as", "e g", "for example", "for instance", "including", "like", "as well as")
 # What a sentence says about the paper: its own work, a claim of contribution, a survey's scope.
@@ -85,6 +87,10 @@ _CLAIM = _cues(
     "termed",
     "design(?:s|ed|ing)?(?! (?:choices|space|spaces|principles))",
 )
+# The claim is the paper's when its verb follows the paper as subject ("we then propose", "we study X and propose"),
+# not when something else does it ("... boosts scores, it also introduces a trade-off").
+_OWN_CLAIM = re.compile(_OWN.pattern + rb"(?:[a-z0-9]+\x01){0,4}" + _CLAIM.pattern[1:])
+_AND_CLAIM = re.compile(rb"\x01and\x01(?:[a-z]+\x01)?" + _CLAIM.pattern[1:])
 _PASSIVE = _cues("(?:is|are) (?:[a-z]+ )?(?:proposed|introduced|presented|developed|designed)")  # needs no "we"
 # A hit that is what the paper's own work uses: "we apply knowledge distillation", "our method leverages LoRA".
 _METHOD = _cues(
@@ -293,7 +299,7 @@ class _Sentences:
             if total >= ABOUT_SCORE or total + left < ABOUT_SCORE:
                 break
             left -= 3 + (len(at) > 1)
-            kept = [(a, b) for a, b in at if not self._aside(i, a)]
+            kept = [(a, b) for a, b in at if not self._aside(i, a) and not self._yardstick(i, b)]
             if kept:
                 kind = self._kind(i)
                 if kind == 2 and not self._results(i) and any(self._model(a, b) or self._method(i, a) for a, b in kept):
@@ -318,6 +324,13 @@ class _Sentences:
             return False  # "sparsified networks", "quantized models": the theme is what was done to the model
         return bool(_MODEL_AFTER.match(self.folded, b + 1)) or self.folded.endswith(_MODEL_WORDS, a + 1, b + 1)
 
+    def _yardstick(self, i: int, b: int) -> bool:
+        """Whether the clause goes on from the hit ending at `b` to make it a baseline or reference point."""
+        end = min(self._bounds(i)[1], b + _ASIDE_WINDOW)
+        clause = self.text[b:end]
+        cut = min((k for k in (clause.find(","), clause.find(";")) if k >= 0), default=len(clause))
+        return bool(_YARDSTICK.search(self.folded, b, b + cut + 2))
+
     def _aside(self, i: int, a: int) -> bool:
         start = max(self.starts[i], a - _ASIDE_WINDOW)
         window = self.text[start:a]
@@ -337,7 +350,9 @@ class _Sentences:
             own = i == 0 or named or _OWN.search(self.folded, start, end + 1)
             claim = (
                 i == 0
-                or (own and _CLAIM.search(self.folded, start, end + 1))
+                or (named and _CLAIM.search(self.folded, start, end + 1))
+                or _OWN_CLAIM.search(self.folded, start, end + 1)
+                or (own and _AND_CLAIM.search(self.folded, start, end + 1))
                 or _PASSIVE.search(self.folded, start, end + 1)
                 or _SCOPE.search(self.folded, start, end + 1)
             )

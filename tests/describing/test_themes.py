@@ -102,6 +102,12 @@ def test_dataset_distillation_has_its_own_theme(taxonomy):
         ("A Compact Detector", "Images matter. We employ knowledge distillation from a large teacher.", "distillation"),
         ("A Compact Detector", "Images matter. Our framework leverages LoRA to adapt the backbone.", "lora"),
         ("A Compact Detector", "Images matter. We use evolutionary architecture search for the neck.", "nas"),
+        # a claim whose verb is coordinated with an earlier one of the paper's ("we study ... and then propose")
+        (
+            "A Study",
+            "We first analyse what teachers know and then propose a loss for knowledge distillation.",
+            "distillation",
+        ),
     ],
 )
 def test_about(taxonomy, title, abstract, theme):
@@ -121,6 +127,18 @@ def test_about(taxonomy, title, abstract, theme):
         ("We propose a new optimizer whose memory cost is as low as LoRA. " + FILLER, "lora"),
         ("We propose a merging rule. Extensive experiments on CLIP-ViT models confirm it. " + FILLER, "vit"),
         ("We propose a kernel. Our kernel speeds up sparsified networks on CPUs. " + FILLER, "pruning"),
+        # the rest of the clause makes it a yardstick
+        (
+            "We propose a tokenizer. We also report knowledge distillation from a teacher as a baseline. ",
+            "distillation",
+        ),
+        ("We propose a small tagger and include LoRA and full fine-tuning as strong baselines. " + FILLER, "lora"),
+        # a claim verb whose subject is not the paper ("... it also introduces") claims nothing for it
+        (
+            "Our analysis shows that while knowledge distillation from a teacher boosts scores, it also introduces"
+            " a trade-off. " + FILLER,
+            "distillation",
+        ),
     ],
 )
 def test_passing_mentions(taxonomy, abstract, theme):
