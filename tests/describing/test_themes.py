@@ -98,6 +98,7 @@ def test_dataset_distillation_has_its_own_theme(taxonomy):
         ("Evolutionary Search for Efficient Detectors", FILLER, "nas"),
         ("Consistency Models for One-Step Generation", FILLER, "diffusion"),
         ("Top-k Routing of Experts at Scale", FILLER, "moe"),
+        ("Network Sparsity Helps Reinforcement Learning Scale", FILLER, "pruning"),
         # the method the paper's own work uses, worded in the abstract only
         ("A Compact Detector", "Images matter. We employ knowledge distillation from a large teacher.", "distillation"),
         ("A Compact Detector", "Images matter. Our framework leverages LoRA to adapt the backbone.", "lora"),
@@ -172,6 +173,12 @@ def test_borrowed_words_are_only_a_mention(taxonomy, title, abstract, theme):
     student, bits or precision): the words were borrowed."""
     tags = tag(title, abstract, taxonomy)
     assert theme in tags.mentions and theme not in tags.themes
+
+
+@pytest.mark.parametrize("kind", ["Cross-Modal", "Step", "Self", "Feature", "Consistency"])
+def test_a_distillation_named_by_its_kind_is_no_borrowed_word(taxonomy, kind):
+    abstract = "We make an audio model follow a video model closely. " + FILLER
+    assert "distillation" in tag(f"Adaptive {kind} Distillation for Perception", abstract, taxonomy).themes
 
 
 def test_borrowed_words_need_no_more_than_one_word_the_theme_cannot_avoid(taxonomy):
