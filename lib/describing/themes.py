@@ -98,6 +98,8 @@ _METHOD = _cues(
     "(?:use|uses|employ|employs|leverage|leverages|adopt|adopts|apply|applies|utili[sz]e|utili[sz]es|exploit|exploits"
     "|combine|combines|integrate|integrates|rely on|relies on|build on|builds on|train with|trains with)"
 )
+# ... taking it as its object, a few words on at most ("we adopt LoRA", not "we use a dataset and a model with LoRA").
+_METHOD_OBJECT = re.compile(_METHOD.pattern + rb"\x01*(?:[a-z0-9]+\x01+){0,3}\Z")
 # A sentence that goes on with the one before: an item of its enumeration, or the details of its claim.
 _GOES_ON = re.compile(r"\(?(?:[2-9]|ii|iii|iv|v|vi)\) |(?:more )?specifically|in particular|concretely|in detail", re.I)
 # A model named by a hit: "a diffusion model", "diffusion-based models", "diffusion or autoregressive models".
@@ -308,11 +310,11 @@ class _Sentences:
         return total
 
     def _method(self, i: int, a: int) -> bool:
-        """Whether the hit at `a` is what a method verb of the paper's own work takes, in the same clause."""
+        """Whether the hit at `a` is the object of a method verb of the paper's own work, in the same clause."""
         start = max(self.starts[i], a - _ASIDE_WINDOW)
         window = self.text[start:a]
         start += max(window.rfind(","), window.rfind(";"), 0)
-        return bool(_METHOD.search(self.folded, start, a + 1))
+        return bool(_METHOD_OBJECT.search(self.folded, start, a + 1))
 
     def _results(self, i: int) -> bool:
         start, end = self._bounds(i)

@@ -128,6 +128,8 @@ def test_about(taxonomy, title, abstract, theme):
         ("We propose a new optimizer whose memory cost is as low as LoRA. " + FILLER, "lora"),
         ("We propose a merging rule. Extensive experiments on CLIP-ViT models confirm it. " + FILLER, "vit"),
         ("We propose a kernel. Our kernel speeds up sparsified networks on CPUs. " + FILLER, "pruning"),
+        # a method verb counts for what it takes as its object, not for a word further on in its clause
+        ("We use the public corpus and a small model tuned with LoRA for our tests. " + FILLER, "lora"),
         # the rest of the clause makes it a yardstick
         (
             "We propose a tokenizer. We also report knowledge distillation from a teacher as a baseline. ",
