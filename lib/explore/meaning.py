@@ -33,7 +33,7 @@ FEEDBACK = 10  # pseudo-relevance feedback: the question moves towards its best 
 FEEDBACK_WEIGHT = 0.5  # ... by this much
 RELATIVE = 0.5  # a hit scores at least this share of the best score ...
 MIN_SCORE = 0.15  # ... and at least this cosine
-_BLOCK = 65_536  # rows converted to float32 at a time
+_BLOCK = 8192  # rows converted to float32 at a time: 2 MB stays in cache (a 1M scan took 25 ms, 45 ms at 65,536)
 _SUFFIXES = (
     *"isations izations isation ization ations ation ings ing ised ized ises izes ise ize".split(),
     *"ers er ed es s ly al ity ive".split(),
@@ -149,8 +149,8 @@ class MeaningIndex:
         with _threads().limit(limits=1, user_api="blas"):
             for start in range(0, len(self), _BLOCK):
                 block = np.asarray(self.vectors[start : start + _BLOCK], np.float32)
-                out[start : start + _BLOCK] = block @ direction
-        return out * self.scale
+                out[start : start + _BLOCK] = (block @ direction) * self.scale[start : start + _BLOCK]
+        return out
 
     def theme_rows(self, theme: str) -> np.ndarray:
         k = self.theme_ids.index(theme)
