@@ -57,10 +57,12 @@ def prepare(size: str) -> Path:
     if not (data / "build_report.json").exists():
         started = time.perf_counter()
         env = {**os.environ, "PAPER_ATLAS_DATA": str(root)}
-        subprocess.run([sys.executable, "-m", "lib.build", "--quiet"], cwd=ROOT, check=True, env=env)
+        subprocess.run(
+            [sys.executable, "-m", "lib.build", "--quiet"], cwd=ROOT, check=True, env=env, stdout=subprocess.DEVNULL
+        )
         print(f"  built {size} in {time.perf_counter() - started:.0f} s", file=sys.stderr)
     if not (data / "lean" / "lean.json").exists():
-        subprocess.run([sys.executable, "-m", "lib.serving", str(root)], cwd=ROOT, check=True)
+        subprocess.run([sys.executable, "-m", "lib.serving", str(root)], cwd=ROOT, check=True, stdout=sys.stderr)
     return root
 
 

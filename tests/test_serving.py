@@ -151,7 +151,7 @@ def test_the_threshold_comes_from_the_environment(monkeypatch):
     monkeypatch.setenv(serving.LEAN_ENV, "many")
     assert serving.lean_threshold() == serving.DEFAULT_LEAN_ABOVE
     monkeypatch.delenv(serving.LEAN_ENV)
-    assert not serving.serves_lean(100_000) and serving.serves_lean(1_000_000)
+    assert not serving.serves_lean(10_000) and serving.serves_lean(100_000)
 
 
 def test_the_command_writes_the_lean_folder_and_the_arrow_copy_of_a_parquet_only_build(tmp_path, seed_papers, capsys):

@@ -148,13 +148,15 @@ class IdPositions(Mapping):
 
 class MappedSearchIndex(SearchIndex):
     """SearchIndex over texts folded by the build (Arrow, memory-mapped: polars reads them in place) and its
-    title-word postings; the words themselves become Python strings only for the first typo-tolerant search."""
+    title-word postings; the sorted words are mapped too, and listed as Python strings in the background."""
 
     def __init__(self, texts: pa.Table, vocabulary: Sequence[str] | pa.Array, rows: np.ndarray, offsets: np.ndarray):
         frame = pl.from_arrow(texts)
         self._texts, self._titles, self._abstracts = frame, frame["title"], frame["abstract"]
         self._words, self._rows, self._offsets = vocabulary, rows, offsets
         self._memo, self._lock = OrderedDict(), threading.Lock()
+        # The words become Python strings in the background (0.3 s at a million titles), not in a reader's search.
+        threading.Thread(target=lambda: self.vocabulary, name="title-words", daemon=True).start()
 
     @cached_property
     def vocabulary(self) -> list[str]:
