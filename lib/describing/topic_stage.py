@@ -164,9 +164,12 @@ def _mode(previous, ids, hashes, k, random_state, recluster) -> tuple[str, str]:
     asked = previous.params.get("k"), previous.params.get("random_state", 0)
     if asked != (k, random_state):
         return "recluster", f"k={k if k else 'automatic'}, seed {random_state} asked for: the clusters were made anew"
-    share = float(np.isin(ids, previous.paper_ids).mean()) if len(ids) else 0.0
+    # Papers clustered before with the same text: a changed text (or a newer way of reading texts) is not known.
+    share = float(known(previous, ids, hashes).kept.mean()) if len(ids) else 0.0
     if share < MIN_KNOWN or not previous.vocabulary or not len(previous.cluster_ids):
-        return "recluster", f"only {share:.0%} of the papers were clustered before: the clusters were made anew"
+        return "recluster", (
+            f"only {share:.0%} of the papers were clustered before with the same text: the clusters were made anew"
+        )
     return "incremental", "started from the clusters of the last build"
 
 

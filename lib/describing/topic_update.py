@@ -149,6 +149,8 @@ def text_cohesion(texts: list[str]) -> float:
 def _reference(texts, labels, size: int, rng) -> tuple[float, float]:
     """For groups of `size` papers already clustered: the median cohesion of the clusters, and that of papers
     drawn at random."""
+    if len(texts) < size:
+        return 1.0, 0.0  # too few papers to compare with: nothing counts as a new subject
     clusters = [np.flatnonzero(labels == c) for c in np.unique(labels)]
     tight = [text_cohesion([texts[i] for i in rng.choice(m, size, replace=False)]) for m in clusters if len(m) >= size]
     drawn = [text_cohesion([texts[i] for i in rng.choice(len(texts), size, replace=False)]) for _ in range(3)]

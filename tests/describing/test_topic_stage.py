@@ -225,3 +225,12 @@ def test_another_k_vectorizes_again_when_a_text_changed_or_a_new_k_is_asked_from
     stage(ids, changed, previous=first.model, k=3, reuse_space=True)
     stage(ids, texts, previous=first.model, k=3, reuse_space=True, recluster=True)
     assert fitted == [1, 1]
+
+
+def test_when_most_texts_changed_the_clusters_are_made_anew_instead_of_placed(four_topics):
+    ids, texts, truth, first, _ = four_topics
+    # the same papers, every text read differently (as after a change in how a paper's text is put together)
+    result, after = stage(ids, [f"{t} preprint version" for t in texts], previous=first.model)
+    assert result.outcome.mode == "recluster" and "same text" in result.outcome.why
+    assert len(result.cards) == 4
+    assert all(len({after[i] for i, t in zip(ids, truth) if t == topic}) == 1 for topic in range(4))
