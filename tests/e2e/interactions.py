@@ -18,6 +18,8 @@ QUERIES = ["knowledge distillation", "vision transformer", "diffusion", "pruning
            "reinforcement learning"]  # fmt: skip
 SEEN_KS = 3
 MAIN = '[data-testid="stMain"]'
+# The app's links to its pages; Streamlit's own navigation, in the sidebar or at the top, in earlier versions
+NAV_LINKS = '[data-testid="stPageLink"] a, [data-testid="stTopNavLink"], [data-testid="stSidebarNavLink"]'
 HEADINGS = {"": "Explore papers", "topics": "Topics", "themes": "Themes & trends", "data": "Data"}
 # The page's own content, drawn: what "settled" must include besides the run having finished.
 CONTENT = {
@@ -100,7 +102,7 @@ def switch_page(source: str, target: str):
 
     def run(page, url: str, i: int) -> settle.Timing:
         go(page, url, source)
-        link = page.locator('[data-testid="stPageLink"] a', has_text=names[target])
+        link = page.locator(NAV_LINKS, has_text=names[target]).first
         return settle.timed(page, link.click, ready=_on(target))
 
     return run

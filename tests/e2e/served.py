@@ -36,14 +36,16 @@ def free_port() -> int:
 def start(
     data: Path, port: int, *, log: IO | None = None, env: dict | None = None, app: Path | None = None
 ) -> subprocess.Popen:
-    """`streamlit run app.py` (or another `app`) serving the collection in `data`, on HOST:port only."""
+    """`streamlit run app.py` (or another `app`, run from its own folder: another checkout's app.py runs that
+    checkout's code) serving the collection in `data`, on HOST:port only."""
     command = [
         sys.executable, "-m", "streamlit", "run", str(app or ROOT / "app.py"), "--server.port", str(port),
         "--server.address", HOST, "--server.headless", "true", "--browser.gatherUsageStats", "false",
     ]  # fmt: skip
     environment = {**os.environ, **(env or {}), "PAPER_ATLAS_DATA": str(data), "PYTHONUNBUFFERED": "1"}
     output = log if log is not None else subprocess.DEVNULL
-    return subprocess.Popen(command, cwd=ROOT, env=environment, stdout=output, stderr=subprocess.STDOUT)
+    folder = app.parent if app is not None and (app.parent / "lib").is_dir() else ROOT  # a checkout's own code
+    return subprocess.Popen(command, cwd=folder, env=environment, stdout=output, stderr=subprocess.STDOUT)
 
 
 def wait_ready(url: str, proc: subprocess.Popen, timeout: float = 90) -> None:

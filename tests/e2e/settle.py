@@ -3,7 +3,8 @@
 A page init script wraps `window.WebSocket` and decodes the top level of each ForwardMsg that Streamlit sends:
 `new_session` (field 4) starts a run, `script_finished` (field 6) ends one, `session_status_changed` (field 9)
 says whether a script is running. It also notes each BackMsg the browser sends (a click's rerun request) and
-the last change to the page (a MutationObserver). A click has settled when a run started by it has finished,
+the last change to the page (a MutationObserver, and draws on a canvas, where tables are drawn; not the hidden
+fallback content inside a canvas). A click has settled when a run started by it has finished,
 no script is running, no element is stale, the expected content is there, and nothing changed for a while
 (chained reruns start right after a finish). Shared by the browser tests and bench/browser_latency.py.
 """
@@ -60,8 +61,20 @@ INIT_SCRIPT = r"""
   Watched.prototype = Native.prototype;
   for (const k of ["CONNECTING", "OPEN", "CLOSING", "CLOSED"]) Watched[k] = Native[k];
   window.WebSocket = Watched;
-  const watch = () => new MutationObserver(() => { st.lastChange = performance.now(); })
-    .observe(document.documentElement, {subtree: true, childList: true, attributes: true, characterData: true});
+  // A table is drawn on a canvas: a draw is a change. The canvas's fallback content (the table's hidden copy for
+  // screen readers, which the grid refills a few hundred ms after it drew) is not.
+  const drawn = () => { st.lastChange = performance.now(); };
+  for (const name of ["fillText", "drawImage"]) {
+    const native = CanvasRenderingContext2D.prototype[name];
+    CanvasRenderingContext2D.prototype[name] = function (...args) { drawn(); return native.apply(this, args); };
+  }
+  const unseen = (node) => {
+    const el = node.nodeType === 1 ? node : node.parentElement;
+    return !!(el && el.closest("canvas"));
+  };
+  const watch = () => new MutationObserver((records) => {
+    if (records.some((r) => !unseen(r.target))) st.lastChange = performance.now();
+  }).observe(document.documentElement, {subtree: true, childList: true, attributes: true, characterData: true});
   if (document.documentElement) watch(); else document.addEventListener("DOMContentLoaded", watch);
 })();
 """
