@@ -7,7 +7,11 @@ finished, nothing is running or stale, the expected content is on the page, and 
 Each row gives the click-to-settled median, p90 and max, and the server's share (from the browser's rerun
 request to the run's end). Cold start is a fresh server's first page with results.
 
-Usage: python bench/browser_latency.py [seeds] [N ...] [--repeats 5] [--json OUT]
+With `--code CHECKOUT` (another checkout of Paper Atlas, e.g. `git worktree add /tmp/before <commit>`), each
+size is measured for that code ("before", its own build in bench/out/latency-before-SIZE) and for this one
+("after") in the same run, alternating repetition by repetition, and the table puts them side by side.
+
+Usage: python bench/browser_latency.py [seeds] [N ...] [--repeats 5] [--json OUT] [--code CHECKOUT]
 """
 
 from __future__ import annotations
@@ -15,10 +19,12 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shutil
 import statistics
 import subprocess
 import sys
 import time
+from contextlib import ExitStack
 from pathlib import Path
 
 import corpora  # bench/corpora.py, beside this script
@@ -33,31 +39,42 @@ from served import CHROMIUM, CHROMIUM_FLAGS, serve  # noqa: E402
 VIEWPORT = {"width": 1440, "height": 1000}
 
 
-def build(size: str) -> Path:
-    root = corpora.prepare(size, "latency")
-    if not (root / "processed" / "papers.parquet").exists():
-        started = time.perf_counter()
-        subprocess.run([sys.executable, "-m", "lib.build", "--quiet"], cwd=ROOT, check=True,
-                       stdout=subprocess.DEVNULL, env={**os.environ, "PAPER_ATLAS_DATA": str(root)})  # fmt: skip
-        print(f"  built {size} in {time.perf_counter() - started:.1f} s", file=sys.stderr)
+def build(size: str, code: Path = ROOT) -> Path:
+    """The data folder for `size`, built by `code` with the taxonomy in the form that code reads; built every
+    time, so the app starts on a build of exactly these inputs (a stale one would be rebuilt in the cold start)."""
+    root = corpora.prepare(size, "latency" if code == ROOT else "latency-before")
+    for name in ("themes.toml", "arxiv_ids.csv"):
+        shutil.copy(code / "data" / name, root / name)
+    started = time.perf_counter()
+    subprocess.run([sys.executable, "-m", "lib.build", "--quiet"], cwd=code, check=True,
+                   stdout=subprocess.DEVNULL, env={**os.environ, "PAPER_ATLAS_DATA": str(root)})  # fmt: skip
+    print(f"  built {size} in {time.perf_counter() - started:.1f} s", file=sys.stderr)
     return root
 
 
-def measure(root: Path, repeats: int, only: str = "") -> dict[str, list[settle.Timing]]:
+def measure(setups: dict[str, tuple[Path, Path]], repeats: int, only: str = "") -> dict[str, dict[str, list]]:
+    """Each setup (label -> data folder, app.py) served at once, each interaction run on one after the other
+    repetition by repetition, so a change in the machine's load touches them alike."""
     from playwright.sync_api import sync_playwright
 
-    results: dict[str, list[settle.Timing]] = {}
-    with serve(root) as (url, server), sync_playwright() as p:
+    results: dict[str, dict[str, list[settle.Timing]]] = {label: {} for label in setups}
+    with ExitStack() as stack, sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
-        page = browser.new_context(viewport=VIEWPORT).new_page()
-        page.set_default_timeout(300_000)
-        settle.install(page, server.pid)
-        results["cold start to first results"] = [interactions.open_app(page, url)]
+        pages = {}
+        for label, (root, app) in setups.items():
+            url, server = stack.enter_context(serve(root, app=app))
+            page = browser.new_context(viewport=VIEWPORT).new_page()
+            page.set_default_timeout(300_000)
+            settle.install(page, server.pid)
+            pages[label] = (page, url)
+        for label, (page, url) in pages.items():
+            results[label]["cold start to first results"] = [interactions.open_app(page, url)]
         for name, run in interactions.SCRIPT:
             if only and only.casefold() not in name.casefold():
                 continue
             for i in range(repeats):
-                results.setdefault(name, []).append(run(page, url, i))
+                for label, (page, url) in pages.items():
+                    results[label].setdefault(name, []).append(run(page, url, i))
         browser.close()
     return results
 
@@ -110,21 +127,58 @@ def table(size: str, n_papers: int, results: dict[str, list[settle.Timing]]) -> 
     return "\n".join(lines)
 
 
+def compared(size: str, n_papers: int, floor: list, before: dict[str, list], after: dict[str, list]) -> str:
+    """Before and after side by side: click-to-settled median and p90, and the CPU each click cost."""
+    lines = [
+        f"\n### {size} ({n_papers:,} papers), {time.strftime('%Y-%m-%d %H:%M')}, load average {os.getloadavg()[0]:.2f}",
+        "",
+        "| interaction | n | settled median (ms): before → after | p90: before → after "
+        "| CPU ms, browser: before → after | CPU ms, server: before → after |",
+        "|---|---|---|---|---|---|",
+    ]
+    med = lambda ts, f: statistics.median(f(t) for t in ts)  # noqa: E731
+    floor_ms = med(floor, lambda t: t.settled_ms)
+    lines.append(f"| floor: a pick in a bare page | {len(floor)} | {floor_ms:.0f} | {_stats([t.settled_ms for t in floor])[1]:.0f} "
+                 f"| {med(floor, lambda t: t.browser_cpu_ms):.0f} | {med(floor, lambda t: t.server_cpu_ms):.0f} |")  # fmt: skip
+    for name, ts in after.items():
+        was = before.get(name, [])
+        if not was:
+            continue
+        cells = [
+            f"{med(was, lambda t: t.settled_ms):.0f} → {med(ts, lambda t: t.settled_ms):.0f}",
+            f"{_stats([t.settled_ms for t in was])[1]:.0f} → {_stats([t.settled_ms for t in ts])[1]:.0f}",
+            f"{med(was, lambda t: t.browser_cpu_ms):.0f} → {med(ts, lambda t: t.browser_cpu_ms):.0f}",
+            f"{med(was, lambda t: t.server_cpu_ms):.0f} → {med(ts, lambda t: t.server_cpu_ms):.0f}",
+        ]
+        lines.append(f"| {name} | {len(ts)} | " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
 def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("sizes", nargs="*", default=["seeds"])
     parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--json", type=Path, help="also write the raw timings here")
     parser.add_argument("--only", default="", help="only the interactions whose name holds this text")
+    parser.add_argument("--code", type=Path, help="another checkout, measured beside this one as 'before'")
     args = parser.parse_args(argv)
     raw = {}
     for size in args.sizes:
         root = build(size)
         report = json.loads((root / "processed" / "build_report.json").read_text(encoding="utf-8"))
-        floor = {"floor: a pick in a bare page (600 rows)": measure_floor(args.repeats)}
-        results = floor | measure(root, args.repeats, args.only)
-        print(table(size, report["n_papers"], results), flush=True)
-        raw[size] = {k: [t.__dict__ for t in v] for k, v in results.items()}
+        floor = measure_floor(args.repeats)
+        setups = {"after": (root, ROOT / "app.py")}
+        if args.code:
+            setups = {"before": (build(size, args.code.resolve()), args.code.resolve() / "app.py")} | setups
+        results = measure(setups, args.repeats, args.only)
+        if args.code:
+            print(compared(size, report["n_papers"], floor, results["before"], results["after"]), flush=True)
+        else:
+            print(
+                table(size, report["n_papers"], {"floor: a pick in a bare page (600 rows)": floor} | results["after"])
+            )
+        raw[size] = {label: {k: [t.__dict__ for t in v] for k, v in r.items()} for label, r in results.items()}
+        raw[size]["floor"] = [t.__dict__ for t in floor]
     if args.json:
         args.json.write_text(json.dumps(raw, indent=1), encoding="utf-8")
     return 0
