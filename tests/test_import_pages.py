@@ -85,6 +85,21 @@ def test_upload_a_csv_adds_its_papers(collection):
     assert "moe" in paper[S.THEMES] and paper[S.CLUSTER] >= 0  # themes and clusters cover the new papers
 
 
+def test_add_with_nothing_chosen_says_so_and_keeps_the_picker(collection):
+    """A click on "Add" before a file has finished uploading (the picker has nothing yet) must not pass silently,
+    nor give the picker a fresh key, which would drop the file still on its way up."""
+    before = n_papers(collection)
+    at = data_page()
+    picker = at.get("file_uploader")[0].proto.id
+    at.button(key="add_sources").click().run()
+    assert [i.value for i in at.info if i.value.startswith("Nothing to add yet")]
+    assert at.get("file_uploader")[0].proto.id == picker and not at.exception
+    assert n_papers(collection) == before and sources.list_sources(collection) == []
+    at = add(at, ("papers.csv", (FORMATS / "papers.csv").read_bytes()))  # the same picker then takes the file
+    assert messages(at)[0] == ["papers.csv: 3 new, 0 merged into existing papers"]
+    assert not [i for i in at.info if i.value.startswith("Nothing to add yet")]
+
+
 def _one_paper(fmt: str, title: str, abstract: str) -> bytes:
     """A file holding one paper in input format `fmt`, written as the tools that make such files do."""
     writers = {

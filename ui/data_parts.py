@@ -25,6 +25,7 @@ log = logging.getLogger("paper_atlas")
 PENDING = "_pending_uploads"
 OUTCOMES = "_add_outcomes"
 UPLOAD_ROUND = "_upload_round"
+NOTHING_YET = "_nothing_to_add"
 SOURCES_PER_PAGE = 20
 MAX_UPLOAD_MB = MAX_BYTES // 2**20  # the one upload limit: the widget's, the server's (config.toml) and Python's
 
@@ -67,10 +68,10 @@ def accepted_formats() -> str:
 
 
 def _queue(round_: int) -> None:
-    st.session_state[UPLOAD_ROUND] = round_ + 1  # fresh, empty widgets for the next batch
     try:
         files = st.session_state.get(f"upload_{round_}") or []
     except StreamlitAPIException:  # a name the picker would not offer (sent past it): refused, said plainly
+        st.session_state[UPLOAD_ROUND] = round_ + 1
         st.session_state[OUTCOMES] = [
             AddOutcome("upload", error="A file of a type the collection cannot read was sent; nothing was added.")
         ]
@@ -79,7 +80,12 @@ def _queue(round_: int) -> None:
     pasted = (st.session_state.get(f"paste_{round_}") or "").strip()
     if pasted:
         pending.append((f"pasted-{datetime.now():%Y%m%d-%H%M%S}.txt", pasted.encode("utf-8")))
-    if pending and auth.allowed(f"add {', '.join(name for name, _ in pending)}"):
+    if not pending:  # nothing chosen yet, or a file still on its way up: the widgets stay as they are
+        st.session_state[OUTCOMES] = []
+        st.session_state[NOTHING_YET] = True
+        return
+    st.session_state[UPLOAD_ROUND] = round_ + 1  # fresh, empty widgets for the next batch
+    if auth.allowed(f"add {', '.join(name for name, _ in pending)}"):
         st.session_state[PENDING] = pending
 
 
@@ -100,6 +106,12 @@ def _process_pending(atlas: Atlas) -> None:
 
 
 def _show_outcomes() -> None:
+    if st.session_state.pop(NOTHING_YET, False):
+        st.info(
+            "Nothing to add yet: choose files or paste a listing first. A large file is added once it has finished "
+            "uploading, when the picker shows its size.",
+            icon=":material/info:",
+        )
     outcomes: list[AddOutcome] = st.session_state.get(OUTCOMES, [])
     for o in outcomes:
         if o.error:
