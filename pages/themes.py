@@ -1,4 +1,5 @@
-"""Themes & trends: theme counts under the current filters, themes together and against clusters, and trends."""
+"""Themes & trends: theme counts under the current filters, themes together and against clusters, and trends,
+each part a tab of its own that is drawn only when open (its name in the URL as show=)."""
 
 import streamlit as st
 
@@ -18,9 +19,17 @@ rows = atlas.papers[list(charts.TIME_COLUMNS)].iloc[positions]  # what the chart
 themes = atlas.index.facets["themes"].rows(positions)
 names = atlas.names.themes
 st.caption(f"{len(rows):,} papers under the current filters.")
-st.plotly_chart(charts.theme_counts(themes, names, themes_parts.groups(atlas)), width="stretch")
-st.plotly_chart(charts.theme_cooccurrence(themes, names), width="content")
-st.plotly_chart(
-    charts.theme_cluster_heatmap(themes, rows[S.CLUSTER].to_numpy(), names, atlas.names.clusters), width="stretch"
-)
-themes_parts.trends(rows, themes, atlas)
+shown = themes_parts.sections()
+if "themes" in shown:
+    with shown["themes"]:
+        st.plotly_chart(charts.theme_counts(themes, names, themes_parts.groups(atlas)), width="stretch")
+        st.plotly_chart(charts.theme_cooccurrence(themes, names), width="content")
+if "clusters" in shown:
+    with shown["clusters"]:
+        st.plotly_chart(
+            charts.theme_cluster_heatmap(themes, rows[S.CLUSTER].to_numpy(), names, atlas.names.clusters),
+            width="stretch",
+        )
+if "trends" in shown:
+    with shown["trends"]:
+        themes_parts.trends(rows, themes, atlas)

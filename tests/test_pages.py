@@ -131,22 +131,36 @@ def test_topics_page(app, data_dir):
     assert at.number_input(key="k_input").value == k
 
 
-def test_themes_page(app):
+def test_themes_page_draws_only_the_part_in_view(app):
     at = app()
     at.switch_page("pages/themes.py").run()
     no_errors(at)
-    assert len(at.get("plotly_chart")) >= 3
+    assert [t.label for t in at.tabs] == ["Themes", "Themes × clusters", "Trends"]
+    titles = [c.proto.spec for c in at.get("plotly_chart")]
+    assert len(titles) == 2 and "Papers per theme" in titles[0] and "Themes that occur together" in titles[1]
+    assert "trend_themes" not in [m.key for m in at.multiselect]  # the trends are not drawn meanwhile
+    assert "show" not in at.query_params  # the first part is the page's plain address
+    at = app(show="clusters")
+    at.switch_page("pages/themes.py").run()
+    assert [len(at.get("plotly_chart")), at.query_params["show"]] == [1, "clusters"]
+    at = app(show="trends")
+    at.switch_page("pages/themes.py").run()
+    no_errors(at)
+    assert len(at.get("plotly_chart")) >= 3 and at.query_params["show"] == "trends"
     assert at.multiselect(key="trend_themes").value  # a default choice of themes to plot
+    at = app(show="<script>")  # an unknown part: the first one, and the URL cleaned
+    at.switch_page("pages/themes.py").run()
+    assert len(at.get("plotly_chart")) == 2 and "show" not in at.query_params
 
 
 def test_trend_choices_are_in_the_url_and_come_back_from_it(app):
-    at = app()
+    at = app(show="trends")
     at.switch_page("pages/themes.py").run()
     at.multiselect(key="trend_themes").set_value(["moe", "lora"]).run()
     at.segmented_control(key="trend_measure").set_value("count").run()
     no_errors(at)
     assert at.query_params["plot"] == ["moe", "lora"] and at.query_params["measure"] == "count"
-    again = app(plot=["moe", "lora", "no_such_theme"], measure="count")
+    again = app(plot=["moe", "lora", "no_such_theme"], measure="count", show="trends")
     again.switch_page("pages/themes.py").run()
     assert again.multiselect(key="trend_themes").value == ["moe", "lora"]
     assert again.segmented_control(key="trend_measure").value == "count"

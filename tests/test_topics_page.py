@@ -200,6 +200,7 @@ def test_themes_page_ranks_emerging_clusters_by_their_names(data):
     busiest = int(recent[S.CLUSTER].value_counts().idxmax())
     update_curation(data.topics, lambda cur: cur.with_cluster(busiest, name="Where the field is going"))
     at = restarted()
+    at.query_params["show"] = "trends"  # the Trends part of the page, where emerging clusters are
     at.switch_page("pages/themes.py").run()
     no_errors(at)
     assert "Emerging clusters" in [h.value for h in at.subheader]

@@ -133,8 +133,9 @@ def _pager(n_rows: int, n_pages: int, page: int) -> None:
     if n_pages > 1:
         with middle:
             key = "pager_" + hashlib.sha1(repr(state.spec()).encode()).hexdigest()[:12]
-            state.seed(key, page)
-            st.pagination(n_pages, key=key, on_change=lambda: state.set_page(st.session_state[key]))
+            if st.session_state.get(key, page) != page:  # moved elsewhere (Back, a link): drawn anew at that page
+                del st.session_state[key]
+            st.pagination(n_pages, default=page, key=key, on_change=lambda: state.set_page(st.session_state[key]))
     with right:
         state.bound_field(
             st.selectbox, "sort", "sort", label="Sort by", options=list(SORTS), format_func=SORTS.get,

@@ -25,6 +25,8 @@ SEEDED = "_seeded_from_url"
 WRITTEN = "_url_written"  # (page, URL parameters) this session last wrote, to tell its own URL from Back/Forward
 PAGE_PATH = "_page_path"  # the page this run draws
 TREND = "_trend"  # (themes plotted over time, or None for the featured ones; "share" or "count")
+SECTION = "_section"  # the part of the Themes & trends page in view
+SECTIONS = ("themes", "clusters", "trends")  # its parts; the first is shown when the URL names none
 UNUSED = "_unused_url_parts"  # what the last link opened asked for and could not be kept, said once
 SEEDS = "_seeds"  # widget key -> (value, option labels) it was last given
 LINKED = "_linked"  # the URL parameters the links to other pages were last drawn with
@@ -75,6 +77,8 @@ def seed_from_url(index: PaperIndex) -> None:
     plotted = [t for t in params.get("plot", []) if t in index.values("themes")]
     measure = (params.get("measure") or [""])[0]
     st.session_state[TREND] = (tuple(plotted) if "plot" in params else None, "count" if measure == "count" else "share")
+    shown = (params.get("show") or [""])[0]
+    st.session_state[SECTION] = shown if shown in SECTIONS else SECTIONS[0]
     st.session_state[SEEDED] = True
     st.session_state[WRITTEN] = (st.session_state.get(PAGE_PATH, ""), params)
 
@@ -86,6 +90,15 @@ def trend() -> tuple[tuple[str, ...] | None, str]:
 
 def set_trend(themes: tuple[str, ...] | None, measure: str) -> None:
     st.session_state[TREND] = (themes, measure)
+
+
+def section() -> str:
+    """The part of the Themes & trends page in view (one of SECTIONS)."""
+    return st.session_state.get(SECTION, SECTIONS[0])
+
+
+def set_section(name: str) -> None:
+    st.session_state[SECTION] = name if name in SECTIONS else SECTIONS[0]
 
 
 def take_unused_url_parts() -> list[str]:
@@ -177,6 +190,8 @@ def url_params() -> dict[str, str | list[str]]:
         params["plot"] = list(plotted) or [""]  # an empty choice is a choice too
     if measure != "share":
         params["measure"] = measure
+    if section() != SECTIONS[0]:
+        params["show"] = section()
     return params
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import streamlit as st
+from streamlit.delta_generator import DeltaGenerator
 
 from lib.explore import tables
 from lib.explore.facets import Membership
@@ -28,6 +29,23 @@ def groups(atlas: Atlas) -> dict[str, str]:
     return {t.id: t.group for t in atlas.corpus.taxonomy.themes}
 
 
+SECTION_LABELS = {"themes": "Themes", "clusters": "Themes × clusters", "trends": "Trends"}  # state.SECTIONS
+
+
+def sections() -> dict[str, DeltaGenerator]:
+    """The page's parts as tabs, by name, holding only the one in view: the others are not drawn at all (each
+    chart costs the browser a few hundred ms to draw, so a page of six took over a second)."""
+    labels = [SECTION_LABELS[name] for name in state.SECTIONS]
+    state.seed("themes_section", SECTION_LABELS[state.section()], tuple(labels))
+    tabs = st.tabs(labels, key="themes_section", on_change=_section_changed)
+    return {name: tab for name, tab in zip(state.SECTIONS, tabs, strict=True) if tab.open}
+
+
+def _section_changed() -> None:
+    chosen = st.session_state["themes_section"]
+    state.set_section(next((n for n, label in SECTION_LABELS.items() if label == chosen), state.SECTIONS[0]))
+
+
 def _trend_changed() -> None:
     state.set_trend(tuple(st.session_state["trend_themes"]), st.session_state["trend_measure"] or "share")
 
@@ -44,7 +62,6 @@ def trends(rows: pd.DataFrame, themes: Membership, atlas: Atlas) -> None:
     """Theme lines over time, papers per period, cluster shares and the emerging themes, for `rows` (whose
     theme membership is `themes`). A fragment: choosing themes to plot or the measure redraws only this."""
     theme_names = atlas.names.themes
-    st.header("Trends")
     axis = time_axis(rows)
     st.caption(axis.note)
     counts = dict(zip(themes.values, themes.counts().tolist()))

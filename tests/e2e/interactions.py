@@ -9,6 +9,7 @@ answer comes from a cache the first repetition filled, unless that is the point 
 from __future__ import annotations
 
 import json
+import re
 
 import settle
 
@@ -25,7 +26,7 @@ HEADINGS = {"": "Explore papers", "topics": "Topics", "themes": "Themes & trends
 CONTENT = {
     "": f"!!document.querySelector('{MAIN} [data-testid=\"stDataFrame\"]')",
     "topics": f"!!document.querySelector('{MAIN} .js-plotly-plot .main-svg')",
-    "themes": f"document.querySelectorAll('{MAIN} .js-plotly-plot .main-svg').length >= 3",
+    "themes": f"document.querySelectorAll('{MAIN} .js-plotly-plot .main-svg').length >= 2",
     "data": f"document.querySelectorAll('{MAIN} [data-testid=\"stDataFrame\"]').length >= 3",
 }
 
@@ -110,15 +111,25 @@ def switch_page(source: str, target: str):
 
 def change_k(seen: bool):
     def run(page, url: str, i: int) -> settle.Timing:
-        # "seen": the values the "new" run chose before (10, 11, ...), reached from another one of them
-        k = 10 + i % SEEN_KS if seen else 10 + i
-        go(page, url, "topics", query=f"k={10 + (i + 1) % SEEN_KS}" if seen else "")
+        # "seen": the values the "new" run chose before, reached from another one of them. The automatic k is
+        # skipped: choosing it is no change of k.
+        go(page, url, "topics")
+        ks = [k for k in range(10, 10 + i + SEEN_KS + 2) if k != _automatic_k(page)]
+        k = ks[i % SEEN_KS] if seen else ks[i]
+        if seen:
+            go(page, url, "topics", query=f"k={ks[(i + 1) % SEEN_KS]}")
         box = page.get_by_label("Number of clusters (k)")
         box.fill(str(k))
         ready = _has_text(f"k = {k} (set by you)")
         return settle.timed(page, lambda: box.press("Enter"), ready=ready, timeout_ms=900_000)  # a new k fits a model
 
     return run
+
+
+def _automatic_k(page) -> int:
+    """The k the build chose, as the Topics page states it (with no k set in its URL)."""
+    text = page.locator(MAIN).inner_text()
+    return int(re.search(r"k = (\d+) \(automatic\)", text).group(1))
 
 
 SCRIPT = [

@@ -18,7 +18,7 @@ PAGES = {"explore": "", "topics": "topics", "themes": "themes", "data": "data"}
 READY = {  # what each page shows once it is fully drawn: (CSS selector, how many at least)
     "explore": ('[data-testid="stDataFrame"]', 1),
     "topics": (".js-plotly-plot", 1),
-    "themes": (".js-plotly-plot", 3),
+    "themes": (".js-plotly-plot", 2),
     "data": ('[data-testid="stDataFrame"]', 3),
 }
 
@@ -75,6 +75,8 @@ def test_a_copied_url_reproduces_the_view(browser, server):
 
 def test_trends_page_with_ten_themes(page, server, shots):
     go(page, server, "themes")
+    tab = page.get_by_role("tab", name="Trends")
+    settle.timed(page, tab.click, ready="location.search.includes('show=trends')")
     picker = page.locator('[data-testid="stMultiSelect"]').filter(has_text="Themes to plot")
     added = ["Quantization", "Knowledge distillation", "Mixture of experts", "Vision transformers",
              "Large language models"]  # fmt: skip
