@@ -101,6 +101,41 @@ def test_2_another_visitor_is_served_the_last_build_while_one_runs(data, monkeyp
     assert not [i for i in visitor.info if i.value.startswith("Updating")]
 
 
+def test_2_a_new_build_slow_to_load_is_loaded_in_the_background_while_visitors_see_the_last(data, monkeypatch):
+    """When a rebuild lands, the visitors' runs do not wait on loading it (seconds for a large collection, during
+    which every run would queue behind the one loading): they are served the last build, with a note, until the
+    new one is in memory, and then see it."""
+    monkeypatch.setenv(store.ENV_VAR, str(data.root))
+    visitor = AppTest.from_file(APP, default_timeout=60).run()
+    assert any(m.value.startswith("Showing **72**") for m in visitor.markdown)
+    (data.raw / "more.csv").write_bytes(CSV)
+    build_job.jobs_for(data).ensure()
+    build_job.jobs_for(data).wait_idle()
+    release, read = threading.Event(), store.read_served
+
+    def slow_read(data_dir):  # the new table takes its time to load
+        release.wait(30)
+        return read(data_dir)
+
+    monkeypatch.setattr(store, "read_served", slow_read)
+    try:
+        started = time.perf_counter()
+        visitor.run()
+        assert time.perf_counter() - started < 10  # not held up by the load
+        assert any(m.value.startswith("Showing **72**") for m in visitor.markdown)
+        assert any(i.value.startswith("Loading the new build") for i in visitor.info)
+    finally:
+        release.set()
+    for _ in range(100):  # the load finishes in the background; the next run shows the new build
+        visitor.run()
+        if any(m.value.startswith("Showing **73**") for m in visitor.markdown):
+            break
+        time.sleep(0.1)
+    assert any(m.value.startswith("Showing **73**") for m in visitor.markdown)
+    assert not [i for i in visitor.info if i.value.startswith(("Loading the new build", "Updating"))]
+    assert not visitor.exception
+
+
 def _hold_build_lock(data: store.DataDir, release: threading.Event, longest: float = 60.0) -> None:
     with file_lock(data.processed / build_job.BUILD_LOCK):
         release.wait(longest)

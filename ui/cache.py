@@ -7,6 +7,7 @@ scikit-learn alone takes a second to import, and a reader who only browses never
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from collections import OrderedDict
@@ -32,6 +33,8 @@ from lib.explore.filters import PaperIndex
 from lib.explore.meaning import MeaningIndex
 from lib.reading import sources as added_sources
 from lib.reading import store
+
+log = logging.getLogger("paper_atlas")
 
 
 @dataclass(frozen=True)
@@ -82,6 +85,7 @@ MAX_CLUSTERINGS = 6  # values of k kept at once; each holds its cluster columns 
 
 
 UPDATE_CHECK_S = 2.0  # how often a page showing "updating" looks whether the new build is in
+ARRIVAL_WAIT_S = 1.0  # the longest a run waits for a new build to load before serving the one before
 OWN_BUILD_WAIT_S = 30.0  # the longest a run waits for a build it started itself before showing "updating"
 
 
@@ -132,8 +136,13 @@ def _pending(data: store.DataDir) -> str:
 @st.fragment(run_every=UPDATE_CHECK_S)
 def _updating(root: str) -> None:
     status = build_job.jobs_for(store.data_dir(root)).status()
+    arriving = _arrivals().arriving(root)
+    if not status.running and not arriving:
+        st.rerun()  # the new build (or its failure) is in and loaded: the whole page shows it
     if not status.running:
-        st.rerun()  # the new build (or its failure) is in: the whole page shows it
+        st.info("Loading the new build of the collection. You are seeing it as last built until then.",
+                icon=":material/sync:")  # fmt: skip
+        return
     stage = f": {_shown(status.stage)}" if status.stage else ""
     st.info(
         f"Updating the collection ({status.fraction:.0%}{stage}). You are seeing it as last built until then.",
@@ -181,8 +190,60 @@ def load_corpus() -> Corpus:
     data = store.data_dir()
     ensure_built(data)
     # Keyed on what is on disk, not on the inputs: a rebuild by any route (the CLI, another visitor) is served
-    # at once, and a failed rebuild never files the old table under the new inputs.
-    return _load(str(data.root), store.built_stamp(data))
+    # as soon as it is loaded, and a failed rebuild never files the old table under the new inputs.
+    root, built = str(data.root), store.built_stamp(data)
+    served = _arrivals().stamp_to_serve(root, built)
+    if served != built and not build_job.jobs_for(data).status().running:
+        _updating(root)
+    return _load(root, served)
+
+
+class _Arrivals:
+    """A new build loaded in the background while every visitor is still served the one before. Otherwise the
+    first run after a rebuild would load it (seconds at 50,000 papers) with every other visitor's run waiting
+    on that load; now nobody waits, and each page switches to the new build once it is in memory."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.served: dict[str, str] = {}  # data folder -> the build served
+        self.loading: dict[str, str] = {}  # data folder -> the build being loaded
+        self.threads: dict[str, threading.Thread] = {}
+
+    def stamp_to_serve(self, root: str, built: str) -> str:
+        with self.lock:
+            served = self.served.setdefault(root, built)  # the first load of all is waited for, as it must be
+            if served == built:
+                return built
+            if self.loading.get(root) != built:
+                self.loading[root] = built
+                self.threads[root] = threading.Thread(
+                    target=self._load, args=(root, built), daemon=True, name="atlas-arrival"
+                )
+                self.threads[root].start()
+            thread = self.threads[root]
+        thread.join(ARRIVAL_WAIT_S)  # a small collection loads at once: then this run shows it
+        with self.lock:
+            return self.served[root]
+
+    def _load(self, root: str, built: str) -> None:
+        try:
+            corpus = _load(root, built)
+            _base_atlas(corpus.key, corpus, serving.serves_lean(len(corpus.papers)))
+        except Exception:  # noqa: BLE001 - the next run loads it itself and says what is wrong
+            log.exception("loading the build %s of %s in the background", built, root)
+        with self.lock:
+            if self.loading.get(root) == built:
+                del self.loading[root]
+                self.served[root] = built
+
+    def arriving(self, root: str) -> bool:
+        with self.lock:
+            return root in self.loading
+
+
+@st.cache_resource
+def _arrivals() -> _Arrivals:
+    return _Arrivals()
 
 
 @st.cache_resource(max_entries=4, show_spinner=False)
