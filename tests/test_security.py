@@ -147,6 +147,40 @@ def test_1_a_forged_removal_by_a_reader_changes_nothing(data):
     assert [e["name"] for e in sources.list_sources(data)] == ["mine.csv"]
 
 
+@pytest.mark.parametrize("read_only", [False, True])
+def test_1_readers_browse_the_clusters_and_only_editors_shape_them(data, read_only):
+    at = AppTest.from_file(APP, default_timeout=120)
+    at.secrets.update({"paper_atlas": {"read_only": True}} if read_only else {})
+    at.run()
+    at.switch_page("pages/topics.py").run()
+    assert not at.exception
+    keys = {b.key for b in at.button}
+    shaping = {"merge", "recluster"} | {k for k in keys if k and k.startswith(("rename_", "pin_", "split_"))}
+    assert bool(shaping & keys) is not read_only
+    assert any(k.startswith("only_cluster_") for k in keys)  # reading the clusters is for everyone
+
+
+def test_1_a_forged_rename_by_a_reader_changes_nothing(data):
+    def forged() -> None:
+        import streamlit as st
+
+        from ui import auth, cache, topics_parts
+
+        atlas = cache.load_atlas()
+        st.session_state["name_0"] = "Forged"
+        topics_parts._rename(atlas, 0)
+        topics_parts._recluster(atlas)
+        auth.refusal()
+
+    before = data.topics.read_bytes() if data.topics.exists() else None
+    at = AppTest.from_function(forged, default_timeout=60)
+    at.secrets["paper_atlas"] = {"read_only": True}
+    at.run()
+    assert "Only editors can change the collection" in at.error[0].value
+    assert (data.topics.read_bytes() if data.topics.exists() else None) == before
+    assert not build_job.jobs_for(data).status().running
+
+
 def test_1_removing_a_source_asks_first_and_then_rebuilds_for_everyone(data):
     _with_a_source(data)
     at = settled(data_page())

@@ -18,7 +18,7 @@ from lib.describing.topic_curation import Curation
 from lib.explore import regions
 from lib.explore.display import escape_markdown, plural
 from lib.explore.facets import BY_NAME
-from ui import state
+from ui import auth, state
 from ui.cache import Atlas
 
 NOTICE = "_topics_notice"  # what the last change did, shown once after the rebuild it caused
@@ -93,8 +93,9 @@ def picked_notice(atlas: Atlas) -> None:
 
 
 def editable(atlas: Atlas) -> bool:
-    """Clusters can be shaped only as the collection's own (a k chosen here is a view that is not kept)."""
-    return state.k() is None
+    """Clusters can be shaped by editors only, and only as the collection's own (a k chosen here is a view that
+    is not kept)."""
+    return state.k() is None and auth.can_edit()
 
 
 def cluster_cards(atlas: Atlas, positions: np.ndarray) -> None:
@@ -155,6 +156,8 @@ def merge_control(atlas: Atlas) -> None:
 
 def recluster_control(atlas: Atlas) -> None:
     """Re-cluster from scratch (pinned clusters stay as they are), in the background like every build."""
+    if not auth.can_edit():
+        return  # a reader browses the clusters; shaping them is for editors
     if not editable(atlas):
         st.info(
             "Names, merges, splits and pins apply to the collection's own clusters: go back to automatic k to "
@@ -173,12 +176,17 @@ def recluster_control(atlas: Atlas) -> None:
 
 def _recluster(atlas: Atlas) -> None:
     # A callback runs before the page: this run already shows the rebuild under way, and the page reloads with it.
+    if not auth.allowed("re-cluster from scratch"):
+        return
     build_job.jobs_for(atlas.corpus.data).rebuild(recluster=True)
     st.session_state[NOTICE] = "The clusters were made anew; pinned clusters were kept as they were."
 
 
 def _change(atlas: Atlas, change: Callable[[Curation], Curation], done: str) -> None:
-    """Write the change to topics.toml; the rerun that follows rebuilds the collection with it."""
+    """Write the change to topics.toml; the rerun that follows rebuilds the collection with it. Callbacks check
+    the visitor's role again: the controls are not drawn for readers, but a request can be forged."""
+    if not auth.allowed("change the topic clusters"):
+        return
     try:
         update_curation(atlas.corpus.data.topics, change)
     except AtlasError as exc:
