@@ -34,7 +34,7 @@ _RELEASE_CUE = re.compile(
     re.IGNORECASE,
 )
 # Where a link may start: a scheme, "www.", or a bare code host ("github.com/x/y").
-_URL_ANCHOR = re.compile(r"https?://|www\.|github\.(?:com|io)|gitlab\.(?:com|io)|huggingface\.co/")
+_URL_ANCHOR = re.compile(r"https?://|www\.|github\.(?:com|io)|gitlab\.(?:com|io)|huggingface\.co/", re.IGNORECASE)
 _URL_TAIL = re.compile(r"[^\s<>\"'`{}|\\^\[\]]*")
 _URL_HEAD_STOP = " \t\n([{<\"'~:;,"
 _TRAILING = ".,;:!?'\"*)]}>"
@@ -46,30 +46,40 @@ def find_code_url(text: str) -> str | None:
     arXiv, DOI and other paper links are skipped; links on unknown hosts count only when
     their sentence talks about code, a project page, a release or availability.
     """
-    if not text or ("/" not in text and "www." not in text and "github." not in text):
+    if not text:
         return None
-    starts = [i for i in (text.find("://"), text.find("www."), text.find("github.")) if i >= 0]
+    low = text.lower()
+    if "/" not in low and "www." not in low and "github." not in low:
+        return None
+    starts = [i for i in (low.find("://"), low.find("www."), low.find("github.")) if i >= 0]
     if not starts:
         return None
     # Start the (slower) anchor scan just before the first candidate, usually near the end.
     pos = max(0, min(starts) - len("https"))
     while (m := _URL_ANCHOR.search(text, pos)) is not None:
         start = m.start()
-        if not m.group().startswith(("http", "www.")):
+        if not m.group().lower().startswith(("http", "www.")):
             # A bare host may carry a subdomain ("velo-code.github.io"): walk back to its start.
             while start > 0 and text[start - 1] not in _URL_HEAD_STOP:
                 start -= 1
         end = _URL_TAIL.match(text, m.end()).end()
         url = _clean_url(text[start:end])
         if _is_code_link(url, text[max(0, start - 120) : start]):
-            return url
+            return _absolute(url)
         pos = end
     return None
 
 
+def _absolute(url: str) -> str:
+    """A link a browser opens as written: a scheme-less one ("github.com/x/y") gets https://, which a page would
+    otherwise take as relative to itself; the scheme in lower case ("HTTPS://")."""
+    scheme, sep, rest = url.partition("://")
+    return f"{scheme.lower()}://{rest}" if sep else f"https://{url}"
+
+
 def _clean_url(raw: str) -> str:
     # Abstracts glue a link to the next one ("...Synthesis.https://github.com/...").
-    glued = raw.find("http", 1)
+    glued = raw.lower().find("http", 1)
     url = (raw[:glued] if glued > 0 else raw).rstrip(_TRAILING)
     if raw[len(url) : len(url) + 1] == ")" and url.count("(") > url.count(")"):
         url += ")"  # the ")" closes one opened inside the link itself

@@ -43,14 +43,16 @@ from lib.describing.extract import classify_paper_type, extract_fields, find_cod
             "We release the dataset (https://github.com/ibm-aur-nlp/PubLayNet) to support",
             "https://github.com/ibm-aur-nlp/PubLayNet",
         ),
-        ("Code for our experiments can be found at github.com/edwardjhu/TP4.", "github.com/edwardjhu/TP4"),
-        ("a benchmark suite with baselines at velo-code.github.io.", "velo-code.github.io"),
+        ("Code for our experiments can be found at github.com/edwardjhu/TP4.", "https://github.com/edwardjhu/TP4"),
+        ("a benchmark suite with baselines at velo-code.github.io.", "https://velo-code.github.io"),
+        ("Code at HTTPS://github.com/a/b.", "https://github.com/a/b"),  # the scheme in capitals
+        ("Code: Github.com/A/B", "https://Github.com/A/B"),  # a bare host in capitals
         ("Project page: https://dreambooth.github.io/", "https://dreambooth.github.io/"),
         ("see our project page at https://dave.ml/layoutlearning/", "https://dave.ml/layoutlearning/"),
         ("Our code is available at https://aka.ms/MInference.", "https://aka.ms/MInference"),
         (
             "Code and weights are available at www.verlab.dcc.ufmg.br/descriptors/xfeat_cvpr24.",
-            "www.verlab.dcc.ufmg.br/descriptors/xfeat_cvpr24",
+            "https://www.verlab.dcc.ufmg.br/descriptors/xfeat_cvpr24",
         ),
         (
             "We will open-source the model at: https://huggingface.co/nvidia/NV-Embed-v1.",
@@ -322,7 +324,7 @@ def test_no_seed_code_link_points_at_a_paper(seed_facets):
         ),
         ("ZeroQ: A Novel Zero Shot", "https://github.com/amirgholami/ZeroQ", None, ["ImageNet", "COCO"], "method"),
         ("YOLO9000: Better, Faster", None, None, ["ImageNet", "Pascal VOC", "COCO"], "method"),
-        ("VeLO: Training Versatile", "velo-code.github.io", None, [], "method"),
+        ("VeLO: Training Versatile", "https://velo-code.github.io", None, [], "method"),
         ("Objaverse: A Universe", None, None, ["LVIS", "Conceptual Captions", "LAION"], "benchmark"),
         ("Compute-Efficient Deep Learning", None, None, [], "survey"),
     ],
