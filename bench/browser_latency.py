@@ -74,7 +74,9 @@ def measure(setups: dict[str, tuple[Path, Path]], repeats: int, only: str = "") 
                 continue
             for i in range(repeats):
                 for label, (page, url) in pages.items():
-                    results[label].setdefault(name, []).append(run(page, url, i))
+                    timing = run(page, url, i)
+                    results[label].setdefault(name, []).append(timing)
+                    print(f"  {label}: {name} #{i + 1}: {timing.settled_ms:.0f} ms", file=sys.stderr, flush=True)
         browser.close()
     return results
 
@@ -161,17 +163,18 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--json", type=Path, help="also write the raw timings here")
     parser.add_argument("--only", default="", help="only the interactions whose name holds this text")
     parser.add_argument("--code", type=Path, help="another checkout, measured beside this one as 'before'")
+    parser.add_argument("--built", type=Path, help="measure this data folder as it is built (no build, no --code)")
     args = parser.parse_args(argv)
     raw = {}
-    for size in args.sizes:
-        root = build(size)
+    for size in [args.built.name] if args.built else args.sizes:
+        root = args.built.resolve() if args.built else build(size)
         report = json.loads((root / "processed" / "build_report.json").read_text(encoding="utf-8"))
         floor = measure_floor(args.repeats)
         setups = {"after": (root, ROOT / "app.py")}
-        if args.code:
+        if args.code and not args.built:
             setups = {"before": (build(size, args.code.resolve()), args.code.resolve() / "app.py")} | setups
         results = measure(setups, args.repeats, args.only)
-        if args.code:
+        if "before" in results:
             print(compared(size, report["n_papers"], floor, results["before"], results["after"]), flush=True)
         else:
             print(
