@@ -112,10 +112,12 @@ def cluster_cards(atlas: Atlas, positions: np.ndarray) -> None:
             badges = (" :blue-badge[new]" if card.new else "") + (" :violet-badge[pinned]" if card.pinned else "")
             st.markdown(f"**{escape_markdown(label(atlas.names, c))}**{badges}")
             st.caption(f"{card.size:,} papers · {in_filter.get(c, 0):,} under the current filters")
-            st.markdown("Top terms: " + escape_markdown(", ".join(card.top_terms)))
-            for pid in card.representatives:
-                if pid in atlas.index.position:
-                    st.markdown("- " + escape_markdown(atlas.papers[S.TITLE].iat[atlas.index.position[pid]]))
+            titles = [
+                "- " + escape_markdown(atlas.papers[S.TITLE].iat[atlas.index.position[pid]])
+                for pid in card.representatives
+                if pid in atlas.index.position
+            ]  # one element for the terms and the titles: each element costs the browser a redraw
+            st.markdown("\n".join(["Top terms: " + escape_markdown(", ".join(card.top_terms)), "", *titles]))
             left, right = st.columns(2)
             left.button("Only this topic", key=f"only_cluster_{c}", on_click=state.choose, args=("clusters", (c,)))
             if editable(atlas):
