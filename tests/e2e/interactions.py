@@ -17,6 +17,7 @@ THEMES = ["LoRA and low-rank adapters", "Pruning and sparsification", "Quantizat
           "Mixture of experts", "Diffusion models", "Vision transformers"]  # fmt: skip
 QUERIES = ["knowledge distillation", "vision transformer", "diffusion", "pruning", "quantized", "attention",
            "reinforcement learning"]  # fmt: skip
+TYPOS = ["atention prunin", "knowlege distilation", "difusion", "quantizaton", "trasformer"]
 SEEN_KS = 3
 MAIN = '[data-testid="stMain"]'
 # The app's links to its pages; Streamlit's own navigation, in the sidebar or at the top, in earlier versions
@@ -81,6 +82,14 @@ def search(page, url: str, i: int) -> settle.Timing:
     return settle.timed(page, lambda: box.press("Enter"), ready=_has_text(f'text containing "{query}"'))
 
 
+def fuzzy_search(page, url: str, i: int) -> settle.Timing:
+    go(page, url, query="search=fuzzy")
+    query = TYPOS[i % len(TYPOS)]
+    box = page.get_by_label("Search titles and abstracts")
+    box.fill(query)
+    return settle.timed(page, lambda: box.press("Enter"), ready=_has_text(f'title words close to "{query}"'))
+
+
 def sort(page, url: str, i: int) -> settle.Timing:
     go(page, url)
     page.locator(MAIN).get_by_label("Sort by").click()
@@ -136,6 +145,7 @@ SCRIPT = [
     ("pick a theme (sidebar)", pick_theme),
     ("clear the filters", clear_filters),
     ("search a phrase", search),
+    ("typo-tolerant search", fuzzy_search),
     ("sort", sort),
     ("open a paper's detail", open_detail),
     ("Explore → Topics", switch_page("", "topics")),

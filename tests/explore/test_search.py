@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import pytest
+from rapidfuzz import fuzz, process
 
-from lib.explore.search import SearchIndex, highlight_spans
+from lib.explore.search import FUZZY_CUTOFF, SearchIndex, highlight_spans
 
 
 @pytest.fixture(scope="module")
@@ -47,6 +48,17 @@ def test_more_occurrences_rank_higher(index):
 )
 def test_fuzzy_title_search_survives_typos(index, query, first):
     assert index.fuzzy(query).positions.tolist()[0] == first
+
+
+@pytest.mark.parametrize("word", ["atention", "prunin", "tranformer", "difusion", "quantizaton", "lora", "nets", "a"])
+def test_close_spellings_read_by_length_are_those_of_the_whole_vocabulary(seed_records, word):
+    """The lookup reads only the title words whose length allows the cutoff; it must find exactly what a scan
+    of every word finds, in the same order."""
+    seeds = SearchIndex([r.title for r in seed_records], [r.abstract for r in seed_records])
+    everything = process.extract(word, seeds.vocabulary, scorer=fuzz.ratio, score_cutoff=FUZZY_CUTOFF, limit=8)
+    expected = sorted(((w, score) for w, score, _ in everything), key=lambda hit: (-hit[1], hit[0]))
+    assert seeds._close_words(word, FUZZY_CUTOFF) == expected
+    assert len(seeds.vocabulary) > 1000  # a real vocabulary, with words of every length
 
 
 def test_fuzzy_search_with_nothing_close_finds_nothing(index):
