@@ -74,16 +74,21 @@ class RssSampler(threading.Thread):
         return peak
 
 
-async def rerun(ws, query_string: str, widgets: dict[str, str] | None = None) -> tuple[float, dict]:
-    """Send one rerun and read until it finishes: (seconds, what was seen)."""
+def rerun_request(query_string: str, widgets: dict[str, str] | None = None) -> bytes:
+    """The BackMsg a browser sends for a rerun: the page's query string and the text widgets' values."""
     msg = BackMsg()
     msg.rerun_script.query_string = query_string
     msg.rerun_script.page_script_hash = ""
     for wid, value in (widgets or {}).items():
         state = msg.rerun_script.widget_states.widgets.add()
         state.id, state.string_value = wid, value
+    return msg.SerializeToString()
+
+
+async def rerun(ws, query_string: str, widgets: dict[str, str] | None = None) -> tuple[float, dict]:
+    """Send one rerun and read until it finishes: (seconds, what was seen)."""
     started = time.perf_counter()
-    await ws.send(msg.SerializeToString())
+    await ws.send(rerun_request(query_string, widgets))
     seen = {"bytes": 0, "errors": 0, "text_inputs": {}}
     while True:
         data = await asyncio.wait_for(ws.recv(), MESSAGE_TIMEOUT)

@@ -99,14 +99,8 @@ class TreeMemory(threading.Thread):
 async def rerun(ws, query: str, widgets: dict | None = None) -> tuple[float, dict]:
     """One rerun over the websocket (as bench/load.py sends it), read to its end: a run that ends early for a rerun
     the app asked for (the "updating" note reloads the page when the new build is in) is followed to the next."""
-    msg = load.BackMsg()
-    msg.rerun_script.query_string = query
-    msg.rerun_script.page_script_hash = ""
-    for wid, value in (widgets or {}).items():
-        state = msg.rerun_script.widget_states.widgets.add()
-        state.id, state.string_value = wid, value
     started = time.perf_counter()
-    await ws.send(msg.SerializeToString())
+    await ws.send(load.rerun_request(query, widgets))
     seen = {"errors": 0, "text_inputs": {}, "early": True}
     while seen["early"]:
         seen.update(await _read_run(ws, seen))
@@ -178,7 +172,7 @@ def upload_as_editor(url: str, path: Path, marks: dict) -> None:
         shown = "[...document.querySelectorAll('[data-testid=\"stAlert\"]')].map(a => a.innerText).join('\\n')"
         done = f"(({shown}).includes('merged into existing papers') || ({shown}).includes({json.dumps(path.name)}))"
         try:
-            page.wait_for_function(done, timeout=int(os.environ.get("TEAM_WAIT_MS", "600000")))
+            page.wait_for_function(done, timeout=600_000)
         except Exception:
             page.screenshot(path=str(path.with_suffix(".png")), full_page=True)
             marks["outcome"] = page.locator('[data-testid="stMain"]').inner_text()[-600:]
