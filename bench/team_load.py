@@ -174,7 +174,9 @@ def upload_as_editor(url: str, path: Path, marks: dict) -> None:
         try:
             page.wait_for_function(done, timeout=600_000)
         except Exception:
-            page.screenshot(path=str(path.with_suffix(".png")), full_page=True)
+            page.screenshot(
+                path=str(ROOT / "bench" / "out" / "team-load-upload.png"), full_page=True
+            )  # kept after the run
             marks["outcome"] = page.locator('[data-testid="stMain"]').inner_text()[-600:]
             raise
         marks["read"] = time.time()
