@@ -207,21 +207,18 @@ class _Arrivals:
         self.lock = threading.Lock()
         self.served: dict[str, str] = {}  # data folder -> the build served
         self.loading: dict[str, str] = {}  # data folder -> the build being loaded
-        self.threads: dict[str, threading.Thread] = {}
 
     def stamp_to_serve(self, root: str, built: str) -> str:
         with self.lock:
             served = self.served.setdefault(root, built)  # the first load of all is waited for, as it must be
             if served == built:
                 return built
-            if self.loading.get(root) != built:
-                self.loading[root] = built
-                self.threads[root] = threading.Thread(
-                    target=self._load, args=(root, built), daemon=True, name="atlas-arrival"
-                )
-                self.threads[root].start()
-            thread = self.threads[root]
-        thread.join(ARRIVAL_WAIT_S)  # a small collection loads at once: then this run shows it
+            if self.loading.get(root) == built:
+                return served  # loading already: nobody else waits for it
+            self.loading[root] = built
+            thread = threading.Thread(target=self._load, args=(root, built), daemon=True, name="atlas-arrival")
+            thread.start()
+        thread.join(ARRIVAL_WAIT_S)  # the run that noticed it waits a little: a small collection then shows at once
         with self.lock:
             return self.served[root]
 
