@@ -6,8 +6,11 @@ import base64
 import csv
 import io
 import json
+import os
 import re
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -172,6 +175,27 @@ def test_themes_page_with_no_paper_under_the_filters_says_so(app):
     no_errors(at)
     assert any(i.value.startswith("No paper matches the filters") for i in at.info)
     assert not at.get("plotly_chart")
+
+
+def test_browsing_every_page_never_loads_the_build(data_dir):
+    """A reader's first visit to a page does not wait for scikit-learn and the build's modules to import (over a
+    second); they load when something is built or re-clustered. Checked in a fresh interpreter."""
+    script = (
+        "import sys\n"
+        "from streamlit.testing.v1 import AppTest\n"
+        f"at = AppTest.from_file({APP!r}, default_timeout=120)\n"
+        "at.run()\n"
+        "for page in ('pages/topics.py', 'pages/themes.py', 'pages/data.py', 'pages/explore.py'):\n"
+        "    at.switch_page(page).run()\n"
+        "    assert not at.exception, (page, at.exception)\n"
+        "print(sorted(m for m in sys.modules if m.split('.')[0] == 'sklearn' or m in ('lib.build', 'lib.pipeline')))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=300, cwd=ROOT,
+        env={**os.environ, store.ENV_VAR: str(data_dir)},
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.strip().splitlines()[-1] == "[]"
 
 
 def test_data_page(app, data_dir):

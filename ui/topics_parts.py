@@ -5,21 +5,23 @@ that follows."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 import numpy as np
 import streamlit as st
 
 from lib import build_job
-from lib.build import read_curation, update_curation
 from lib.core import schema as S
 from lib.core.errors import AtlasError
 from lib.core.report import ClusterCard
-from lib.describing.topic_curation import Curation
 from lib.explore import regions
 from lib.explore.display import escape_markdown, plural
 from lib.explore.facets import BY_NAME
 from ui import auth, state
 from ui.cache import Atlas
+
+if TYPE_CHECKING:
+    from lib.describing.topic_curation import Curation
 
 NOTICE = "_topics_notice"  # what the last change did, shown once after the rebuild it caused
 ERROR = "_topics_error"  # why the last change could not be saved
@@ -189,6 +191,8 @@ def _change(atlas: Atlas, change: Callable[[Curation], Curation], done: str) -> 
     the visitor's role again: the controls are not drawn for readers, but a request can be forged."""
     if not auth.allowed("change the topic clusters"):
         return
+    from lib.build import update_curation  # the build's modules (scikit-learn) load on a change, not on a visit
+
     try:
         update_curation(atlas.corpus.data.topics, change)
     except AtlasError as exc:
@@ -228,6 +232,8 @@ def _merge(atlas: Atlas) -> None:
 
 def _mentioned(atlas: Atlas) -> set[int]:
     try:
+        from lib.build import read_curation
+
         return read_curation(atlas.corpus.data.topics).ids()
     except AtlasError:
         return set()
