@@ -41,11 +41,27 @@ def make_index(
     when there is no model or no vocabulary. A description and the arrays to save beside it."""
     if model is None or not len(model.vocabulary) or len(row_ids) != len(model.paper_ids):
         return None
+    Z, basis = space(model.lsa, model.basis, lambda: model.counts, model.idf, dims, random_state)
+    return from_space(Z, basis, model.vocabulary, model.idf, model.paper_ids, row_ids, taxonomy, row_themes)
+
+
+def from_space(
+    Z: np.ndarray,
+    basis: np.ndarray,
+    vocabulary: Sequence[str],
+    idf: np.ndarray,
+    sorted_ids: Sequence[str],
+    row_ids: Sequence[str],
+    taxonomy: Taxonomy,
+    row_themes: Sequence[Sequence[str]],
+) -> tuple[dict, dict[str, np.ndarray]] | None:
+    """The meaning index from unit LSA rows `Z` of the papers `sorted_ids` (paper-id order) and the `basis`,
+    `vocabulary` and `idf` they were projected with, for a table whose rows have the paper ids `row_ids` and
+    the themes `row_themes`; None when the two lists of papers differ. Any engine's build ends here."""
     ids = np.asarray(row_ids, dtype=str)
-    order = np.argsort(ids, kind="stable")  # model row j is table row order[j]
-    if not np.array_equal(ids[order], np.asarray(model.paper_ids, dtype=str)):
+    order = np.argsort(ids, kind="stable")  # sorted row j is table row order[j]
+    if len(ids) != len(Z) or not np.array_equal(ids[order], np.asarray(sorted_ids, dtype=str)):
         return None
-    Z, basis = _space(model, dims, random_state)
     vectors = np.empty_like(Z)
     vectors[order] = Z
     about = [set(t) for t in row_themes]
@@ -62,7 +78,7 @@ def make_index(
         "format": FORMAT,
         "n": len(ids),
         "dims": int(Z.shape[1]),
-        "vocabulary": list(model.vocabulary),
+        "vocabulary": list(vocabulary),
         "token_pattern": TOKEN_PATTERN,
         "stop_words": sorted(STOP_WORDS),
         "themes": [{"id": t.id, "name": t.name, "text": theme_text(t)} for t in themes],
@@ -71,8 +87,8 @@ def make_index(
         "paper_ids": ids,
         "vectors": quantized,
         "scale": scale,
-        "basis": basis.astype(np.float32),
-        "idf": np.asarray(model.idf, np.float32),
+        "basis": np.asarray(basis, np.float32),
+        "idf": np.asarray(idf, np.float32),
         "theme_centres": normalize(centres).astype(np.float32),
         "theme_rows": np.concatenate(members) if members else np.zeros(0, np.int32),  # the rows about each theme,
         "theme_offsets": np.cumsum([0, *map(len, members)]).astype(np.int64),  # cut where each theme's start
@@ -80,13 +96,14 @@ def make_index(
     return meta, arrays
 
 
-def _space(model: TopicModel, dims: int, random_state: int) -> tuple[np.ndarray, np.ndarray]:
-    """Unit LSA rows (n, d) and the basis (d, vocabulary): the topic model's first `dims` dimensions when it has
-    that many (its components come largest first), else a `dims`-dimensional SVD of its TF-IDF, which only a
-    small collection lacks (the topic stage takes one dimension per 20 papers) and which costs little there."""
-    if model.basis.shape[0] >= dims:
-        return normalize(np.asarray(model.lsa[:, :dims], np.float32)), np.asarray(model.basis[:dims])
-    tfidf = _tfidf(model)
+def space(lsa, basis: np.ndarray, counts, idf: np.ndarray, dims: int = DIMS, random_state: int = 0):
+    """Unit LSA rows (n, d) and the basis (d, vocabulary): the topic space's first `dims` dimensions when it has
+    that many (its components come largest first), else a `dims`-dimensional SVD of its TF-IDF, made from the
+    term `counts` (a function returning them: only then are they needed) and `idf`, which only a small
+    collection lacks (the topic stage takes one dimension per 20 papers) and which costs little there."""
+    if basis.shape[0] >= dims:
+        return normalize(np.asarray(lsa[:, :dims], np.float32)), np.asarray(basis[:dims])
+    tfidf = _tfidf(counts(), idf)
     n, v = tfidf.shape
     dims = min(dims, v - 1, n - 1)
     if dims < 2:  # a handful of papers or terms: the TF-IDF rows are the vectors
@@ -102,10 +119,10 @@ def _space(model: TopicModel, dims: int, random_state: int) -> tuple[np.ndarray,
     return normalize(np.asarray(tfidf @ basis.T, np.float32)), basis
 
 
-def _tfidf(model: TopicModel):
-    """The topics' sublinear TF-IDF rows, from the saved counts and idf."""
-    counts = model.counts.tocsr().astype(np.float32)
-    counts.data = (1.0 + np.log(counts.data)) * np.asarray(model.idf, np.float32)[counts.indices]
+def _tfidf(counts, idf: np.ndarray):
+    """The topics' sublinear TF-IDF rows, from term counts and idf."""
+    counts = counts.tocsr().astype(np.float32)
+    counts.data = (1.0 + np.log(counts.data)) * np.asarray(idf, np.float32)[counts.indices]
     return normalize(counts)
 
 

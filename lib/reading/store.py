@@ -181,9 +181,15 @@ def write_build(
     atomic_write(out_dir / DETAILS_FILE, lambda tmp: tmp.write_text(text, encoding="utf-8"))
     if topic_model is not None:
         write_topic_model(out_dir, *topic_model)
-    if meaning is not None:
-        write_arrays(out_dir, MEANING_DIR, *meaning)
+    write_meaning(out_dir, meaning)
     write_report(report, out_dir / REPORT_FILE)
+
+
+def write_meaning(out_dir: Path, meaning: tuple[dict, dict] | None) -> None:
+    """Write the meaning index beside the table; with none, remove an earlier build's (of other papers)."""
+    if meaning is None:
+        return shutil.rmtree(out_dir / MEANING_DIR, ignore_errors=True)
+    write_arrays(out_dir, MEANING_DIR, *meaning)
 
 
 def read_details(data: DataDir) -> dict[str, dict]:

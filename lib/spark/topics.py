@@ -1,8 +1,8 @@
-"""The topic columns on Spark (cluster, cluster_label, x, y, similar_ids) and the report's topic summary, from
-the steps lib.describing.topic_stage takes for a fresh build: papers in paper-id order, TF-IDF and LSA, k, KMeans,
-names, map and similar papers. A corpus too small for LSA is clustered on the driver by
-lib.pipeline.cluster_topics itself. A Spark build starts from no saved topic model and reads no topics.toml: its
-clusters are made afresh, as a single-machine build's are the first time.
+"""The topic columns on Spark (cluster, cluster_label, x, y, similar_ids), the report's topic summary and the
+meaning index, from the steps lib.describing.topic_stage takes for a fresh build: papers in paper-id order, TF-IDF
+and LSA, k, KMeans, names, map and similar papers; the meaning index is cut from the same vectors. A corpus too
+small for LSA is clustered on the driver by lib.pipeline.cluster_topics itself. A Spark build starts from no saved
+topic model and reads no topics.toml: its clusters are made afresh, as a single-machine build's are the first time.
 """
 
 from __future__ import annotations
@@ -14,11 +14,14 @@ from pyspark.sql import functions as F
 
 from lib.core import schema as S
 from lib.core.report import ClusterCard, TopicOutcome, TopicSummary
+from lib.describing.meaning_index import make_index
+from lib.describing.themes import Taxonomy
 from lib.describing.topics import TopicParams
 from lib.pipeline import Progress, cluster_topics
 from lib.spark.clusters import choose, fit_labels, number_by_size
 from lib.spark.describe import number_rows
 from lib.spark.layout import cluster_names, place
+from lib.spark.meaning import meaning_index
 from lib.spark.similar import approximate, exact
 from lib.spark.vectors import vectorize
 
@@ -27,9 +30,16 @@ FRESH = TopicOutcome("fresh", "no earlier clusters to start from")
 
 
 def topic_columns(
-    described: DataFrame, n: int, partitions: int, k: int | None, random_state: int, say: Progress
-) -> tuple[DataFrame, TopicSummary]:
-    """(paper_id, cluster, cluster_label, x, y, similar_ids) for every paper, and the summary for the report.
+    described: DataFrame,
+    n: int,
+    partitions: int,
+    k: int | None,
+    random_state: int,
+    say: Progress,
+    taxonomy: Taxonomy,
+) -> tuple[DataFrame, TopicSummary, tuple[dict, dict] | None]:
+    """(paper_id, cluster, cluster_label, x, y, similar_ids) for every paper, the summary for the report and the
+    meaning index (None when there are no terms).
 
     Within this stage `row` is a paper's place in paper-id order, the order the single-machine stage clusters in.
     """
@@ -37,9 +47,9 @@ def topic_columns(
     say("Clustering topics: vectorize", 0.55)
     by_id = number_rows(described, S.PAPER_ID)
     texts = described.select(S.PAPER_ID, S.TITLE, S.ABSTRACT).join(by_id, S.PAPER_ID).drop(S.PAPER_ID)
-    vectors, lsa, vocab, _ = vectorize(texts, n, partitions, p, random_state) if n else (None,) * 4
+    vectors, lsa, vocab, svd = vectorize(texts, n, partitions, p, random_state) if n else (None,) * 4
     if lsa is None:
-        return _on_the_driver(described, k, random_state)
+        return _on_the_driver(described, k, random_state, taxonomy)
     say("Clustering topics: choose k", 0.65)
     choice = choose(lsa, n, k, K_RANGE, p, random_state)
     say("Clustering topics: kmeans", 0.7)
@@ -59,6 +69,8 @@ def topic_columns(
     columns = columns.withColumn(S.SIMILAR_IDS, F.coalesce(S.SIMILAR_IDS, F.array().cast("array<string>")))
     columns = columns.join(by_id, "row").drop("row").persist(StorageLevel.MEMORY_AND_DISK)
     columns.count()
+    say("Clustering topics: meaning index", 0.9)
+    meaning = meaning_index(described, by_id, vectors, lsa, svd, vocab, taxonomy, random_state)
     for frame in (placed, raw, labels, lsa, vectors):
         frame.unpersist()
     rep_ids = dict(
@@ -72,11 +84,11 @@ def topic_columns(
         for c in range(choice.k)
     )  # fmt: skip
     scores = {int(kk): round(float(v), 5) for kk, v in choice.scores.items()}
-    return columns, TopicSummary(choice.k, k is None, choice.reason, scores, cards, FRESH, choice.k)
+    return columns, TopicSummary(choice.k, k is None, choice.reason, scores, cards, FRESH, choice.k), meaning
 
 
-def _on_the_driver(described: DataFrame, k: int | None, random_state: int) -> tuple[DataFrame, TopicSummary]:
-    table = described.select(S.PAPER_ID, S.TITLE, S.ABSTRACT).toArrow()
+def _on_the_driver(described: DataFrame, k: int | None, random_state: int, taxonomy: Taxonomy):
+    table = described.select(S.PAPER_ID, S.TITLE, S.ABSTRACT, S.THEMES, "row").toArrow().sort_by("row")
     papers = pd.DataFrame({c: table.column(c).to_pylist() for c in table.column_names})
     topics = cluster_topics(papers, k=k, random_state=random_state, similar=True)
     frame = topics.columns.assign(**{S.PAPER_ID: papers[S.PAPER_ID].to_numpy()})
@@ -84,4 +96,5 @@ def _on_the_driver(described: DataFrame, k: int | None, random_state: int) -> tu
     schema = "paper_id string, cluster long, cluster_label string, x double, y double, similar_ids array<string>"
     spark = described.sparkSession
     columns = spark.createDataFrame(frame[[S.PAPER_ID, S.CLUSTER, S.CLUSTER_LABEL, S.X, S.Y, S.SIMILAR_IDS]], schema)
-    return columns, topics.summary
+    meaning = make_index(topics.model, papers[S.PAPER_ID].tolist(), taxonomy, papers[S.THEMES].tolist())
+    return columns, topics.summary, meaning

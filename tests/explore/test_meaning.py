@@ -130,3 +130,12 @@ def test_a_collection_without_a_meaning_index_says_so(seed_build):
     index = PaperIndex.from_papers(seed_build.papers)
     hits = search_hits(index, FilterSpec(query="teacher", search="meaning"))
     assert len(hits.positions) == 0 and "without an index for search by meaning" in hits.note
+
+
+def test_a_build_without_a_meaning_index_removes_the_earlier_builds(seed_build, tmp_path):
+    from lib.reading import store
+
+    store.write_meaning(tmp_path, seed_build.meaning)
+    assert store.read_meaning(tmp_path) is not None
+    store.write_meaning(tmp_path, None)  # a build with no terms to index: the old index described other papers
+    assert store.read_meaning(tmp_path) is None

@@ -77,3 +77,30 @@ def test_one_parquet_file_with_the_table_columns_and_types(pair):
     for field in schema:
         if str(local[field.name]) not in ("null", "list<element: null>"):  # all-missing columns are untyped there
             assert field.type == local[field.name], field.name
+
+
+QUESTIONS = (
+    "making a trained network smaller by throwing away connections it does not need",
+    "a small student network learning to imitate a large teacher network",
+    "detecting objects in photos in real time",
+)
+
+
+def test_search_by_meaning_finds_the_papers_the_single_machine_build_finds(pair):
+    from lib.explore.meaning import NONE_FOUND, MeaningIndex
+
+    indexes = []
+    for side, table in (("local", pair.local), ("spark", pair.spark)):
+        saved = store.read_meaning(pair.spark_dir.parent / side)
+        assert saved is not None, f"the {side} build wrote no meaning index"
+        index = MeaningIndex.from_files(*saved, table[S.PAPER_ID].to_numpy(dtype=str))
+        assert index is not None, f"the {side} build's meaning index does not fit its table"
+        indexes.append(index)
+    local, spark = indexes
+    assert spark.vocabulary == local.vocabulary
+    for question in QUESTIONS:
+        a, b = local.search(question), spark.search(question)
+        top_a, top_b = set(a.positions[:10].tolist()), set(b.positions[:10].tolist())
+        assert len(top_a) == 10 and len(top_a & top_b) >= 8, f"{question!r}: {len(top_a & top_b)} of 10 shared"
+        assert b.terms == a.terms and b.themes == a.themes
+    assert spark.search("zzqx qqvv").note == NONE_FOUND
