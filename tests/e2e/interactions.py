@@ -17,6 +17,9 @@ THEMES = ["LoRA and low-rank adapters", "Pruning and sparsification", "Quantizat
           "Mixture of experts", "Diffusion models", "Vision transformers"]  # fmt: skip
 QUERIES = ["knowledge distillation", "vision transformer", "diffusion", "pruning", "quantized", "attention",
            "reinforcement learning"]  # fmt: skip
+QUESTIONS = ["making a network smaller so it runs on a phone", "models that turn text into pictures",
+             "teaching a small model to copy a big one", "finding a good architecture automatically",
+             "using fewer bits for the weights"]  # fmt: skip
 TYPOS = ["atention prunin", "knowlege distilation", "difusion", "quantizaton", "trasformer"]
 SEEN_KS = 3
 MAIN = '[data-testid="stMain"]'
@@ -90,6 +93,14 @@ def fuzzy_search(page, url: str, i: int) -> settle.Timing:
     return settle.timed(page, lambda: box.press("Enter"), ready=_has_text(f'title words close to "{query}"'))
 
 
+def meaning_search(page, url: str, i: int) -> settle.Timing:
+    go(page, url, query="search=meaning")
+    query = QUESTIONS[i % len(QUESTIONS)]
+    box = page.get_by_label("Search titles and abstracts")
+    box.fill(query)
+    return settle.timed(page, lambda: box.press("Enter"), ready=_has_text(f'close in meaning to "{query}"'))
+
+
 def sort(page, url: str, i: int) -> settle.Timing:
     go(page, url)
     page.locator(MAIN).get_by_label("Sort by").click()
@@ -146,6 +157,7 @@ SCRIPT = [
     ("clear the filters", clear_filters),
     ("search a phrase", search),
     ("typo-tolerant search", fuzzy_search),
+    ("search by meaning", meaning_search),
     ("sort", sort),
     ("open a paper's detail", open_detail),
     ("Explore → Topics", switch_page("", "topics")),
