@@ -66,6 +66,8 @@ def sniff(text: str, name: str) -> str:
     first = head.splitlines()[0] if head else ""
     if head.startswith(("FN ", "PT ")):
         return "wos-plain"
+    if re.match(r"PMID- ?\d", head):
+        return "medline"
     if re.search(r"^\s*@\w+\s*[{(]", head, re.MULTILINE):
         return "bibtex"
     if re.search(r"^TY  - ", head, re.MULTILINE):
@@ -88,7 +90,9 @@ def _authors_in(value: str, springer: bool = False) -> int:
     if ";" in value:
         return len([p for p in value.split(";") if p.strip()])
     if springer:
-        return len(re.findall(r"[a-z]{3}[A-Z]", value)) + 1  # "SmithTom", not "McDonald"
+        # "SmithTom", "LiHaibo", "BakhtinV.", not "McDonald" or "LeCun" (nor, wrongly, "DeHao" as a given name)
+        turns = len(re.findall(r"[a-z\u00df-\u00ff][A-Z\u00c0-\u00de]", value))
+        return turns + 1 - len(re.findall(r"(?<![A-Za-z])(?:Mc|Mac|Le|De|Di|Du|La|Van|Von)[A-Z]", value))
     parts = [p for p in re.split(r",|\band\b", value) if p.strip()]
     # "Last, First" alone is one name; "Last F., Next G." is several.
     if len(parts) == 2 and not re.search(r"\.,|\band\b", value):
@@ -135,7 +139,9 @@ def _entry_end(text: str, start: int) -> int:
     return len(text)
 
 
-def count_tagged(text: str, start: str, tag_re: str, title_tags, author_tags, year_tags, doi_tags) -> list[Raw]:
+def count_tagged(
+    text: str, start: str, tag_re: str, title_tags, author_tags, year_tags, doi_tags, list_tags: bool = True
+) -> list[Raw]:
     out, current, last = [], None, None
     for line in text.splitlines():
         m = re.match(tag_re, line)
@@ -147,7 +153,7 @@ def count_tagged(text: str, start: str, tag_re: str, title_tags, author_tags, ye
             if current is not None:
                 current[last].append(m.group(2).strip())
         elif current is not None and last and line.startswith("   ") and line.strip():
-            if last in author_tags:
+            if last in author_tags and list_tags:
                 current[last].append(line.strip())
             elif current[last]:
                 current[last][-1] += " " + line.strip()
@@ -268,6 +274,9 @@ def count_file(path: Path) -> tuple[str, list[Raw]]:
         )
     if fmt == "wos-plain":
         return fmt, count_tagged(text, "PT", r"^([A-Z][A-Z0-9]) (.*)$", ("TI",), ("AF", "AU"), ("PY",), ("DI",))
+    if fmt == "medline":  # one author a line, so a wrapped line (six spaces in) continues the one above
+        tags = (("TI", "BTI"), ("FAU", "AU"), ("DP", "DEP"), ("LID", "AID"))
+        return fmt, count_tagged(text, "PMID", r"^([A-Z][A-Z0-9]{1,3}) *- ?(.*)$", *tags, list_tags=False)
     if fmt in ("jsonl", "json"):
         items = [json.loads(ln) for ln in text.splitlines() if ln.strip()] if fmt == "jsonl" else json.loads(text)
         if isinstance(items, dict):

@@ -49,6 +49,14 @@ def at(paper: Record, source: str, line: int, **changes) -> Record:
     return dataclasses.replace(paper, source=source, line=line, **changes)
 
 
+def _pubmed(n: int) -> str:
+    return f"https://pubmed.ncbi.nlm.nih.gov/3000000{n}/"
+
+
+def _pmid(n: int) -> tuple:
+    return (("PMID", f"3000000{n}"), ("OWN", "NLM"))
+
+
 def _atom_url(ident: str) -> str:
     return f"http://arxiv.org/abs/{ident}"
 
@@ -156,6 +164,21 @@ EXPECTED = {
         at(KNN, "papers.isi", 20, extra=(("UT", "WOS:000000000000002"),)),
         at(FOLD, "papers.isi", 32, extra=(("UT", "ARXIV:2402.00042"),), venue="ICML"),
     ],
+    "papers.nbib": [  # PubMed: FAU names are "Last, First", the link is PubMed's, PMID and OWN are kept
+        at(
+            SMOE, "papers.nbib", 1, authors=("Müller, Ana", "Chen, Bo"), url=_pubmed(1), extra=_pmid(1), venue="NeurIPS"
+        ),
+        at(KNN, "papers.nbib", 17, authors=("Li, Chen",), url=_pubmed(2), extra=_pmid(2)),
+        at(
+            FOLD,
+            "papers.nbib",
+            26,
+            authors=("Park, Kim", "Ray, Lee", "Ode, Sam"),
+            url=_pubmed(3),
+            extra=_pmid(3),
+            venue="ICML",
+        ),
+    ],
 }
 
 SAMPLE_FORMATS = {
@@ -169,6 +192,7 @@ SAMPLE_FORMATS = {
     "papers.ris": "ris",
     "papers.xml": "atom",
     "papers.isi": "wos",
+    "papers.nbib": "medline",
 }
 
 
