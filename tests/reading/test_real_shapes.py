@@ -115,6 +115,45 @@ def test_springer_csv_is_read_and_its_glued_author_names_split():
     assert by_title["Grazing and Dung Beetles"].authors == ("Ronald McDonald", "Anna Berg")
 
 
+def test_pubmed_download_is_read_as_records_not_listing_lines():
+    result, by_title = records("pubmed.txt")
+    assert detect_format((SHAPES / "pubmed.txt").read_bytes(), "pubmed-set.txt") == "medline"  # PubMed's .txt
+    assert len(result.records) == 4
+    pruned = by_title[
+        "Pruned convolutional networks for reading chest radiographs on small hospital servers"
+    ]  # TI continued six spaces in; its full stop dropped
+    assert pruned.authors == ("Okafor, Ada N", "Lindqvist, Per", "van der Meer, Johanna")  # FAU, not AU
+    assert (pruned.published, pruned.doi, pruned.venue) == (
+        "2016-01",
+        "10.9999/jmi.2016.0101",
+        "Journal of medical imaging examples",
+    )
+    assert pruned.abstract.endswith("while it runs four times faster.")
+    assert pruned.url == "https://pubmed.ncbi.nlm.nih.gov/90000001/" and ("PMID", "90000001") in pruned.extra
+    translated = by_title["Distillation of a large model into a small one for ward rounds"]  # brackets dropped
+    assert (translated.authors, translated.published) == (("Marsh T", "Haddad O"), "2015-11")  # AU alone; Nov-Dec
+    assert by_title["Handbook of made-up methods"].published == "2016"  # BTI; "Spring"
+    assert by_title["An electronic-only paper dated by DEP"].published == "2016-02"
+    (issue,) = result.issues
+    assert issue.line == 52 and "90000004" in issue.reason and "no title" in issue.reason
+
+
+@pytest.mark.parametrize(
+    "text, names",
+    [
+        ("Andy SmithTom Weber", ("Andy Smith", "Tom Weber")),
+        ("V. A. BakhtinB. N. Chetverushkin", ("V. A. Bakhtin", "B. N. Chetverushkin")),  # initials open a name
+        ("DeHao ChenWenGuang ChenWeiMin Zheng", ("DeHao Chen", "WenGuang Chen", "WeiMin Zheng")),
+        ("Yann LeCunGeoffrey HintonJohn McDonald", ("Yann LeCun", "Geoffrey Hinton", "John McDonald")),
+        ("Feng WangYun-Fei DuJuan Chen", ("Feng Wang", "Yun-Fei Du", "Juan Chen")),
+        ("Changmin LeeWon Woo RoJean-Luc Gaudiot", ("Changmin Lee", "Won Woo Ro", "Jean-Luc Gaudiot")),
+        ("Prof. Rafik A. AlievProf. Witold Pedrycz", ("Prof. Rafik A. Aliev", "Prof. Witold Pedrycz")),
+    ],
+)
+def test_springer_names_run_together_are_split_where_a_name_ends(text, names):
+    assert split_authors(text, glued=True) == names
+
+
 def test_json_object_keyed_by_arxiv_id():
     _, by_title = records("arxiv_keyed.json")
     assert by_title["Protein Folding with Diffusion Models"].arxiv_id == "2402.00042"

@@ -19,7 +19,9 @@ _EMAIL = re.compile(r"\s*\([^()]*@[^()]*\)\s*$")
 _AND = re.compile(r"\s+(?:and|&)\s+", re.IGNORECASE)
 _LIST_TEXT = re.compile(r"^\[\s*['\"].*['\"]\s*\]$", re.DOTALL)
 # Springer writes "Andy SmithTom Weber": a surname glued to the next given name at a lower-to-upper turn.
-_GLUED = re.compile(r"(?<=[a-z\u00df-\u00ff])(?=[A-Z\u00c0-\u00de][a-z\u00df-\u00ff])")
+_GLUED = re.compile(r"(?<=[a-z\u00df-\u00ff])(?=[A-Z\u00c0-\u00de](?:[a-z\u00df-\u00ff]|\.))")
+# Surnames that turn to upper case inside themselves: "McDonald", "MacKay", "LeCun", "DeWitt", "VanDyke".
+_PARTICLES = frozenset("Mc Mac Le La De Di Da Du Del Des Van Von Fitz".split())
 
 
 def split_authors(value: object, *, glued: bool = False) -> tuple[str, ...]:
@@ -90,16 +92,24 @@ def _split_commas(parts: list[str]) -> list[str]:
 
 
 def _unglue(text: str) -> list[str]:
+    """Springer's names run together: a name ends where a word turns from lower to upper case ("SmithTom",
+    "BakhtinV. A."), at the word's first turn that does not follow a surname particle ("McDonaldTom",
+    "LeCunYoshua"), and never in a name's first word, which is a given name ("DeHao Chen", "WenGuang Chen")."""
     words = text.split()
     names, current = [], []
     for i, word in enumerate(words):
-        turns = list(_GLUED.finditer(word))
-        if turns and i < len(words) - 1:  # the last word is the last surname: nothing follows it
-            cut = turns[-1].start()
-            current.append(word[:cut])
-            names.append(" ".join(current))
-            current = [word[cut:]]
-        else:
+        cut = _name_end(word) if current and i < len(words) - 1 else None  # the last word ends the last name
+        if cut is None:
             current.append(word)
+            continue
+        current.append(word[:cut])
+        names.append(" ".join(current))
+        current = [word[cut:]]
     names.append(" ".join(current))
     return names
+
+
+def _name_end(word: str) -> int | None:
+    turns = [m.start() for m in _GLUED.finditer(word)]
+    # A word inside the list with a particle's turn only ("Yun-Fei DuJuan Chen") still holds the end of a name.
+    return next((t for t in turns if word[:t] not in _PARTICLES), turns[0] if turns else None)
