@@ -114,6 +114,7 @@ def _one_paper(fmt: str, title: str, abstract: str) -> bytes:
         "wos": lambda: (
             f"FN Clarivate Analytics Web of Science\nVR 1.0\nPT J\nTI {title}\nAB {abstract}\nER\nEF\n".encode()
         ),
+        "refer": lambda: f"%0 Journal Article\n%T {title}\n%X {abstract}\n".encode(),
         "medline": lambda: f"PMID- 1\nTI  - {title}\nAB  - {abstract}\n".encode(),
         "atom": lambda: (
             '<feed xmlns="http://www.w3.org/2005/Atom"><entry>'

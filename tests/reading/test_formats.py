@@ -164,6 +164,26 @@ EXPECTED = {
         at(KNN, "papers.isi", 20, extra=(("UT", "WOS:000000000000002"),)),
         at(FOLD, "papers.isi", 32, extra=(("UT", "ARXIV:2402.00042"),), venue="ICML"),
     ],
+    "papers.enw": [  # EndNote: %8 makes the %D year finer, %@ holds a DOI (or an ISSN) and is kept, %B a venue
+        at(
+            SMOE,
+            "papers.enw",
+            1,
+            authors=("Müller, Ana", "Chen, Bo"),
+            extra=(("%0", "Journal Article"),),
+            venue="NeurIPS",
+        ),
+        at(KNN, "papers.enw", 13, authors=("Li, Chen",), extra=(("%0", "Conference Proceedings"), ("%@", KNN.doi))),
+        at(
+            FOLD,
+            "papers.enw",
+            21,
+            authors=("Park, Kim", "Ray, Lee", "Ode, Sam"),
+            url="https://arxiv.org/abs/2402.00042",
+            extra=(("%0", "Journal Article"),),
+            venue="ICML",
+        ),
+    ],
     "papers.nbib": [  # PubMed: FAU names are "Last, First", the link is PubMed's, PMID and OWN are kept
         at(
             SMOE, "papers.nbib", 1, authors=("Müller, Ana", "Chen, Bo"), url=_pubmed(1), extra=_pmid(1), venue="NeurIPS"
@@ -193,6 +213,7 @@ SAMPLE_FORMATS = {
     "papers.xml": "atom",
     "papers.isi": "wos",
     "papers.nbib": "medline",
+    "papers.enw": "refer",
 }
 
 

@@ -14,6 +14,7 @@ from lib.core.errors import IngestError
 from lib.reading.formats.fields import FIELD_ALIASES, header_key
 from lib.reading.formats.headerless import SAMPLE_ROWS, columns_by_content
 from lib.reading.formats.medline import looks_like_medline
+from lib.reading.formats.refer import looks_like_refer
 from lib.reading.formats.registry import BY_EXTENSION
 from lib.reading.formats.wos import looks_like_wos
 
@@ -79,6 +80,8 @@ def _sniff_text(head: str, by_ext: str | None, data: bytes) -> str | None:
         return "wos"
     if looks_like_medline(first):
         return "medline"
+    if looks_like_refer(head):
+        return "refer"
     if _BIBTEX_ENTRY.match(first) or (by_ext == "bibtex" and _BIBTEX_ENTRY.search(head)):
         return "bibtex"
     if first.startswith("TY  - ") or (by_ext == "ris" and _RIS_START.search(head)):

@@ -14,6 +14,7 @@ from lib.reading.formats.atom import read_atom
 from lib.reading.formats.bibtex import read_bibtex
 from lib.reading.formats.listing import read_listing
 from lib.reading.formats.medline import read_medline
+from lib.reading.formats.refer import read_refer
 from lib.reading.formats.ris import read_ris
 from lib.reading.formats.tabular import read_delimited, read_json, read_jsonl, read_parquet
 from lib.reading.formats.wos import read_wos
@@ -40,6 +41,7 @@ INPUT_FORMATS: tuple[InputFormat, ...] = (
     InputFormat("atom", "arXiv API Atom XML", ("xml", "atom"), read_atom, binary=True),
     InputFormat("wos", "Web of Science plain text", ("isi", "ciw"), read_wos),
     InputFormat("medline", "PubMed / MEDLINE", ("nbib", "medline"), read_medline),
+    InputFormat("refer", "EndNote / Refer tagged", ("enw", "refer"), read_refer),
 )
 BY_NAME: dict[str, InputFormat] = {f.name: f for f in INPUT_FORMATS}
 BY_EXTENSION: dict[str, InputFormat] = {ext: f for f in INPUT_FORMATS for ext in f.extensions}

@@ -1,0 +1,90 @@
+"""EndNote and Refer tagged exports (".enw" from Google Scholar and EndNote, Zotero's "Refer/BibIX"): records
+separated by blank lines, usually opening with "%0 <type>", one field a line as "%" and a one-character tag, a
+space and the value; a line without a tag continues the field above (long abstracts). Titles are %T, authors
+%A (one a line), the date %D (a year) made finer by %8, the venue %J or else %B, the DOI %R (or %@ when it
+holds one rather than an ISBN or ISSN), the link %U, the abstract %X.
+"""
+
+from __future__ import annotations
+
+import re
+
+from lib.core.dates import normalize_date
+from lib.core.ids import find_arxiv_ids, normalize_doi
+from lib.core.records import Issue, ParseResult
+from lib.reading.formats.fields import build_record
+
+_LINE = re.compile(r"^%([0-9A-Za-z@!#$&()*+,^~?\]\[<>=|-]) ?(.*)$")
+_START = re.compile(r"^%[0-9A-Z@] \S")
+_FIELDS = {"title": "T", "abstract": "X", "venue": "J", "doi": "R", "url": "U"}
+_USED = {"T", "A", "D", "8", "J", "B", "R", "U", "X"}
+
+
+def looks_like_refer(head: str) -> bool:
+    """The first line is a tag line, and some line names a title."""
+    first = next((line for line in head.splitlines() if line.strip()), "")
+    return _START.match(first.lstrip("\ufeff")) is not None and re.search(r"(?m)^%T \S", head) is not None
+
+
+def read_refer(text: str, source: str) -> ParseResult:
+    """Every record with a title becomes a Record whose line is its first line."""
+    lines = text.splitlines()
+    result = ParseResult(source=source, n_lines=len(lines))
+    for start, tags in _records(lines, result):
+        result.add(*_record(tags, source, start))
+    return result.finish()
+
+
+def _records(lines: list[str], result: ParseResult):
+    """(first line number, {tag: [values]}) of each record; a blank line or a second %0 ends one."""
+    start, tags, last = None, {}, None
+    for lineno, raw in enumerate(lines, start=1):
+        line = raw.rstrip().lstrip("\ufeff")
+        if not line.strip():
+            if start is not None:
+                yield start, tags
+            start, tags, last = None, {}, None
+            continue
+        m = _LINE.match(line)
+        if not m:
+            if last is not None:
+                tags[last][-1] = f"{tags[last][-1]} {line.strip()}"
+            else:
+                result.issues.append(
+                    Issue(result.source, lineno, "not an EndNote/Refer field line; ignored", line[:120])
+                )
+            continue
+        tag, value = m.group(1), m.group(2).strip()
+        if tag == "0" and start is not None and "0" in tags:
+            yield start, tags
+            start, tags = None, {}
+        if start is None:
+            start = lineno
+        tags.setdefault(tag, []).append(value)
+        last = tag
+    if start is not None:
+        yield start, tags
+
+
+def _record(tags: dict[str, list[str]], source: str, line: int):
+    def first(*names: str) -> str | None:
+        return next((tags[n][0] for n in names if tags.get(n)), None)
+
+    values: dict[str, object] = {field: first(tag) for field, tag in _FIELDS.items()}
+    values["venue"] = values["venue"] or first("B")
+    values["doi"] = values["doi"] or next((v for v in tags.get("@", ()) if normalize_doi(v)), None)  # or an ISSN
+    values["authors"] = tags.get("A", [])
+    values["date"] = _date(first("D"), first("8"))
+    values["extra"] = [(f"%{tag}", "; ".join(v)) for tag, v in tags.items() if tag not in _USED]
+    ids = [i for tag in ("U", "R", "X") for v in tags.get(tag, ()) for i in find_arxiv_ids(v)]
+    values["arxiv"] = ids[0] if ids else None
+    record, issues = build_record(values, source, line)
+    if record is None:
+        issues = [Issue(source, line, "EndNote/Refer record has no title (%T); skipped")]
+    return record, issues
+
+
+def _date(year: str | None, date: str | None) -> str | None:
+    """%D is the year; %8, the date, counts when it names a month of that year ("2023-05-17", "May 17, 2023")."""
+    full = normalize_date(date) if date else None
+    return full if full and (not year or full.startswith(year.strip())) else year or date
