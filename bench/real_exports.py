@@ -78,7 +78,9 @@ def sniff(text: str, name: str) -> str:
         return "json"
     if first.startswith("PT\t") or first.startswith("PT,"):
         return "wos-tab" if "\t" in first else "wos-csv"
-    return "tsv" if "\t" in first else "csv"
+    if "\t" in first:
+        return "tsv"
+    return "csv;" if first.count(";") > first.count(",") else "csv"  # semicolons: a European spreadsheet, rispy
 
 
 def _authors_in(value: str, springer: bool = False) -> int:
@@ -172,7 +174,8 @@ def count_tagged(
 
 _TABLE = {
     "title": ("title", "document title", "item title", "ti", "article title", "paper_title", "name"),
-    "year": ("year", "publication year", "py", "published", "date", "publishedat", "publication_date"),
+    "year": ("year", "publication year", "py", "published", "date", "publishedat", "publication_date",
+             "issued.date-parts", "issued.raw"),  # fmt: skip  (CSL JSON)
     "authors": ("authors", "author", "au", "author names", "author_names"),
     "doi": ("doi", "item doi", "di"),
 }
@@ -191,7 +194,7 @@ def count_table(rows: list[dict], springer: bool = False) -> list[Raw]:
         arxiv = _arxiv(" ".join(str(v) for v in row.values() if isinstance(v, str)))
         authors = low.get("authors_parsed")
         n = len(authors) if isinstance(authors, list) else _authors_in(pick("authors"), springer)
-        listed = next((low[k] for k in ("authors", "authorships") if isinstance(low.get(k), list)), None)
+        listed = next((low[k] for k in ("authors", "authorships", "author") if isinstance(low.get(k), list)), None)
         if listed is not None:
             n = len(listed)
         out.append(Raw(title, year.group(1) if year else None, n, doi.group(0) if doi else None, arxiv))
@@ -286,10 +289,10 @@ def count_file(path: Path) -> tuple[str, list[Raw]]:
         if items and "versions" in items[0]:
             return "arxiv-snapshot", count_snapshot(items)
         return fmt, count_table(items)
-    delimiter = "\t" if fmt in ("wos-tab", "tsv") else ","
+    delimiter = "\t" if fmt in ("wos-tab", "tsv") else ";" if fmt == "csv;" else ","
     quoting = csv.QUOTE_NONE if delimiter == "\t" else csv.QUOTE_MINIMAL
     plain = list(csv.reader(text.splitlines(), delimiter=delimiter, quoting=quoting))
-    roles = headerless_roles(plain) if fmt in ("tsv", "csv") else None
+    roles = headerless_roles(plain) if fmt in ("tsv", "csv", "csv;") else None
     if roles:
         return f"{fmt}-headerless", count_headerless(plain, roles)
     rows = list(csv.DictReader(text.splitlines(), delimiter=delimiter, quoting=quoting))

@@ -154,6 +154,37 @@ def test_springer_names_run_together_are_split_where_a_name_ends(text, names):
     assert split_authors(text, glued=True) == names
 
 
+def test_zotero_csv_keeps_the_abstract_note_and_the_publication_date():
+    _, by_title = records("zotero.csv")
+    lora = by_title["Low-rank adapters for on-device speech models"]
+    assert lora.abstract.startswith("We fine-tune speech models")  # "Abstract Note"
+    assert (lora.published, lora.doi, lora.venue) == ("2022-03", "10.9999/jes.2022.0007", "Journal of Example Speech")
+    assert lora.authors == ("Okafor, Ada N.", "Lindqvist, Per")
+    pruning = by_title["Pruning vision transformers without retraining"]
+    assert (pruning.arxiv_id, pruning.published) == ("2401.09999", "2024-01")  # not the date it was added
+
+
+def test_csl_json_dates_come_from_issued_date_parts():
+    result, by_title = records("csl.json")
+    lora = by_title["Low-rank adapters for on-device speech models"]
+    assert (lora.published, lora.doi, lora.venue) == ("2022-03", "10.9999/jes.2022.0007", "Journal of Example Speech")
+    assert lora.authors == ("Ada N. Okafor", "Per Lindqvist")
+    assert by_title["Pruning vision transformers without retraining"].published == "2024-01"
+    chapter = by_title["A chapter dated only in words"]
+    assert chapter.authors == ("Example Working Group",) and chapter.published == "2019"
+    assert result.issues == []
+
+
+def test_rispy_named_columns_give_the_authors():
+    (paper,) = records("rispy_semicolon.csv")[1].values()
+    assert paper.authors == ("Okafor, Ada", "Marsh, Tomas") and paper.published == "2023"
+
+
+def test_an_arxiv_link_among_the_attachment_links_names_the_paper():
+    (paper,) = records("citavi_links.ris")[1].values()
+    assert paper.arxiv_id == "2111.00001" and paper.published == "2021"
+
+
 def test_json_object_keyed_by_arxiv_id():
     _, by_title = records("arxiv_keyed.json")
     assert by_title["Protein Folding with Diffusion Models"].arxiv_id == "2402.00042"

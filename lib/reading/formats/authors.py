@@ -49,7 +49,7 @@ def _one_name(item: object) -> str:
         inner = item.get("author")
         if isinstance(inner, dict):
             return _one_name(inner)
-        for key in ("name", "display_name", "full_name", "fullName", "raw_author_name"):
+        for key in ("name", "display_name", "full_name", "fullName", "raw_author_name", "literal"):
             if isinstance(item.get(key), str):
                 return item[key]
         given, family = item.get("given") or item.get("first") or "", item.get("family") or item.get("last") or ""

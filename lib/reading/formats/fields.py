@@ -23,11 +23,23 @@ from lib.reading.formats.tex import untex_link
 FIELD_ALIASES: dict[str, tuple[str, ...]] = {
     # IEEE Xplore writes "Document Title", Springer "Item Title", Web of Science "Article Title".
     "title": ("title", "papertitle", "articletitle", "documenttitle", "itemtitle", "displayname", "name"),
-    "abstract": ("abstract", "summary", "description"),
-    "date": ("date", "published", "publicationdate", "publishedat", "pubdate", "coverdate"),
+    # Zotero's CSV writes "Abstract Note"; CSL JSON and Crossref date a work by "issued" or "published-print".
+    "abstract": ("abstract", "summary", "description", "abstractnote"),
+    "date": (
+        "date",
+        "published",
+        "publicationdate",
+        "publishedat",
+        "pubdate",
+        "coverdate",
+        "issued",
+        "publishedprint",
+        "publishedonline",
+    ),  # fmt: skip
     "year": ("year", "publicationyear"),
     "month": ("month",),
-    "authors": ("authors", "author", "authornames", "authorlist", "authorships", "creators"),
+    # rispy's names, as ASReview's CSV export writes RIS fields: "first_authors" (AU)
+    "authors": ("authors", "author", "authornames", "authorlist", "authorships", "creators", "firstauthors"),
     "url": ("url", "link", "paperurl", "pdflink", "pdfurl", "articleurl", "htmlurl", "landingpageurl"),
     "arxiv": ("arxivid", "eprint", "arxiv", "arxivurl", "arxivpageurl", "arxivlink", "arxivabsurl"),
     "doi": ("doi", "itemdoi"),

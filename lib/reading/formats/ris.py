@@ -88,7 +88,9 @@ def _ref_record(ref: dict, source: str, line: int) -> tuple[Record | None, list[
         "extra": [(k, v) for k, v in ref.items() if k not in _USED and k != venue]
         + [(f"tag {tag}", v) for tag, v in (ref.get("unknown_tag") or {}).items()],
     }
-    ids = [i for text in urls + notes for i in find_arxiv_ids(str(text))]
+    # Citavi and Zotero put the arXiv abstract and PDF links in L1/L2 (rispy's file_attachments1/2).
+    links = urls + notes + _as_list(ref.get("file_attachments1")) + _as_list(ref.get("file_attachments2"))
+    ids = [i for text in links for i in find_arxiv_ids(str(text))]
     values["arxiv"] = ids[0] if ids else None
     record, issues = build_record(values, source, line)
     if record is None:

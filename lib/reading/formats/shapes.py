@@ -5,13 +5,16 @@
 - an object keyed by arXiv id ({"2401.00001": {"title": ...}, ...});
 - nested objects (Hugging Face's daily papers {"paper": {"id", "title", ...}}, Semantic Scholar's
   `externalIds`, OpenAlex's `ids`): flattened to dotted keys ("paper.id", "externalIds.ArXiv");
-- OpenAlex's `abstract_inverted_index`, rebuilt into the abstract's text.
+- OpenAlex's `abstract_inverted_index`, rebuilt into the abstract's text;
+- CSL JSON's and Crossref's dates ({"date-parts": [[2020, 5, 17]]}), as date text.
 """
 
 from __future__ import annotations
 
+import re
 from email.utils import parsedate_to_datetime
 
+from lib.core.dates import normalize_date
 from lib.core.ids import normalize_arxiv_id
 from lib.reading.formats.tex import latex_to_text
 
@@ -42,11 +45,27 @@ def flatten(item: dict, prefix: str = "", depth: int = 0) -> dict:
         name = f"{prefix}{key}"
         if key == "abstract_inverted_index" and isinstance(value, dict):
             out[f"{prefix}abstract"] = inverted_to_text(value)
+        elif isinstance(value, dict) and ("date-parts" in value or "raw" in value):
+            out[name] = date_parts(value)
         elif isinstance(value, dict) and depth < _MAX_DEPTH and 0 < len(value) <= _MAX_NESTED_KEYS:
             out.update(flatten(value, f"{name}.", depth + 1))
         else:
             out[name] = value
     return out
+
+
+def date_parts(value: dict) -> str | None:
+    """CSL JSON's and Crossref's date, {"date-parts": [[2020, 5, 17]]}, as "2020-05-17" (or its "raw" text)."""
+    parts = value.get("date-parts")
+    first = parts[0] if isinstance(parts, list) and parts and isinstance(parts[0], list) else []
+    numbers = [int(p) for p in first[:3] if isinstance(p, int) or (isinstance(p, str) and p.isdigit())]
+    if numbers:
+        return "-".join([f"{numbers[0]:04d}", *(f"{n:02d}" for n in numbers[1:])])
+    raw = value.get("raw") or value.get("literal")
+    if not isinstance(raw, str):
+        return None
+    year = re.search(r"\b(1\d{3}|2\d{3})\b", raw)
+    return raw if normalize_date(raw) or not year else year.group(1)  # "Spring 2019": the year
 
 
 def inverted_to_text(index: dict) -> str:
