@@ -174,8 +174,17 @@ def count_tagged(
 
 _TABLE = {
     "title": ("title", "document title", "item title", "ti", "article title", "paper_title", "name"),
-    "year": ("year", "publication year", "py", "published", "date", "publishedat", "publication_date",
-             "issued.date-parts", "issued.raw"),  # fmt: skip  (CSL JSON)
+    "year": (
+        "year",
+        "publication year",
+        "py",
+        "published",
+        "date",
+        "publishedat",
+        "publication_date",
+        "issued.date-parts",
+        "issued.raw",
+    ),  # fmt: skip  (CSL JSON)
     "authors": ("authors", "author", "au", "author names", "author_names"),
     "doi": ("doi", "item doi", "di"),
 }
