@@ -68,6 +68,8 @@ def sniff(text: str, name: str) -> str:
         return "wos-plain"
     if re.match(r"PMID- ?\d", head):
         return "medline"
+    if re.match(r"(?:<\?xml[^>]*>\s*)?<xml>\s*<records>", head):
+        return "endnote-xml"
     if re.search(r"^\s*@\w+\s*[{(]", head, re.MULTILINE):
         return "bibtex"
     if re.search(r"^TY  - ", head, re.MULTILINE):
@@ -105,6 +107,24 @@ def _authors_in(value: str, springer: bool = False) -> int:
 def _arxiv(text: str) -> str | None:
     m = _ARXIV.search(text or "")
     return m.group(1) if m else None
+
+
+def count_endnote_xml(text: str) -> list[Raw]:
+    def field(record: str, path: str) -> str:
+        m = re.search(rf"<{path}>(.*?)</{path}>", record, re.DOTALL)
+        return html.unescape(re.sub(r"<[^>]+>", "", m.group(1))).strip() if m else ""
+
+    raws = []
+    for record in re.findall(r"<record>(.*?)</record>", text, re.DOTALL):
+        titles = re.search(r"<titles>(.*?)</titles>", record, re.DOTALL)
+        title = field(titles.group(1), "title") if titles else ""
+        if not title:
+            continue
+        year = _YEAR.search(field(record, "year"))
+        doi = _DOI.search(field(record, "electronic-resource-num"))
+        n = len(re.findall(r"<author>", record.split("</authors>")[0])) if "<authors>" in record else 0
+        raws.append(Raw(title, year.group(1) if year else None, n, doi.group(0) if doi else None, _arxiv(record)))
+    return raws
 
 
 def count_bibtex(text: str) -> list[Raw]:
@@ -286,6 +306,8 @@ def count_file(path: Path) -> tuple[str, list[Raw]]:
         )
     if fmt == "wos-plain":
         return fmt, count_tagged(text, "PT", r"^([A-Z][A-Z0-9]) (.*)$", ("TI",), ("AF", "AU"), ("PY",), ("DI",))
+    if fmt == "endnote-xml":
+        return fmt, count_endnote_xml(text)
     if fmt == "medline":  # one author a line, so a wrapped line (six spaces in) continues the one above
         tags = (("TI", "BTI"), ("FAU", "AU"), ("DP", "DEP"), ("LID", "AID"))
         return fmt, count_tagged(text, "PMID", r"^([A-Z][A-Z0-9]{1,3}) *- ?(.*)$", *tags, list_tags=False)

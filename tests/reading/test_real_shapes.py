@@ -185,6 +185,22 @@ def test_an_arxiv_link_among_the_attachment_links_names_the_paper():
     assert paper.arxiv_id == "2111.00001" and paper.published == "2021"
 
 
+def test_endnote_xml_is_read_from_its_style_runs():
+    result, by_title = records("endnote.xml")
+    speech = by_title["Quantized speech models on microcontrollers"]  # three style runs, one italic
+    assert speech.authors == ("Okafor, A. N.", "Lindqvist, P.")
+    assert (speech.published, speech.doi, speech.venue) == (
+        "2022-03",
+        "10.9999/jes.2022.0007",
+        "Journal of Example Speech",
+    )
+    assert speech.url == "https://example.org/jes/7"  # not the "<Go to ISI>://" pseudo-link
+    assert ("keywords", "quantization; speech") in speech.extra
+    drones = by_title["Distilling detectors for drones"]
+    assert (drones.arxiv_id, drones.published) == ("2401.00002", "2024-01")
+    assert [i.reason for i in result.issues] == ["record 3: EndNote record has no title; skipped"]
+
+
 def test_json_object_keyed_by_arxiv_id():
     _, by_title = records("arxiv_keyed.json")
     assert by_title["Protein Folding with Diffusion Models"].arxiv_id == "2402.00042"

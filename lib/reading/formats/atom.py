@@ -1,4 +1,5 @@
-"""arXiv API Atom feeds as Records, read with defusedxml so entity tricks are refused before they expand.
+"""arXiv API Atom feeds as Records, read with defusedxml so entity tricks are refused before they expand; an
+EndNote XML export is handed to lib.reading.formats.endnote_xml once parsed.
 
 Entries carry no usable line numbers here, so a Record's line is its entry's position (1, 2, ...).
 """
@@ -14,6 +15,7 @@ from defusedxml import DefusedXmlException
 from lib.core.errors import IngestError
 from lib.core.ids import normalize_arxiv_id
 from lib.core.records import Issue, ParseResult, Record
+from lib.reading.formats.endnote_xml import endnote_records, is_endnote
 from lib.reading.formats.fields import build_record, web_url
 
 ENTITY_MESSAGE = "XML entity declarations are not allowed (possible entity-expansion attack)"
@@ -36,11 +38,13 @@ def read_atom(data: bytes, source: str) -> ParseResult:
         raise IngestError(source, f"malformed XML: {exc}", line) from None
     except (ValueError, LookupError) as exc:  # e.g. an encoding the declaration names but Python lacks
         raise IngestError(source, f"XML could not be read ({exc})") from None
-    if _local(root.tag) != "feed":
-        raise IngestError(source, f"XML root is <{_local(root.tag)}>, not an Atom <feed>")
     declared = _DECLARED.match(data[:200])
     encoding = declared.group(1).decode().lower() if declared else "utf-8"
     result = ParseResult(source=source, n_lines=data.count(b"\n") + 1, encoding=encoding)
+    if is_endnote(root):
+        return endnote_records(root, result)
+    if _local(root.tag) != "feed":
+        raise IngestError(source, f"XML root is <{_local(root.tag)}>, not an Atom <feed> nor EndNote XML")
     entries = [child for child in root if _local(child.tag) == "entry"]
     for number, entry in enumerate(entries, start=1):
         result.add(*_entry_record(entry, source, number))
