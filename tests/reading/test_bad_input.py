@@ -14,7 +14,7 @@ import pytest
 
 from lib.core.errors import IngestError
 from lib.core.records import Issue
-from lib.reading.formats import MAX_BYTES, read_bytes, read_path, tabular
+from lib.reading.formats import MAX_BYTES, detect_format, read_bytes, read_path, tabular
 
 BAD = Path(__file__).resolve().parents[1] / "data" / "bad"
 SAMPLES = BAD.parent / "formats"
@@ -306,3 +306,27 @@ def test_same_bytes_twice_give_the_same_result():
 
 def test_missing_file(tmp_path):
     assert error_of(tmp_path / "gone.csv") == "gone.csv: cannot read file (No such file or directory)"
+
+
+@pytest.mark.parametrize(
+    "text, tag",
+    [
+        # Copac: "TI- " tags; every line would otherwise have become a "paper" of the listing reader
+        ("TI- The SIS project\nAU- Prechelt, Lutz\nPU- Karlsruhe\nPY- 1993\nSC- QA76\nDT- 1993\n", "TI-"),
+        # Biblioscape: "--AU--" tags
+        ("--AU-- Name, A.\n--TI-- A Title\n--YP-- 2001\n--SO-- Journal\n--VL-- 3\n--PG-- 1-9\n", "--AU--"),
+        # a RIS file whose TY lines were lost
+        ("JF  - Empirical Software\nT1  - Editorial\nVL  - 6\nIS  - 3\nSP  - 1\nEP  - 9\nER  - \n", "JF  -"),
+    ],
+)
+def test_a_tagged_export_in_a_format_not_read_is_refused_not_read_as_page_text(text, tag):
+    message = error_of(text.encode(), "export.txt")
+    assert message.startswith("export.txt: not a paper list that can be read: its lines start with field tags")
+    assert f'"{tag}"' in message and "RIS, BibTeX, CSV" in message
+
+
+def test_page_text_whose_titles_open_with_hyphenated_acronyms_is_still_page_text():
+    titles = ["GPT-4 Technical Report", "LLM-based Agents", "ViT-22B: Scaling", "RAG-Fusion at Scale", "SAM-2 Tracks"]
+    text = "\n".join(f"{t}\nWe study {t.lower()} and report what we found on many benchmarks." for t in titles)
+    assert detect_format(text.encode(), "page.txt") == "listing"
+    assert set(titles) <= {r.title for r in read_bytes(text.encode(), "page.txt").records}

@@ -61,7 +61,27 @@ def detect_format(data: bytes, name: str) -> str:
     # A bare JSON value ("42", "null") is still JSON when the name says so: the reader names its shape.
     if by_ext in ("json", "jsonl") and len(data) <= _HEAD_BYTES and _is_json(head):
         return "json"
+    tag = _tagged(head)
+    if tag:  # read as page text, every tag line would become a "paper"
+        raise IngestError(
+            name,
+            f'not a paper list that can be read: its lines start with field tags ("{tag}"), as a tagged export '
+            "in a format not read here does; export the references as RIS, BibTeX, CSV, EndNote or PubMed instead",
+        )
     return "listing"
+
+
+# Field tags that open the lines of tagged exports: RIS-like "TI  - ", Copac's "TI- ", Biblioscape's "--AU--",
+# Refer's "%A ", Inspec's "TI ~ ". "GPT-4" or "LLM-based" at the start of a title is no tag: a space or the
+# line's end must follow the dash.
+_TAG_LINE = re.compile(r"^(?:[A-Z][A-Z0-9]{1,3} {0,3}[-~](?: |$)|--[A-Z]{2}--|%[0-9A-Z@](?: |$))")
+
+
+def _tagged(head: str) -> str | None:
+    """The first field tag, when most of the first lines of `head` start with one."""
+    lines = [line for line in head.splitlines() if line.strip()][:60]
+    tags = [m.group(0).strip() for line in lines if (m := _TAG_LINE.match(line))]
+    return tags[0] if len(tags) >= 5 and len(tags) >= 0.5 * len(lines) else None
 
 
 def _head_text(data: bytes) -> str:

@@ -15,7 +15,7 @@ from lib.core.records import Issue, ParseResult
 from lib.reading.formats.fields import build_record
 
 _LINE = re.compile(r"^%([0-9A-Za-z@!#$&()*+,^~?\]\[<>=|-]) ?(.*)$")
-_START = re.compile(r"^%[0-9A-Z@] \S")
+_START = re.compile(r"^%[0-9A-Z@](?: |$)")
 _FIELDS = {"title": "T", "abstract": "X", "venue": "J", "doi": "R", "url": "U"}
 _USED = {"T", "A", "D", "8", "J", "B", "R", "U", "X"}
 
