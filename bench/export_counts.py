@@ -40,6 +40,8 @@ def sniff(text: str, name: str) -> str:
         return "medline"
     if re.match(r"(?:<\?xml[^>]*>\s*)?<xml>\s*<records>", head):
         return "endnote-xml"
+    if re.search(r"<Pubmed(?:Book)?Article(?:Set)?>", head):
+        return "pubmed-xml"
     if re.search(r"^\s*@\w+\s*[{(]", head, re.MULTILINE):
         return "bibtex"
     if re.search(r"^TY  - ", head, re.MULTILINE):
@@ -94,6 +96,34 @@ def count_endnote_xml(text: str) -> list[Raw]:
         doi = _DOI.search(field(record, "electronic-resource-num"))
         n = len(re.findall(r"<author>", record.split("</authors>")[0])) if "<authors>" in record else 0
         raws.append(Raw(title, year.group(1) if year else None, n, doi.group(0) if doi else None, _arxiv(record)))
+    return raws
+
+
+def count_pubmed_xml(text: str) -> list[Raw]:
+    def tag(part: str, name: str) -> str:
+        m = re.search(rf"<{name}(?: [^>]*)?>(.*?)</{name}>", part, re.DOTALL)
+        return html.unescape(re.sub(r"<[^>]+>", "", m.group(1))).strip() if m else ""
+
+    raws = []
+    for item in re.findall(
+        r"<(?:PubmedArticle|PubmedBookArticle)>(.*?)</(?:PubmedArticle|PubmedBookArticle)>", text, re.DOTALL
+    ):
+        title = tag(item, "ArticleTitle")
+        if not title:
+            continue
+        year = _YEAR.search(tag(item, "PubDate"))
+        doi = re.search(r'IdType="doi">([^<]+)<|EIdType="doi"[^>]*>([^<]+)<', item)
+        lists = re.findall(r"<AuthorList(?: [^>]*)?>(.*?)</AuthorList>", item, re.DOTALL)
+        n = sum(
+            len(re.findall(r"<Author[ >]", a))
+            for a, kind in zip(lists, re.findall(r"<AuthorList([^>]*)>", item))
+            if "editors" not in kind
+        )
+        raws.append(
+            Raw(
+                title, year.group(1) if year else None, n, (doi.group(1) or doi.group(2)) if doi else None, _arxiv(item)
+            )
+        )
     return raws
 
 
@@ -278,6 +308,8 @@ def count_file(path: Path) -> tuple[str, list[Raw]]:
         return fmt, count_tagged(text, "PT", r"^([A-Z][A-Z0-9]) (.*)$", ("TI",), ("AF", "AU"), ("PY",), ("DI",))
     if fmt == "endnote-xml":
         return fmt, count_endnote_xml(text)
+    if fmt == "pubmed-xml":
+        return fmt, count_pubmed_xml(text)
     if fmt == "medline":  # one author a line, so a wrapped line (six spaces in) continues the one above
         tags = (("TI", "BTI"), ("FAU", "AU"), ("DP", "DEP"), ("LID", "AID"))
         return fmt, count_tagged(text, "PMID", r"^([A-Z][A-Z0-9]{1,3}) *- ?(.*)$", *tags, list_tags=False)

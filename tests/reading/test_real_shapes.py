@@ -201,6 +201,28 @@ def test_endnote_xml_is_read_from_its_style_runs():
     assert [i.reason for i in result.issues] == ["record 3: EndNote record has no title; skipped"]
 
 
+def test_pubmed_xml_articles_and_book_chapters_are_read():
+    result, by_title = records("pubmed.xml")
+    kd = by_title["Knowledge distillation of chest radiograph classifiers for small clinics"]  # <i> and full stop gone
+    assert kd.authors == ("Okafor, Ada N", "Lindqvist, P", "Example Imaging Consortium")
+    assert (kd.published, kd.doi, kd.venue) == ("2020-11", "10.9999/jer.2020.0011", "Journal of example radiology")
+    assert kd.abstract == (
+        "BACKGROUND: Small clinics cannot run large classifiers. METHODS: A small student network learns from a large teacher."
+    )
+    assert kd.url == "https://pubmed.ncbi.nlm.nih.gov/90000011/"
+    assert by_title["Pruning decision trees for ward triage"].published == "1998-12"  # MedlineDate, brackets gone
+    chapter = by_title["Quantized models at the bedside"]
+    assert chapter.authors == ("Ito, Kai",) and chapter.published == "2019"  # not the book's editor
+    assert [i.reason for i in result.issues] == ["article 4: PubMed article 90000014 has no title; skipped"]
+
+
+def test_ris_takes_the_finest_date_that_agrees_with_the_year(tmp_path):
+    path = tmp_path / "dated.ris"
+    path.write_text("TY  - JOUR\nTI  - A dated paper\nPY  - 2015\nY1  - 2015/09/10\nER  - \n", encoding="utf-8")
+    (paper,) = read_path(path).records
+    assert paper.published == "2015-09"
+
+
 def test_json_object_keyed_by_arxiv_id():
     _, by_title = records("arxiv_keyed.json")
     assert by_title["Protein Folding with Diffusion Models"].arxiv_id == "2402.00042"

@@ -98,7 +98,7 @@ def _sniff_text(head: str, by_ext: str | None, data: bytes) -> str | None:
     first = _first_line(head)
     if looks_like_wos(first):
         return "wos"
-    if looks_like_medline(first):
+    if looks_like_medline(head):
         return "medline"
     if looks_like_refer(head):
         return "refer"

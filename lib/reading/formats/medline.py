@@ -1,8 +1,9 @@
 """PubMed / MEDLINE exports (PubMed's "Save, format PubMed", a ".txt" file; ".nbib" from citation managers):
-records separated by blank lines, each opening with "PMID- ", one field a line as a tag of up to four letters
-padded to four, "- " and the value, long values continued on lines indented by six spaces. Titles are TI (BTI
-for a book), authors FAU ("Last, First") or else AU ("Last AB"), the date DP ("2016 Jan 15", "2015 Nov-Dec",
-"2016 Spring") or else the electronic date DEP, the DOI an LID or AID ending in "[doi]", the venue JT or TA.
+records separated by blank lines, each holding a "PMID- " line (usually its first), one field a line as a tag
+of up to four letters padded to four, "- " and the value, long values continued on lines indented by six
+spaces. Titles are TI (BTI for a book), authors FAU ("Last, First") or else AU ("Last AB"), the date DP ("2016
+Jan 15", "2015 Nov-Dec", "2016 Spring") or else the electronic date DEP, the DOI an LID or AID ending in
+"[doi]", the venue JT or TA.
 """
 
 from __future__ import annotations
@@ -14,13 +15,14 @@ from lib.core.records import Issue, ParseResult
 from lib.reading.formats.fields import build_record
 
 _LINE = re.compile(r"^([A-Z][A-Z0-9]{1,3}) *- ?(.*)$")
-_START = re.compile(r"^PMID- ?\d")
 _DOI = re.compile(r"^(\S+)\s*\[doi\]\s*$", re.IGNORECASE)
 _USED = {"PMID", "TI", "BTI", "AB", "FAU", "AU", "DP", "DEP", "LID", "AID", "JT", "TA"}
 
 
-def looks_like_medline(first_line: str) -> bool:
-    return _START.match(first_line.lstrip("\ufeff")) is not None
+def looks_like_medline(head: str) -> bool:
+    """The first line is a MEDLINE field and some line is a PMID (which need not come first: "PMC - ...")."""
+    first = next((line for line in head.splitlines() if line.strip()), "").lstrip("\ufeff")
+    return _LINE.match(first) is not None and re.search(r"(?m)^PMID- ?\d", head) is not None
 
 
 def read_medline(text: str, source: str) -> ParseResult:
@@ -33,11 +35,15 @@ def read_medline(text: str, source: str) -> ParseResult:
 
 
 def _records(lines: list[str], result: ParseResult):
-    """(first line number, {tag: [values]}) of each record, in the file's order."""
+    """(first line number, {tag: [values]}) of each record, in the file's order: a blank line ends a record, and
+    so does a second PMID."""
     start, tags, last = None, {}, None
     for lineno, raw in enumerate(lines, start=1):
         line = raw.rstrip()
         if not line.strip():
+            if start is not None:
+                yield start, tags
+            start, tags, last = None, {}, None
             continue
         if line.startswith("      ") and last is not None:  # more of the field above
             tags[last][-1] = f"{tags[last][-1]} {line.strip()}"
@@ -47,13 +53,10 @@ def _records(lines: list[str], result: ParseResult):
             result.issues.append(Issue(result.source, lineno, "not a PubMed field line; ignored", line[:120]))
             continue
         tag, value = m.group(1), m.group(2).strip()
-        if tag == "PMID":
-            if start is not None:
-                yield start, tags
-            start, tags = lineno, {}
-        elif start is None:
-            result.issues.append(Issue(result.source, lineno, "PubMed field before the first PMID line; ignored"))
-            continue
+        if tag == "PMID" and "PMID" in tags:
+            yield start, tags
+            start, tags = None, {}
+        start = lineno if start is None else start
         tags.setdefault(tag, []).append(value)
         last = tag
     if start is not None:

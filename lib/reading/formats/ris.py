@@ -8,6 +8,7 @@ import re
 
 import rispy
 
+from lib.core.dates import normalize_date
 from lib.core.ids import find_arxiv_ids
 from lib.core.records import Issue, ParseResult, Record
 from lib.reading.formats.fields import build_record
@@ -100,10 +101,17 @@ def _ref_record(ref: dict, source: str, line: int) -> tuple[Record | None, list[
 
 def _date(ref: dict) -> dict[str, object]:
     """DA is the fuller date, but exporters also write a month alone there ("DA  - SEP"): then the year comes
-    from PY (or Y1) and DA only adds the month."""
+    from PY (or Y1) and DA only adds the month. Otherwise the finest of DA, Y1 and PY that agrees with the year
+    ("PY  - 2015" beside "Y1  - 2015/09/10")."""
     full, year = ref.get("date"), ref.get("year") or ref.get("publication_year")
     if isinstance(full, str) and not _HAS_YEAR.search(full) and year:
         return {"date": year, "month": full.strip().split("/")[0].split()[0] if full.strip() else None}
+    candidates = [d for d in (full, ref.get("publication_year"), ref.get("year")) if isinstance(d, str)]
+    plain_year = str(year).strip()[:4] if year else ""
+    for text in candidates:
+        found = normalize_date(text.replace("/", "-").strip("-"))
+        if found and len(found) > 4 and found.startswith(plain_year):
+            return {"date": found}
     return {"date": full or year}
 
 
