@@ -3,6 +3,8 @@ lib.core.titles'). A librarian merges two records when an identifier agrees, or 
 nothing contradicts them. Contradictions, for records joined by title:
 - different first authors (by surname, accents and case folded, initials ignored);
 - years more than MAX_YEAR_GAP apart;
+- different volume numbers (a conference's proceedings come in several volumes under one title), unless the
+  pages agree (a database that indexed one work twice, once under a wrong volume);
 - a person's decision that they are not the same paper (the merge decisions file).
 Records joined by a shared DOI or arXiv id must still have titles that name one work: a book's DOI on its
 chapters, or a wrong DOI from a reference manager, is reported, not merged.
@@ -23,6 +25,13 @@ from lib.core.titles import same_title
 MAX_YEAR_GAP = 2  # a preprint and its journal version are often a year or two apart
 SHARED_ID_TITLE_SCORE = 60.0  # token-set similarity of two titles below which a shared id joins two works
 _INITIALS = re.compile(r"^[a-z]\.?$|^(?:[a-z]\.-?){2,4}$")  # "j", "j.", "j.c.", "c.-p."; never "wu" or "sol"
+# The kept columns and tags that hold a volume: Scopus, BibTeX, RIS (rispy), CSL "volume"; Web of Science and
+# RIS "VL"; MEDLINE "VI"; EndNote "%V".
+_VOLUME_KEYS = frozenset({"volume", "vl", "vi", "%v"})
+# ... and pages: a range ("pages", MEDLINE "PG", EndNote "%P") or its two ends (Scopus, Web of Science, RIS).
+_PAGES_KEYS = frozenset({"pages", "page", "pg", "%p", "pagination"})
+_PAGE_ENDS = (("page start", "page end"), ("bp", "ep"), ("sp", "ep"), ("start_page", "end_page"))
+_NUMBER = re.compile(r"\d+")
 
 
 def record_key(record: Record) -> str:
@@ -54,6 +63,27 @@ def year_of(record: Record) -> int | None:
     return int(record.published[:4]) if record.published and record.published[:4].isdigit() else None
 
 
+def pages_of(record: Record) -> str | None:
+    """The record's page range as "first-last" ("466-75": "466-475"), when a kept column or tag holds it."""
+    fields = {key.strip().casefold(): str(value) for key, value in record.extra}
+    text = next((fields[k] for k in _PAGES_KEYS if k in fields), None)
+    if text is None:
+        text = next((f"{fields[a]}-{fields[b]}" for a, b in _PAGE_ENDS if a in fields and b in fields), None)
+    numbers = _NUMBER.findall(text or "")
+    if len(numbers) < 2:
+        return None
+    first, last = numbers[0], numbers[1]
+    return f"{first}-{first[: len(first) - len(last)] + last}"
+
+
+def volume_of(record: Record) -> str | None:
+    """The record's volume number ("6017 LNCS": "6017"), when a kept column or tag holds one."""
+    for key, value in record.extra:
+        if key.strip().casefold() in _VOLUME_KEYS and (m := _NUMBER.search(str(value))):
+            return m.group(0).lstrip("0") or "0"
+    return None
+
+
 _NONE: frozenset = frozenset()
 
 
@@ -66,6 +96,8 @@ class Evidence:
     doi: frozenset[str] = _NONE
     surnames: frozenset[str] = _NONE
     years: frozenset[int] = _NONE
+    volumes: frozenset[str] = _NONE
+    pages: frozenset[str] = _NONE
     apart: dict[int, str] | None = None  # decision number -> the record of it in this set
 
     @classmethod
@@ -84,6 +116,10 @@ class Evidence:
             self.surnames = self.surnames | {surname}
         if (year := year_of(r)) is not None:
             self.years = self.years | {year}
+        if r.extra and (volume := volume_of(r)):
+            self.volumes = self.volumes | {volume}
+        if r.extra and (pages := pages_of(r)):
+            self.pages = self.pages | {pages}
         for d in decisions.get(record_key(r), ()):
             self.apart = self.apart or {}
             self.apart.setdefault(d, record_key(r))
@@ -91,7 +127,9 @@ class Evidence:
     def merged(self, other: Evidence) -> Evidence:
         apart = {**(other.apart or {}), **(self.apart or {})} or None
         arxiv, doi = self.arxiv | other.arxiv, self.doi | other.doi
-        return Evidence(arxiv, doi, self.surnames | other.surnames, self.years | other.years, apart)
+        surnames, years = self.surnames | other.surnames, self.years | other.years
+        volumes, pages = self.volumes | other.volumes, self.pages | other.pages
+        return Evidence(arxiv, doi, surnames, years, volumes, pages, apart)
 
 
 def ids_conflict(a: Evidence, b: Evidence) -> bool:
@@ -113,6 +151,8 @@ def contradiction(a: Evidence, b: Evidence) -> str | None:
         return "different first authors"
     if a.years and b.years and min(abs(x - y) for x in a.years for y in b.years) > MAX_YEAR_GAP:
         return f"years more than {MAX_YEAR_GAP} apart"
+    if a.volumes and b.volumes and not a.volumes & b.volumes and not a.pages & b.pages:
+        return "different volumes"
     return None
 
 

@@ -14,8 +14,10 @@ ABS = "We measure how the method behaves on three benchmarks and report the abla
 OTHER = "A randomised trial of a dietary intervention in older adults followed for ten years in clinics. " * 3
 
 
-def r(title, *, authors=(), year=None, doi=None, arxiv=None, abstract="", source="a.bib", line=1):
-    return Record(title, abstract, source, line, authors=tuple(authors), published=year, doi=doi, arxiv_id=arxiv)
+def r(title, *, authors=(), year=None, doi=None, arxiv=None, abstract="", source="a.bib", line=1, extra=()):
+    return Record(
+        title, abstract, source, line, authors=tuple(authors), published=year, doi=doi, arxiv_id=arxiv, extra=extra
+    )
 
 
 def pair(a: Record, b: Record) -> tuple[Record, Record]:
@@ -73,6 +75,24 @@ MERGE = [
     pytest.param(r("Learning to See in the Dark"), r("Learning to See in the Dark", arxiv="1805.01934"), id="one id"),
     pytest.param(
         r("Mamba: Linear-Time Sequence Modeling"), r("Mamaba: Linear-Time Sequence Modeling"), id="system name typo"
+    ),
+    pytest.param(
+        r("Pruning Filters for Efficient ConvNets", extra=(("Volume", "12 LNCS"),)),
+        r("Pruning Filters for Efficient ConvNets", extra=(("VL", "12"),)),
+        id="the same volume, written two ways",
+    ),
+    pytest.param(  # Scopus indexed one 159-page monograph twice, once under the next year's volume
+        r(
+            "The Conservation Status of Birds",
+            year="1998",
+            extra=(("Volume", "8"), ("Page start", "1"), ("Page end", "159")),
+        ),
+        r(
+            "The Conservation Status of Birds",
+            year="1999",
+            extra=(("Volume", "9"), ("Page start", "1"), ("Page end", "159")),
+        ),
+        id="two volumes, the same pages",
     ),
 ]
 
@@ -132,6 +152,11 @@ APART = [
         id="two system names",
     ),
     pytest.param(r("Same Title", abstract=ABS), r("Same Title", abstract=OTHER), id="same title, unrelated abstracts"),
+    pytest.param(  # Scopus lists each volume of a conference's proceedings under the one title
+        r("Computational Science and Its Applications - ICCSA 2010", year="2010", extra=(("Volume", "6017 LNCS"),)),
+        r("Computational Science and Its Applications - ICCSA 2010", year="2010", extra=(("Volume", "6019 LNCS"),)),
+        id="proceedings volumes",
+    ),
 ]
 
 
