@@ -88,11 +88,13 @@ class ParseResult:
 
 
 def decode(data: bytes, source: str) -> tuple[str, str]:
-    """Text and encoding name of `data`. UTF-8 (with or without BOM) and UTF-16 with a BOM are taken
-    as they are; other 8-bit text is read as cp1252. Binary content raises IngestError."""
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+    """Text and encoding name of `data`. UTF-8 (with or without BOM) and UTF-16 (with a BOM, or without one when
+    every other byte of the start is NUL, as ASCII text in UTF-16 is) are taken as they are; other 8-bit text is
+    read as cp1252. Binary content raises IngestError."""
+    utf16 = "utf-16" if data.startswith((b"\xff\xfe", b"\xfe\xff")) else bomless_utf16(data[:512])
+    if utf16:
         try:
-            return data.decode("utf-16"), "utf-16"
+            return data.decode(utf16), "utf-16"
         except UnicodeDecodeError as exc:
             raise IngestError(source, f"invalid UTF-16 text at byte {exc.start}") from None
     if b"\x00" in data[:65536]:
@@ -107,9 +109,22 @@ def decode(data: bytes, source: str) -> tuple[str, str]:
     except UnicodeDecodeError:
         line = data[:bad].count(b"\n") + 1
         raise IngestError(source, f"not UTF-8 text (byte {bad})", line) from None
-    if sum(not (c.isprintable() or c in "\t\r\n") for c in text) > len(text) // 100:
+    # Control characters, not merely unprintable ones: cp1252's no-break space is text.
+    if sum(unicodedata.category(c) == "Cc" and c not in "\t\r\n" for c in text) > len(text) // 100:
         raise IngestError(source, "binary content, not listing text")
     return text, "cp1252"
+
+
+def bomless_utf16(head: bytes) -> str | None:
+    """ "utf-16-le" or "utf-16-be" when the NUL bytes of `head` (at least 16 bytes) all sit at odd or all at even
+    places, and fill nearly every such place: ASCII text in UTF-16 without a byte-order mark."""
+    if len(head) < 16 or b"\x00" not in head:
+        return None
+    even, odd = head[0::2], head[1::2]
+    for zeros, other, name in ((odd, even, "utf-16-le"), (even, odd, "utf-16-be")):
+        if zeros.count(0) >= 0.9 * len(zeros) and other.count(0) == 0:
+            return name
+    return None
 
 
 # Invisible characters that change how text around them reads: the bidirectional embeddings, overrides and

@@ -330,3 +330,29 @@ def test_page_text_whose_titles_open_with_hyphenated_acronyms_is_still_page_text
     text = "\n".join(f"{t}\nWe study {t.lower()} and report what we found on many benchmarks." for t in titles)
     assert detect_format(text.encode(), "page.txt") == "listing"
     assert set(titles) <= {r.title for r in read_bytes(text.encode(), "page.txt").records}
+
+
+BIB = (
+    "@Article{key1,\n  title = {Pruning Networks in One Shot},\n  author = {Ann Lee and Bo Chen},\n  year = {2021}\n}\n"
+)
+
+
+@pytest.mark.parametrize("encoding", ["utf-16-le", "utf-16-be"])
+def test_utf16_without_a_byte_order_mark_is_read_as_text_not_refused_as_binary(encoding):
+    result = read_bytes(BIB.encode(encoding), "refs.bib")
+    assert [(r.title, r.authors, r.published) for r in result.records] == [
+        ("Pruning Networks in One Shot", ("Ann Lee", "Bo Chen"), "2021")
+    ]
+
+
+def test_a_short_cp1252_file_with_a_no_break_space_is_text():
+    data = "@Article{key1,\n  title = {Heat at 25\u00a0C},\n  year = {2020}\n}\n".encode("cp1252")
+    (paper,) = read_bytes(data, "refs.bib").records
+    assert paper.title == "Heat at 25 C" and paper.published == "2020"
+
+
+def test_a_bibtex_entry_with_no_key_before_its_first_field_is_kept():
+    text = "@TechReport{\n  author = {Ann Lee},\n  title = {Weak Monotonicity of Auctions},\n  year = {2005}\n}\n"
+    result = read_bytes(text.encode(), "refs.bib")
+    assert [r.title for r in result.records] == ["Weak Monotonicity of Auctions"]
+    assert result.records[0].line == 1

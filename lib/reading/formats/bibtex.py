@@ -1,7 +1,8 @@
 """BibTeX entries as Records, via bibtexparser. A broken entry becomes an Issue at its first line and the
 entries around it are kept; LaTeX markup is decoded in titles, abstracts and names only.
 
-Entries the parser recovers from an error (a repeated field, a repeated key, Mendeley's empty key `@article{,`)
+Entries the parser recovers from an error (a repeated field, a repeated key, Mendeley's empty key `@article{,`,
+or no key at all before the first field's line)
 are cleaned like the others: enclosing braces and quotes dropped, and of a repeated field the value that is
 valid for it wins (a year that is a year, a DOI that is a DOI, the longest title). An entry on a line that
 starts with "%" is commented out and ignored. biblatex's `crossref` fills what a child entry lacks from its
@@ -33,8 +34,14 @@ _NOT_INHERITED = {"crossref", "xref", "ids", "key", "title", "entrysetkey", "rel
 _YEAR_VALUE = re.compile(r"\s*\d{4}\s*")
 
 
+# An entry with no key nor comma, its first field on the next line ("@TechReport{\n  author = ..."): the comma
+# that makes it Mendeley's keyless "@TechReport{," is put in, on the same line so line numbers hold.
+_KEYLESS = re.compile(r"(@[A-Za-z]+[ \t]*\{)(?=[ \t]*\r?\n[ \t]*[A-Za-z][\w-]*[ \t]*=)")
+
+
 def read_bibtex(text: str, source: str) -> ParseResult:
     """Every entry with a title becomes a Record whose line is the entry's first line."""
+    text = _KEYLESS.sub(r"\1,", text)
     try:
         library = bibtexparser.parse_string(text)
     except Exception as exc:  # the parser raises its own internal errors on some inputs

@@ -11,6 +11,7 @@ import re
 from pathlib import PurePath
 
 from lib.core.errors import IngestError
+from lib.core.records import bomless_utf16
 from lib.reading.formats.fields import FIELD_ALIASES, header_key
 from lib.reading.formats.headerless import SAMPLE_ROWS, columns_by_content
 from lib.reading.formats.medline import looks_like_medline
@@ -89,6 +90,8 @@ def _head_text(data: bytes) -> str:
     head = data[:_HEAD_BYTES]
     if head.startswith((b"\xff\xfe", b"\xfe\xff")):
         return head[: len(head) & ~1].decode("utf-16", errors="ignore")
+    if utf16 := bomless_utf16(head[:512]):
+        return head[: len(head) & ~1].decode(utf16, errors="ignore")
     return head.decode("utf-8", errors="ignore").removeprefix("\ufeff")
 
 
