@@ -42,6 +42,10 @@ def sniff(text: str, name: str) -> str:
         return "endnote-xml"
     if re.search(r"<Pubmed(?:Book)?Article(?:Set)?>", head):
         return "pubmed-xml"
+    if re.search(r"<modsCollection\b|<mods\b", head):
+        return "mods"
+    if re.search(r"<rdf:RDF\b", head) and "zotero.org/namespaces" in head:
+        return "zotero-rdf"
     if re.search(r"^\s*@\w+\s*[{(]", head, re.MULTILINE):
         return "bibtex"
     if re.search(r"^TY  - ", head, re.MULTILINE):
@@ -123,6 +127,51 @@ def count_pubmed_xml(text: str) -> list[Raw]:
             Raw(
                 title, year.group(1) if year else None, n, (doi.group(1) or doi.group(2)) if doi else None, _arxiv(item)
             )
+        )
+    return raws
+
+
+def _strip(fragment: str) -> str:
+    return html.unescape(re.sub(r"<[^>]+>", " ", fragment)).strip()
+
+
+def count_mods(text: str) -> list[Raw]:
+    raws = []
+    for record in re.findall(r"<mods\b[^>]*>(.*?)</mods>", text, re.DOTALL):
+        own = re.sub(r"<relatedItem\b.*?</relatedItem>", "", record, flags=re.DOTALL)
+        info = re.search(r"<titleInfo>(.*?)</titleInfo>", own, re.DOTALL)
+        title = _strip(re.sub(r"</title>\s*<subTitle>", ": ", info.group(1))) if info else ""
+        if not title:
+            continue
+        names = re.findall(r"<name\b[^>]*>(.*?)</name>", own, re.DOTALL)
+        n = sum(1 for name in names if not re.search(r">(?:editor|edt|translator|trl)<", name))
+        year = _YEAR.search(" ".join(re.findall(r"<dateIssued[^>]*>(.*?)</dateIssued>", record)))
+        doi = re.search(r'<identifier type="doi">([^<]+)<', record)
+        raws.append(
+            Raw(
+                title,
+                year.group(1) if year else None,
+                n,
+                doi.group(1) if doi else None,
+                _arxiv(record),
+            )
+        )
+    return raws
+
+
+def count_zotero_rdf(text: str) -> list[Raw]:
+    raws = []
+    for tag, body in re.findall(r"<(bib:\w+|rdf:Description)\b[^>]*>(.*?)</\1>", text, re.DOTALL):
+        if tag in ("bib:Journal", "bib:Memo", "bib:Series") or re.search(r"<z:itemType>(?:attachment|note)<", body):
+            continue
+        title = re.search(r"<dc:title>(.*?)</dc:title>", body, re.DOTALL)
+        if not title:
+            continue
+        year = _YEAR.search(" ".join(re.findall(r"<dc:date>(.*?)</dc:date>", body)))
+        doi = _DOI.search(" ".join(re.findall(r"<dc:identifier>DOI ([^<]+)<", body)))
+        n = len(re.findall(r"<foaf:Person>", body))
+        raws.append(
+            Raw(_strip(title.group(1)), year.group(1) if year else None, n, doi.group(0) if doi else None, _arxiv(body))
         )
     return raws
 
@@ -310,6 +359,10 @@ def count_file(path: Path) -> tuple[str, list[Raw]]:
         return fmt, count_endnote_xml(text)
     if fmt == "pubmed-xml":
         return fmt, count_pubmed_xml(text)
+    if fmt == "mods":
+        return fmt, count_mods(text)
+    if fmt == "zotero-rdf":
+        return fmt, count_zotero_rdf(text)
     if fmt == "medline":  # one author a line, so a wrapped line (six spaces in) continues the one above
         tags = (("TI", "BTI"), ("FAU", "AU"), ("DP", "DEP"), ("LID", "AID"))
         return fmt, count_tagged(text, "PMID", r"^([A-Z][A-Z0-9]{1,3}) *- ?(.*)$", *tags, list_tags=False)

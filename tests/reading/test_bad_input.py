@@ -241,7 +241,7 @@ def test_malformed_xml_names_the_line():
 def test_xml_that_is_not_a_feed():
     assert (
         error_of(b"<rss><channel/></rss>", "news.xml")
-        == "news.xml: XML root is <rss>, not an Atom <feed>, EndNote or PubMed XML"
+        == "news.xml: XML root is <rss>, not Atom, EndNote, PubMed, MODS or Zotero RDF"
     )
 
 

@@ -371,7 +371,7 @@ def test_bibtex_latex_is_decoded_but_math_kept():
         ("papers.json", "papers.csv", "JSON"),
         ("papers.jsonl", "papers.json", "JSON lines"),
         ("papers.ris", "refs.bib", "RIS"),
-        ("papers.xml", "feed.json", "arXiv Atom, EndNote or PubMed XML"),
+        ("papers.xml", "feed.json", "XML: arXiv Atom, EndNote, PubMed, MODS, Zotero RDF"),
         ("papers.nbib", "refs.ris", "PubMed / MEDLINE"),
         ("papers.enw", "refs.ris", "EndNote / Refer tagged"),
         ("papers.parquet", "table.csv", "Parquet"),

@@ -216,6 +216,30 @@ def test_pubmed_xml_articles_and_book_chapters_are_read():
     assert [i.reason for i in result.issues] == ["article 4: PubMed article 90000014 has no title; skipped"]
 
 
+def test_mods_records_with_their_authors_host_and_identifiers():
+    result, by_title = records("mods.xml")
+    lora = by_title["Low-rank adapters for speech: training one percent of the weights"]
+    assert lora.authors == ("Okafor, Ada N.", "Lindqvist, Per")  # not the editor
+    assert (lora.published, lora.doi, lora.venue) == ("2022-03", "10.9999/jes.2022.0007", "Journal of Example Speech")
+    assert lora.url == "https://example.org/jes/7" and ("identifier issn", "1999-0002") in lora.extra
+    robots = by_title["Developing data models for robot fleets"]
+    assert (robots.authors, robots.published, robots.arxiv_id) == (("West, Matthew",), "2011", "1101.0003")
+    assert [i.reason for i in result.issues] == ["record 3: MODS record has no title; skipped"]
+
+
+def test_zotero_rdf_items_not_their_journals_attachments_or_notes():
+    result, by_title = records("zotero.rdf")
+    assert sorted(by_title) == [
+        "Low-rank adapters for on-device speech models",
+        "Pruning vision transformers without retraining",
+    ]
+    lora = by_title["Low-rank adapters for on-device speech models"]
+    assert lora.authors == ("Okafor, Ada N.", "Example Speech Group")
+    assert (lora.published, lora.doi, lora.venue) == ("2022-03", "10.9999/jes.2022.0007", "Journal of Example Speech")
+    assert lora.url == "https://example.org/jes/7"
+    assert by_title["Pruning vision transformers without retraining"].arxiv_id == "2401.09999"
+
+
 def test_ris_takes_the_finest_date_that_agrees_with_the_year(tmp_path):
     path = tmp_path / "dated.ris"
     path.write_text("TY  - JOUR\nTI  - A dated paper\nPY  - 2015\nY1  - 2015/09/10\nER  - \n", encoding="utf-8")

@@ -1,6 +1,6 @@
 """arXiv API Atom feeds as Records, read with defusedxml so entity tricks are refused before they expand; an
-EndNote XML export (lib.reading.formats.endnote_xml) or PubMed XML (lib.reading.formats.pubmed_xml) is handed
-over once parsed.
+EndNote XML export (lib.reading.formats.endnote_xml), PubMed XML (lib.reading.formats.pubmed_xml), MODS
+(lib.reading.formats.mods) or Zotero RDF (lib.reading.formats.zotero_rdf) is handed over once parsed.
 
 Entries carry no usable line numbers here, so a Record's line is its entry's position (1, 2, ...).
 """
@@ -18,7 +18,9 @@ from lib.core.ids import normalize_arxiv_id
 from lib.core.records import Issue, ParseResult, Record
 from lib.reading.formats.endnote_xml import endnote_records, is_endnote
 from lib.reading.formats.fields import build_record, web_url
+from lib.reading.formats.mods import is_mods, mods_records
 from lib.reading.formats.pubmed_xml import is_pubmed, pubmed_records
+from lib.reading.formats.zotero_rdf import is_zotero_rdf, zotero_records
 
 ENTITY_MESSAGE = "XML entity declarations are not allowed (possible entity-expansion attack)"
 # Children read into Record fields or of no use as text; the rest become extra.
@@ -47,8 +49,12 @@ def read_atom(data: bytes, source: str) -> ParseResult:
         return endnote_records(root, result)
     if is_pubmed(root):
         return pubmed_records(root, result)
+    if is_mods(root):
+        return mods_records(root, result)
+    if is_zotero_rdf(root):
+        return zotero_records(root, result)
     if _local(root.tag) != "feed":
-        raise IngestError(source, f"XML root is <{_local(root.tag)}>, not an Atom <feed>, EndNote or PubMed XML")
+        raise IngestError(source, f"XML root is <{_local(root.tag)}>, not Atom, EndNote, PubMed, MODS or Zotero RDF")
     entries = [child for child in root if _local(child.tag) == "entry"]
     for number, entry in enumerate(entries, start=1):
         result.add(*_entry_record(entry, source, number))

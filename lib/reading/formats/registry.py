@@ -38,7 +38,9 @@ INPUT_FORMATS: tuple[InputFormat, ...] = (
     InputFormat("parquet", "Parquet", ("parquet", "pq"), read_parquet, binary=True),
     InputFormat("bibtex", "BibTeX", ("bib", "bibtex"), read_bibtex),
     InputFormat("ris", "RIS", ("ris",), read_ris),
-    InputFormat("atom", "arXiv Atom, EndNote or PubMed XML", ("xml", "atom"), read_atom, binary=True),
+    InputFormat(
+        "atom", "XML: arXiv Atom, EndNote, PubMed, MODS, Zotero RDF", ("xml", "atom", "rdf"), read_atom, binary=True
+    ),
     InputFormat("wos", "Web of Science plain text", ("isi", "ciw"), read_wos),
     InputFormat("medline", "PubMed / MEDLINE", ("nbib", "medline"), read_medline),
     InputFormat("refer", "EndNote / Refer tagged", ("enw", "refer"), read_refer),
