@@ -306,7 +306,7 @@ def test_9_thousands_of_sources_are_listed_a_page_at_a_time(data):
     assert len(listed) == data_parts.SOURCES_PER_PAGE and listed[0].startswith("**upload 2999")
     at.text_input(key="source_filter").input("upload 299").run()
     found = [m.value.replace("\\", "") for m in at.markdown if m.value.startswith("**upload")]
-    assert "**upload 299.csv** · csv · 1 records · added" in found and len(found) == 11  # 299, 2990-2999
+    assert "**upload 299.csv** · CSV · 1 record · added" in found and len(found) == 11  # 299, 2990-2999
 
 
 def test_10_a_non_utf8_id_list_is_named_by_file_and_line(data):

@@ -16,7 +16,7 @@ from lib.core.errors import AtlasError
 from lib.explore.display import escape_markdown, plural
 from lib.reading import sources as added_sources
 from lib.reading import store
-from lib.reading.formats import INPUT_FORMATS, INPUT_SUFFIXES, MAX_BYTES
+from lib.reading.formats import BY_NAME, INPUT_FORMATS, INPUT_SUFFIXES, MAX_BYTES
 from ui import auth, frame
 from ui.cache import Atlas
 
@@ -133,7 +133,8 @@ def _show_outcomes() -> None:
                     width="stretch",
                 )
         if o.warnings:
-            with st.expander(f"{len(o.warnings)} problems in {escape_markdown(o.name)} (those rows were left out)"):
+            problems = plural(len(o.warnings), "problem")
+            with st.expander(f"{problems} in {escape_markdown(o.name)} (those rows were left out)"):
                 st.code("\n".join(o.warnings[:500]), language=None)
 
 
@@ -159,9 +160,10 @@ def sources(atlas: Atlas) -> None:
     editor = auth.can_edit()
     for entry in shown[(page - 1) * SOURCES_PER_PAGE : page * SOURCES_PER_PAGE]:
         left, right = st.columns([6, 1], vertical_alignment="center")
-        records = f"{entry['records']:,} records · " if isinstance(entry.get("records"), int) else ""
+        records = f"{plural(entry['records'], 'record')} · " if isinstance(entry.get("records"), int) else ""
+        fmt = BY_NAME[entry["format"]].label if entry.get("format") in BY_NAME else str(entry.get("format", ""))
         left.markdown(
-            f"**{escape_markdown(entry['name'])}** · {escape_markdown(entry['format'])} · "
+            f"**{escape_markdown(entry['name'])}** · {escape_markdown(fmt)} · "
             f"{records}added {escape_markdown(str(entry.get('added', '')))}"
         )
         if editor:
