@@ -77,28 +77,23 @@ def clear_filters(page, url: str, i: int) -> settle.Timing:
     return settle.timed(page, button.click, ready=_has_text("all papers, no filters"))
 
 
-def search(page, url: str, i: int) -> settle.Timing:
-    go(page, url)
-    query = QUERIES[i % len(QUERIES)]
-    box = page.get_by_label("Search titles and abstracts")
-    box.fill(query)
-    return settle.timed(page, lambda: box.press("Enter"), ready=_has_text(f'text containing "{query}"'))
+def _searched(mode: str, queries: list[str], said: str):
+    """A search in `mode` ("" is the exact phrase) for the repetition's query, settled when the summary says
+    `said` "query"."""
+
+    def run(page, url: str, i: int) -> settle.Timing:
+        go(page, url, query=f"search={mode}" if mode else "")
+        query = queries[i % len(queries)]
+        box = page.get_by_label("Search titles and abstracts")
+        box.fill(query)
+        return settle.timed(page, lambda: box.press("Enter"), ready=_has_text(f'{said} "{query}"'))
+
+    return run
 
 
-def fuzzy_search(page, url: str, i: int) -> settle.Timing:
-    go(page, url, query="search=fuzzy")
-    query = TYPOS[i % len(TYPOS)]
-    box = page.get_by_label("Search titles and abstracts")
-    box.fill(query)
-    return settle.timed(page, lambda: box.press("Enter"), ready=_has_text(f'title words close to "{query}"'))
-
-
-def meaning_search(page, url: str, i: int) -> settle.Timing:
-    go(page, url, query="search=meaning")
-    query = QUESTIONS[i % len(QUESTIONS)]
-    box = page.get_by_label("Search titles and abstracts")
-    box.fill(query)
-    return settle.timed(page, lambda: box.press("Enter"), ready=_has_text(f'close in meaning to "{query}"'))
+search = _searched("", QUERIES, "text containing")
+fuzzy_search = _searched("fuzzy", TYPOS, "title words close to")
+meaning_search = _searched("meaning", QUESTIONS, "close in meaning to")
 
 
 def sort(page, url: str, i: int) -> settle.Timing:

@@ -20,6 +20,9 @@ from lib.reading.formats.endnote_xml import endnote_records, is_endnote
 from lib.reading.formats.fields import build_record, web_url
 from lib.reading.formats.mods import is_mods, mods_records
 from lib.reading.formats.pubmed_xml import is_pubmed, pubmed_records
+from lib.reading.formats.xml_parts import child as _child
+from lib.reading.formats.xml_parts import local as _local
+from lib.reading.formats.xml_parts import text as _text
 from lib.reading.formats.zotero_rdf import is_zotero_rdf, zotero_records
 
 ENTITY_MESSAGE = "XML entity declarations are not allowed (possible entity-expansion attack)"
@@ -102,16 +105,3 @@ def _link(children: list[Element], title: str | None = None) -> str | None:
         if wanted:
             return c.get("href")
     return None
-
-
-def _child(element: Element, name: str) -> Element | None:
-    return next((c for c in element if _local(c.tag) == name), None)
-
-
-def _text(element: Element | None) -> str | None:
-    return "".join(element.itertext()) if element is not None else None
-
-
-def _local(tag: object) -> str:
-    # Namespaced tags read "{http://www.w3.org/2005/Atom}entry"; comments have a function as tag.
-    return tag.rsplit("}", 1)[-1] if isinstance(tag, str) else ""

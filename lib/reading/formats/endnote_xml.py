@@ -13,6 +13,7 @@ from lib.core.dates import normalize_date
 from lib.core.ids import find_arxiv_ids, normalize_doi
 from lib.core.records import Issue, ParseResult, Record
 from lib.reading.formats.fields import build_record, web_url
+from lib.reading.formats.xml_parts import text as _text
 
 _EXTRA = ("accession-num", "language", "isbn", "volume", "number", "pages")
 
@@ -62,10 +63,3 @@ def _date(year: str | None, date: str | None) -> str | None:
         if finer and finer.startswith(year.strip()):
             return finer
     return year or date
-
-
-def _text(element: Element | None) -> str | None:
-    if element is None:
-        return None
-    text = " ".join("".join(element.itertext()).split())
-    return text or None

@@ -13,8 +13,10 @@ import re
 from lib.core.ids import find_arxiv_ids
 from lib.core.records import Issue, ParseResult
 from lib.reading.formats.fields import build_record
+from lib.reading.formats.tagged import Grammar, first, read_tagged
 
 _LINE = re.compile(r"^([A-Z][A-Z0-9]{1,3}) *- ?(.*)$")
+_GRAMMAR = Grammar(_LINE, "PMID", lambda line: line.startswith("      "), "a PubMed")  # continued six spaces in
 _DOI = re.compile(r"^(\S+)\s*\[doi\]\s*$", re.IGNORECASE)
 _USED = {"PMID", "TI", "BTI", "AB", "FAU", "AU", "DP", "DEP", "LID", "AID", "JT", "TA"}
 
@@ -27,55 +29,19 @@ def looks_like_medline(head: str) -> bool:
 
 def read_medline(text: str, source: str) -> ParseResult:
     """Every record with a title becomes a Record whose line is its PMID line."""
-    lines = text.splitlines()
-    result = ParseResult(source=source, n_lines=len(lines))
-    for start, tags in _records(lines, result):
-        result.add(*_record(tags, source, start))
-    return result.finish()
-
-
-def _records(lines: list[str], result: ParseResult):
-    """(first line number, {tag: [values]}) of each record, in the file's order: a blank line ends a record, and
-    so does a second PMID."""
-    start, tags, last = None, {}, None
-    for lineno, raw in enumerate(lines, start=1):
-        line = raw.rstrip()
-        if not line.strip():
-            if start is not None:
-                yield start, tags
-            start, tags, last = None, {}, None
-            continue
-        if line.startswith("      ") and last is not None:  # more of the field above
-            tags[last][-1] = f"{tags[last][-1]} {line.strip()}"
-            continue
-        m = _LINE.match(line.lstrip("\ufeff"))
-        if not m:
-            result.issues.append(Issue(result.source, lineno, "not a PubMed field line; ignored", line[:120]))
-            continue
-        tag, value = m.group(1), m.group(2).strip()
-        if tag == "PMID" and "PMID" in tags:
-            yield start, tags
-            start, tags = None, {}
-        start = lineno if start is None else start
-        tags.setdefault(tag, []).append(value)
-        last = tag
-    if start is not None:
-        yield start, tags
+    return read_tagged(text, source, _GRAMMAR, _record)
 
 
 def _record(tags: dict[str, list[str]], source: str, line: int):
-    def first(*names: str) -> str | None:
-        return next((tags[n][0] for n in names if tags.get(n)), None)
-
-    pmid = first("PMID")
+    pmid = first(tags, "PMID")
     dois = [m.group(1) for tag in ("LID", "AID") for v in tags.get(tag, ()) if (m := _DOI.match(v))]
     values: dict[str, object] = {
-        "title": _unbracketed(first("TI", "BTI")),
-        "abstract": first("AB"),
+        "title": medline_title(first(tags, "TI", "BTI")),
+        "abstract": first(tags, "AB"),
         "authors": tags.get("FAU") or tags.get("AU") or [],
-        **_date(first("DP"), first("DEP")),
+        **_date(first(tags, "DP"), first(tags, "DEP")),
         "doi": dois[0] if dois else None,
-        "venue": first("JT", "TA"),
+        "venue": first(tags, "JT", "TA"),
         "url": f"https://pubmed.ncbi.nlm.nih.gov/{pmid}/" if pmid and pmid.isdigit() else None,
         "extra": [(tag, "; ".join(v)) for tag, v in tags.items() if tag not in _USED or tag == "PMID"],
     }
@@ -87,7 +53,7 @@ def _record(tags: dict[str, list[str]], source: str, line: int):
     return record, issues
 
 
-def _unbracketed(title: str | None) -> str | None:
+def medline_title(title: str | None) -> str | None:
     """The title without the full stop MEDLINE ends every title with, nor the brackets around a translated one
     ("[Treatment of ...].")."""
     if not title:

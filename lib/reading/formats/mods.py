@@ -13,6 +13,9 @@ from xml.etree.ElementTree import Element
 from lib.core.ids import find_arxiv_ids
 from lib.core.records import Issue, ParseResult, Record
 from lib.reading.formats.fields import build_record, web_url
+from lib.reading.formats.xml_parts import children as _children
+from lib.reading.formats.xml_parts import local as _local
+from lib.reading.formats.xml_parts import text as _text
 
 
 def is_mods(root: Element) -> bool:
@@ -72,18 +75,3 @@ def _name(name: Element) -> str | None:
     if family:
         return f"{family}, {given}" if given else family
     return (parts.get(None) or "").rstrip(",;") or None  # "West, Matthew," as catalogues write it
-
-
-def _children(element: Element, name: str) -> list[Element]:
-    return [c for c in element if _local(c.tag) == name]
-
-
-def _text(element: Element | None) -> str | None:
-    if element is None:
-        return None
-    text = " ".join("".join(element.itertext()).split())
-    return text or None
-
-
-def _local(tag: object) -> str:
-    return tag.rsplit("}", 1)[-1] if isinstance(tag, str) else ""

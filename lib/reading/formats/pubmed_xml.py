@@ -13,6 +13,8 @@ from xml.etree.ElementTree import Element
 from lib.core.ids import find_arxiv_ids
 from lib.core.records import Issue, ParseResult, Record
 from lib.reading.formats.fields import build_record
+from lib.reading.formats.medline import medline_title
+from lib.reading.formats.xml_parts import text as _text
 
 ROOTS = {"PubmedArticleSet", "PubmedArticle", "PubmedBookArticleSet", "PubmedBookArticle"}
 _ITEMS = {"PubmedArticle", "PubmedBookArticle"}
@@ -38,7 +40,7 @@ def _record(item: Element, source: str, number: int) -> tuple[Record | None, lis
     ids = {e.get("IdType"): _text(e) for e in item.iter("ArticleId")}
     located = {e.get("EIdType"): _text(e) for e in article.iter("ELocationID")}
     values: dict[str, object] = {
-        "title": _unbracketed(_text(article.find("ArticleTitle")) or _text(doc.find("Book/BookTitle"))),
+        "title": medline_title(_text(article.find("ArticleTitle")) or _text(doc.find("Book/BookTitle"))),
         "abstract": _abstract(
             next((a for a in (article.find("Abstract"), doc.find("Abstract")) if a is not None), None)
         ),
@@ -91,18 +93,3 @@ def _date(article: Element, doc: Element) -> dict[str, str | None]:
         if year:
             return {"year": year, "month": month}
     return {"year": None}
-
-
-def _unbracketed(title: str | None) -> str | None:
-    """Without the full stop MEDLINE ends a title with, nor the brackets of a translated title."""
-    if not title:
-        return title
-    title = title[:-1] if title.endswith(".") and not title.endswith("..") else title
-    return title[1:-1] if title.startswith("[") and title.endswith("]") else title
-
-
-def _text(element: Element | None) -> str | None:
-    if element is None:
-        return None
-    text = " ".join("".join(element.itertext()).split())
-    return text or None

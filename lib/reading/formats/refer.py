@@ -13,8 +13,10 @@ from lib.core.dates import normalize_date
 from lib.core.ids import find_arxiv_ids, normalize_doi
 from lib.core.records import Issue, ParseResult
 from lib.reading.formats.fields import build_record
+from lib.reading.formats.tagged import Grammar, first, read_tagged
 
 _LINE = re.compile(r"^%([0-9A-Za-z@!#$&()*+,^~?\]\[<>=|-]) ?(.*)$")
+_GRAMMAR = Grammar(_LINE, "0", lambda line: True, "an EndNote/Refer")  # a line with no tag continues the field above
 _START = re.compile(r"^%[0-9A-Z@](?: |$)")
 _FIELDS = {"title": "T", "abstract": "X", "venue": "J", "doi": "R", "url": "U"}
 _USED = {"T", "A", "D", "8", "J", "B", "R", "U", "X"}
@@ -28,53 +30,15 @@ def looks_like_refer(head: str) -> bool:
 
 def read_refer(text: str, source: str) -> ParseResult:
     """Every record with a title becomes a Record whose line is its first line."""
-    lines = text.splitlines()
-    result = ParseResult(source=source, n_lines=len(lines))
-    for start, tags in _records(lines, result):
-        result.add(*_record(tags, source, start))
-    return result.finish()
-
-
-def _records(lines: list[str], result: ParseResult):
-    """(first line number, {tag: [values]}) of each record; a blank line or a second %0 ends one."""
-    start, tags, last = None, {}, None
-    for lineno, raw in enumerate(lines, start=1):
-        line = raw.rstrip().lstrip("\ufeff")
-        if not line.strip():
-            if start is not None:
-                yield start, tags
-            start, tags, last = None, {}, None
-            continue
-        m = _LINE.match(line)
-        if not m:
-            if last is not None:
-                tags[last][-1] = f"{tags[last][-1]} {line.strip()}"
-            else:
-                result.issues.append(
-                    Issue(result.source, lineno, "not an EndNote/Refer field line; ignored", line[:120])
-                )
-            continue
-        tag, value = m.group(1), m.group(2).strip()
-        if tag == "0" and start is not None and "0" in tags:
-            yield start, tags
-            start, tags = None, {}
-        if start is None:
-            start = lineno
-        tags.setdefault(tag, []).append(value)
-        last = tag
-    if start is not None:
-        yield start, tags
+    return read_tagged(text, source, _GRAMMAR, _record)
 
 
 def _record(tags: dict[str, list[str]], source: str, line: int):
-    def first(*names: str) -> str | None:
-        return next((tags[n][0] for n in names if tags.get(n)), None)
-
-    values: dict[str, object] = {field: first(tag) for field, tag in _FIELDS.items()}
-    values["venue"] = values["venue"] or first("B")
+    values: dict[str, object] = {field: first(tags, tag) for field, tag in _FIELDS.items()}
+    values["venue"] = values["venue"] or first(tags, "B")
     values["doi"] = values["doi"] or next((v for v in tags.get("@", ()) if normalize_doi(v)), None)  # or an ISSN
     values["authors"] = tags.get("A", [])
-    values["date"] = _date(first("D"), first("8"))
+    values["date"] = _date(first(tags, "D"), first(tags, "8"))
     values["extra"] = [(f"%{tag}", "; ".join(v)) for tag, v in tags.items() if tag not in _USED]
     ids = [i for tag in ("U", "R", "X") for v in tags.get(tag, ()) for i in find_arxiv_ids(v)]
     values["arxiv"] = ids[0] if ids else None

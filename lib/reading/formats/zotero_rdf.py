@@ -15,6 +15,9 @@ from xml.etree.ElementTree import Element
 from lib.core.ids import find_arxiv_ids
 from lib.core.records import Issue, ParseResult, Record
 from lib.reading.formats.fields import build_record, web_url
+from lib.reading.formats.xml_parts import child as _child
+from lib.reading.formats.xml_parts import local as _local
+from lib.reading.formats.xml_parts import text as _text
 
 _RDF = "{http://www.w3.org/1999/02/22-rdf-syntax-ns#}"
 # Nodes that are not items: what items point to, and Zotero's collections, notes and attachments.
@@ -91,18 +94,3 @@ def _venue(item: Element, about: dict) -> str | None:
         if title:
             return title
     return None
-
-
-def _child(element: Element | None, name: str) -> Element | None:
-    return next((c for c in element if _local(c.tag) == name), None) if element is not None else None
-
-
-def _text(element: Element | None) -> str | None:
-    if element is None:
-        return None
-    text = " ".join("".join(element.itertext()).split())
-    return text or None
-
-
-def _local(tag: object) -> str:
-    return tag.rsplit("}", 1)[-1] if isinstance(tag, str) else ""
