@@ -7,6 +7,8 @@ topic model and reads no topics.toml: its clusters are made afresh, as a single-
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import pandas as pd
 from pyspark import StorageLevel
 from pyspark.sql import DataFrame
@@ -37,11 +39,13 @@ def topic_columns(
     random_state: int,
     say: Progress,
     taxonomy: Taxonomy,
+    lap: Callable[[str], None],
 ) -> tuple[DataFrame, TopicSummary, tuple[dict, dict] | None]:
     """(paper_id, cluster, cluster_label, x, y, similar_ids) for every paper, the summary for the report and the
-    meaning index (None when there are no terms).
+        meaning index (None when there are no terms). `lap` is called with "topics" when the topic columns are made
+    and with "meaning" when the meaning index is, as the build times its stages.
 
-    Within this stage `row` is a paper's place in paper-id order, the order the single-machine stage clusters in.
+        Within this stage `row` is a paper's place in paper-id order, the order the single-machine stage clusters in.
     """
     p = TopicParams()
     say("Clustering topics: vectorize", 0.55)
@@ -49,7 +53,7 @@ def topic_columns(
     texts = described.select(S.PAPER_ID, S.TITLE, S.ABSTRACT).join(by_id, S.PAPER_ID).drop(S.PAPER_ID)
     vectors, lsa, vocab, svd = vectorize(texts, n, partitions, p, random_state) if n else (None,) * 4
     if lsa is None:
-        return _on_the_driver(described, k, random_state, taxonomy)
+        return _on_the_driver(described, k, random_state, taxonomy, lap)
     say("Clustering topics: choose k", 0.65)
     choice = choose(lsa, n, k, K_RANGE, p, random_state)
     say("Clustering topics: kmeans", 0.7)
@@ -69,9 +73,7 @@ def topic_columns(
     columns = columns.withColumn(S.SIMILAR_IDS, F.coalesce(S.SIMILAR_IDS, F.array().cast("array<string>")))
     columns = columns.join(by_id, "row").drop("row").persist(StorageLevel.MEMORY_AND_DISK)
     columns.count()
-    say("Clustering topics: meaning index", 0.9)
-    meaning = meaning_index(described, by_id, vectors, lsa, svd, vocab, taxonomy, random_state)
-    for frame in (placed, raw, labels, lsa, vectors):
+    for frame in (placed, raw, labels):
         frame.unpersist()
     rep_ids = dict(
         by_id.where(F.col("row").isin([r for rows in typical for r in rows])).select("row", S.PAPER_ID).collect()
@@ -84,10 +86,16 @@ def topic_columns(
         for c in range(choice.k)
     )  # fmt: skip
     scores = {int(kk): round(float(v), 5) for kk, v in choice.scores.items()}
+    lap("topics")
+    say("Clustering topics: meaning index", 0.9)
+    meaning = meaning_index(described, by_id, vectors, lsa, svd, vocab, taxonomy, random_state)
+    for frame in (lsa, vectors):
+        frame.unpersist()
+    lap("meaning")
     return columns, TopicSummary(choice.k, k is None, choice.reason, scores, cards, FRESH, choice.k), meaning
 
 
-def _on_the_driver(described: DataFrame, k: int | None, random_state: int, taxonomy: Taxonomy):
+def _on_the_driver(described: DataFrame, k: int | None, random_state: int, taxonomy: Taxonomy, lap):
     table = described.select(S.PAPER_ID, S.TITLE, S.ABSTRACT, S.THEMES, "row").toArrow().sort_by("row")
     papers = pd.DataFrame({c: table.column(c).to_pylist() for c in table.column_names})
     topics = cluster_topics(papers, k=k, random_state=random_state, similar=True)
@@ -96,5 +104,7 @@ def _on_the_driver(described: DataFrame, k: int | None, random_state: int, taxon
     schema = "paper_id string, cluster long, cluster_label string, x double, y double, similar_ids array<string>"
     spark = described.sparkSession
     columns = spark.createDataFrame(frame[[S.PAPER_ID, S.CLUSTER, S.CLUSTER_LABEL, S.X, S.Y, S.SIMILAR_IDS]], schema)
+    lap("topics")
     meaning = make_index(topics.model, papers[S.PAPER_ID].tolist(), taxonomy, papers[S.THEMES].tolist())
+    lap("meaning")
     return columns, topics.summary, meaning

@@ -44,6 +44,7 @@ def test_same_report_apart_from_timings(pair):
     for field in ("n_papers", "inputs", "issues", "taxonomy", "theme_counts", "arxiv"):
         assert getattr(spark, field) == getattr(local, field), field
     assert spark.topics.k == local.topics.k and spark.topics.reason == local.topics.reason
+    assert {"topics", "meaning"} <= spark.timings.keys() & local.timings.keys()  # the meaning index timed apart
 
 
 def test_clusters_agree_with_the_single_machine_build(pair):
