@@ -151,6 +151,14 @@ def test_a_question_with_no_known_word_says_so_and_shows_nothing(app, question):
     assert shown_count(at) == 0
 
 
+@pytest.mark.parametrize("query", ["🙂 🚀", "a", "(+)$"])
+def test_a_typo_tolerant_search_with_no_word_to_look_for_says_so_and_shows_nothing(app, query):
+    at = app(search="fuzzy", q=query)
+    no_errors(at)
+    assert any("no word of two letters or more to look for" in w.value for w in at.warning)
+    assert shown_count(at) == 0  # not every paper, as if nothing had been asked
+
+
 def test_an_empty_question_is_no_search_and_a_huge_one_is_read_in_part(app, papers):
     at = app(search="meaning", q="   ")
     no_errors(at)

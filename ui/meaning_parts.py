@@ -20,19 +20,21 @@ SCORE_COLUMN = st.column_config.NumberColumn(SCORE, help="Closeness in meaning (
 
 
 def reading(atlas: Atlas) -> None:
-    """Under the search bar: why a meaning search found nothing, or the words it read and the themes it suggests;
-    for "papers like these", what the ranking starts from and a way back."""
+    """Under the search bar: why a meaning or typo-tolerant search found nothing, or the words a meaning search
+    read and the themes it suggests; for "papers like these", what the ranking starts from and a way back."""
     spec = state.spec()
     if spec.like:
         left, right = st.columns([5, 1], vertical_alignment="center")
         left.caption(f"Ranked by closeness in meaning to the {len(spec.like):,} papers you chose.")
         right.button("Back", key="like_back", on_click=state.update_spec, kwargs={"like": ()}, width="stretch")
-    if spec.search != "meaning" or not spec.query.strip() or spec.like:
+    if spec.search not in ("meaning", "fuzzy") or not spec.query.strip() or spec.like:
         return
     hits = search_hits(atlas.index, spec)
     shown = escape_markdown(spec.query.strip()[:80]) + ("…" if len(spec.query.strip()) > 80 else "")
     if hits.note:
         st.warning(f"“{shown}”: {hits.note}.", icon=":material/search_off:")
+        return
+    if spec.search != "meaning":
         return
     cut = f" (only its first {MAX_QUESTION:,} characters were read)" if len(spec.query) > MAX_QUESTION else ""
     st.caption("Read as: " + ", ".join(escape_markdown(t) for t in hits.terms) + cut)

@@ -42,6 +42,9 @@ def _fold(text: str) -> str:
     return pl.DataFrame({"q": [text]}).select(_folded("q")).item()  # the same folding as the texts searched
 
 
+NO_WORDS = "no word of two letters or more to look for"
+
+
 @dataclass(frozen=True)
 class Hits:
     """Matching row positions, best first, with their scores and the words that matched."""
@@ -50,7 +53,7 @@ class Hits:
     scores: np.ndarray
     terms: tuple[str, ...]  # what to highlight: the phrase, or the title words the query was read as
     themes: tuple[str, ...] = ()  # by meaning: the themes the question confidently looks like
-    note: str = ""  # by meaning: why there is nothing to show ("none of these words occur in the collection")
+    note: str = ""  # why there is nothing to show ("none of these words occur in the collection")
 
 
 class SearchIndex:
@@ -119,8 +122,8 @@ class SearchIndex:
         are kept; among them, rows whose abstract also holds the words their title lacks rank first.
         """
         words = [w for w in _WORD.findall(_fold(query)) if len(w) >= 2]
-        if not words:
-            return Hits(np.arange(len(self)), np.zeros(len(self)), ())
+        if not words:  # "a", "🤖", "(+)": nothing to look for, so nothing found (not every paper)
+            return Hits(np.zeros(0, np.int64), np.zeros(0), (), note=NO_WORDS if query.strip() else "")
         similarity = np.zeros(len(self))
         covered = np.zeros(len(self), dtype=np.int64)
         spellings = [self._spellings(word, cutoff) for word in words]
