@@ -38,6 +38,20 @@ def _folded(column: str) -> pl.Expr:
     )
 
 
+def phrase_pattern(phrase: str) -> str:
+    """The regular expression (Rust's syntax, as polars reads it) an exact search looks for: the folded phrase,
+    anywhere in the text as before ("lora" in "QLoRA" too), with a hyphen and a space alike between its words
+    ("low rank adaptation" finds "low-rank adaptation", "mixture of experts" "mixture-of-experts"). Every
+    character but letters and digits is written as its code point, so nothing in a query is read as
+    regular-expression syntax."""
+
+    def literal(text: str) -> str:
+        return "".join(c if c.isalnum() else f"\\x{{{ord(c):X}}}" for c in text)
+
+    words = [w for w in re.split(r"[-\s]+", phrase) if w]
+    return r"[-\s]+".join(map(literal, words)) if words else literal(phrase)  # "-" alone is looked for as it is
+
+
 def _fold(text: str) -> str:
     return pl.DataFrame({"q": [text]}).select(_folded("q")).item()  # the same folding as the texts searched
 
@@ -101,15 +115,14 @@ class SearchIndex:
         phrase = _fold(query)
         if not phrase:
             return Hits(np.arange(len(self)), np.zeros(len(self)), ())
-        found = pl.col("title").str.contains(phrase, literal=True) | pl.col("abstract").str.contains(
-            phrase, literal=True
-        )
+        pattern = phrase_pattern(phrase)
+        found = pl.col("title").str.contains(pattern) | pl.col("abstract").str.contains(pattern)
         rows = np.flatnonzero(self._texts.select(found).to_series().to_numpy())  # both columns scanned at once
         if len(rows) <= _COUNTED_HITS:  # occurrences counted on the hits only: a few percent of the rows
-            in_title = self._titles.gather(rows).str.count_matches(phrase, literal=True).to_numpy()
-            in_abstract = self._abstracts.gather(rows).str.count_matches(phrase, literal=True).to_numpy()
+            in_title = self._titles.gather(rows).str.count_matches(pattern).to_numpy()
+            in_abstract = self._abstracts.gather(rows).str.count_matches(pattern).to_numpy()
         else:  # a phrase in most abstracts ("model"): title hits first, then table order
-            in_title = self._titles.str.count_matches(phrase, literal=True).to_numpy()[rows]
+            in_title = self._titles.str.count_matches(pattern).to_numpy()[rows]
             in_abstract = np.ones(len(rows))
         score = 10.0 * in_title + in_abstract
         return _ranked(rows.tolist(), score.tolist(), (phrase,))
@@ -210,6 +223,15 @@ def _ranked(positions: list[int], scores: list[float], terms: tuple[str, ...]) -
     return Hits(pos[order], sc[order], terms)
 
 
+def _term_pattern(term: str) -> str:
+    """A phrase matches anywhere, a hyphen and a space alike between its words (as the search reads it); a
+    single word only as a whole word."""
+    words = [w for w in re.split(r"[-\s]+", term) if w]
+    if len(words) > 1:
+        return r"[-\s]+".join(map(re.escape, words))
+    return re.escape(term) if not term.isalnum() else rf"\b{re.escape(term)}\b"
+
+
 def highlight_spans(text: str, terms: tuple[str, ...]) -> list[tuple[str, bool]]:
     """Split `text` into (piece, is_match) runs for the given terms, case-insensitively.
 
@@ -218,7 +240,7 @@ def highlight_spans(text: str, terms: tuple[str, ...]) -> list[tuple[str, bool]]
     """
     if not terms or not text:
         return [(text, False)]
-    parts = [re.escape(t) if " " in t or not t.isalnum() else rf"\b{re.escape(t)}\b" for t in terms if t]
+    parts = [_term_pattern(t) for t in terms if t]
     pattern = re.compile("|".join(sorted(parts, key=len, reverse=True)), re.IGNORECASE)
     out: list[tuple[str, bool]] = []
     last = 0

@@ -33,6 +33,19 @@ def test_exact_phrase_ranks_title_hits_above_abstract_hits(index):
     assert hits.terms == ("attention",)
 
 
+@pytest.mark.parametrize("query", ["low rank adaptation", "Low-Rank Adaptation", "low - rank adaptation"])
+def test_a_hyphen_and_a_space_are_alike_between_the_words_of_a_phrase(index, query):
+    hits = index.exact(query)
+    assert hits.positions.tolist() == [3]  # "Explorations of Low-Rank Adaptation"
+    spans = highlight_spans("Explorations of Low-Rank Adaptation", hits.terms)
+    assert ("Low-Rank Adaptation", True) in spans
+
+
+def test_a_query_is_never_read_as_a_regular_expression(index):
+    for query in ("(a+)+$", "[", ".*", "pruning|attention", "\\d"):
+        assert index.exact(query).positions.tolist() == [], query
+
+
 def test_exact_phrase_is_a_phrase_not_a_bag_of_words(index):
     assert index.exact("pruning spaces").positions.tolist() == [4]
     assert index.exact("spaces pruning").positions.tolist() == []
