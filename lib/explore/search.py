@@ -40,8 +40,8 @@ def _folded(column: str) -> pl.Expr:
 
 def phrase_pattern(phrase: str) -> str:
     """The regular expression (Rust's syntax, as polars reads it) an exact search looks for: the folded phrase,
-    anywhere in the text as before ("lora" in "QLoRA" too), with a hyphen and a space alike between its words
-    ("low rank adaptation" finds "low-rank adaptation", "mixture of experts" "mixture-of-experts"). Every
+    anywhere in the text as before ("lora" in "QLoRA" too), with a hyphen, a space or nothing alike between its
+    words ("low rank adaptation" finds "low-rank adaptation", "yolo v8" "YOLOv8", "pre training" "pretraining"). Every
     character but letters and digits is written as its code point, so nothing in a query is read as
     regular-expression syntax."""
 
@@ -49,7 +49,7 @@ def phrase_pattern(phrase: str) -> str:
         return "".join(c if c.isalnum() else f"\\x{{{ord(c):X}}}" for c in text)
 
     words = [w for w in re.split(r"[-\s]+", phrase) if w]
-    return r"[-\s]+".join(map(literal, words)) if words else literal(phrase)  # "-" alone is looked for as it is
+    return r"[-\s]*".join(map(literal, words)) if words else literal(phrase)  # "-" alone is looked for as it is
 
 
 def _fold(text: str) -> str:
@@ -224,11 +224,11 @@ def _ranked(positions: list[int], scores: list[float], terms: tuple[str, ...]) -
 
 
 def _term_pattern(term: str) -> str:
-    """A phrase matches anywhere, a hyphen and a space alike between its words (as the search reads it); a
+    """A phrase matches anywhere, a hyphen, a space or nothing alike between its words (as the search reads it); a
     single word only as a whole word."""
     words = [w for w in re.split(r"[-\s]+", term) if w]
     if len(words) > 1:
-        return r"[-\s]+".join(map(re.escape, words))
+        return r"[-\s]*".join(map(re.escape, words))
     return re.escape(term) if not term.isalnum() else rf"\b{re.escape(term)}\b"
 
 

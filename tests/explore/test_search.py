@@ -39,6 +39,9 @@ def test_a_hyphen_and_a_space_are_alike_between_the_words_of_a_phrase(index, que
     assert hits.positions.tolist() == [3]  # "Explorations of Low-Rank Adaptation"
     spans = highlight_spans("Explorations of Low-Rank Adaptation", hits.terms)
     assert ("Low-Rank Adaptation", True) in spans
+    joined = SearchIndex(["YOLOv8 at the Edge", "Pretraining at Scale"], ["An abstract.", "Another abstract."])
+    assert joined.exact("yolo v8").positions.tolist() == [0]  # the text may also join the words
+    assert joined.exact("pre-training").positions.tolist() == [1]
 
 
 def test_a_query_is_never_read_as_a_regular_expression(index):
