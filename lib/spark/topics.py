@@ -42,11 +42,8 @@ def topic_columns(
     lap: Callable[[str], None],
 ) -> tuple[DataFrame, TopicSummary, tuple[dict, dict] | None]:
     """(paper_id, cluster, cluster_label, x, y, similar_ids) for every paper, the summary for the report and the
-        meaning index (None when there are no terms). `lap` is called with "topics" when the topic columns are made
-    and with "meaning" when the meaning index is, as the build times its stages.
-
-        Within this stage `row` is a paper's place in paper-id order, the order the single-machine stage clusters in.
-    """
+    meaning index (None when there are no terms); `lap` is called with "topics", then "meaning", as the build
+    times its stages. Within this stage `row` is a paper's place in paper-id order, as on one machine."""
     p = TopicParams()
     say("Clustering topics: vectorize", 0.55)
     by_id = number_rows(described, S.PAPER_ID)
@@ -75,16 +72,7 @@ def topic_columns(
     columns.count()
     for frame in (placed, raw, labels):
         frame.unpersist()
-    rep_ids = dict(
-        by_id.where(F.col("row").isin([r for rows in typical for r in rows])).select("row", S.PAPER_ID).collect()
-    )
-    cards = tuple(
-        ClusterCard(
-            c, naming.names[c], int(sizes[c]), tuple(naming.top_terms[c]), tuple(rep_ids[r] for r in typical[c]),
-            naming.names[c],
-        )
-        for c in range(choice.k)
-    )  # fmt: skip
+    cards = _cards(by_id, naming, sizes, typical, choice.k)
     scores = {int(kk): round(float(v), 5) for kk, v in choice.scores.items()}
     lap("topics")
     say("Clustering topics: meaning index", 0.9)
@@ -93,6 +81,20 @@ def topic_columns(
         frame.unpersist()
     lap("meaning")
     return columns, TopicSummary(choice.k, k is None, choice.reason, scores, cards, FRESH, choice.k), meaning
+
+
+def _cards(by_id: DataFrame, naming, sizes, typical, k: int) -> tuple[ClusterCard, ...]:
+    """Each cluster's card: its name, size, top terms and representative papers (by id)."""
+    rep_ids = dict(
+        by_id.where(F.col("row").isin([r for rows in typical for r in rows])).select("row", S.PAPER_ID).collect()
+    )
+    return tuple(
+        ClusterCard(
+            c, naming.names[c], int(sizes[c]), tuple(naming.top_terms[c]), tuple(rep_ids[r] for r in typical[c]),
+            naming.names[c],
+        )
+        for c in range(k)
+    )  # fmt: skip
 
 
 def _on_the_driver(described: DataFrame, k: int | None, random_state: int, taxonomy: Taxonomy, lap):
