@@ -38,6 +38,12 @@ def _folded(column: str) -> pl.Expr:
     )
 
 
+# Between the words of a phrase, a hyphen, a space or nothing is alike: the search (Rust's regex syntax) and the
+# highlight (Python's) join the words with the same pattern.
+_BETWEEN_WORDS = re.compile(r"[-\s]+")
+_ALIKE = r"[-\s]*"
+
+
 def phrase_pattern(phrase: str) -> str:
     """The regular expression (Rust's syntax, as polars reads it) an exact search looks for: the folded phrase,
     anywhere in the text as before ("lora" in "QLoRA" too), with a hyphen, a space or nothing alike between its
@@ -48,8 +54,8 @@ def phrase_pattern(phrase: str) -> str:
     def literal(text: str) -> str:
         return "".join(c if c.isalnum() else f"\\x{{{ord(c):X}}}" for c in text)
 
-    words = [w for w in re.split(r"[-\s]+", phrase) if w]
-    return r"[-\s]*".join(map(literal, words)) if words else literal(phrase)  # "-" alone is looked for as it is
+    words = [w for w in _BETWEEN_WORDS.split(phrase) if w]
+    return _ALIKE.join(map(literal, words)) if words else literal(phrase)  # "-" alone is looked for as it is
 
 
 def _fold(text: str) -> str:
@@ -226,9 +232,9 @@ def _ranked(positions: list[int], scores: list[float], terms: tuple[str, ...]) -
 def _term_pattern(term: str) -> str:
     """A phrase matches anywhere, a hyphen, a space or nothing alike between its words (as the search reads it); a
     single word only as a whole word."""
-    words = [w for w in re.split(r"[-\s]+", term) if w]
+    words = [w for w in _BETWEEN_WORDS.split(term) if w]
     if len(words) > 1:
-        return r"[-\s]*".join(map(re.escape, words))
+        return _ALIKE.join(map(re.escape, words))
     return re.escape(term) if not term.isalnum() else rf"\b{re.escape(term)}\b"
 
 
