@@ -35,7 +35,7 @@ FIELD_ALIASES: dict[str, tuple[str, ...]] = {
         "issued",
         "publishedprint",
         "publishedonline",
-    ),  # fmt: skip
+    ),
     "year": ("year", "publicationyear"),
     "month": ("month",),
     # rispy's names, as ASReview's CSV export writes RIS fields: "first_authors" (AU)
