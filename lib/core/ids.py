@@ -6,6 +6,7 @@ Owns the id grammars only; it never fetches anything.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 
 # Archives that issued old-style ids (archive/YYMMNNN, 1991-08 to 2007-03). stat and q-fin
 # only ever used new-style ids, so "stat/0501001" is not a real id.
@@ -97,6 +98,12 @@ def find_arxiv_ids(text: str) -> list[str]:
             found.append((before.start(1), f"{before.group(1)}/{digits}"))
     found.sort()
     return list(dict.fromkeys(ident for _, ident in found))
+
+
+def first_arxiv_id(texts: Iterable[object]) -> str | None:
+    """The first arXiv id mentioned in any of `texts` (links, notes, identifiers), in their order; None when none
+    is. Empty and missing values are passed over."""
+    return next((i for text in texts if text for i in find_arxiv_ids(str(text))), None)
 
 
 def _valid_new(yymm: str, seq: str) -> bool:

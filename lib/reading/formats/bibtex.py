@@ -17,7 +17,7 @@ import bibtexparser
 from bibtexparser.model import DuplicateBlockKeyBlock, DuplicateFieldKeyBlock, Entry, ParsingFailedBlock
 
 from lib.core.errors import IngestError
-from lib.core.ids import find_arxiv_ids, normalize_arxiv_id, normalize_doi
+from lib.core.ids import first_arxiv_id, normalize_arxiv_id, normalize_doi
 from lib.core.records import Issue, ParseResult, Record
 from lib.reading.formats.fields import build_record, web_url
 from lib.reading.formats.tex import latex_to_text
@@ -164,8 +164,7 @@ def _entry_record(entry: Entry, fields: dict[str, str], source: str) -> tuple[Re
         + [(k, latex_to_text(v)) for k, v in fields.items() if k not in used],
     }
     if not values["arxiv"]:
-        hidden = [i for k in _ID_HIDING_FIELDS for i in find_arxiv_ids(fields.get(k, ""))]
-        values["arxiv"] = hidden[0] if hidden else None
+        values["arxiv"] = first_arxiv_id(fields.get(k) for k in _ID_HIDING_FIELDS)
     record, issues = build_record(values, source, line)
     if record is None:
         issues = [Issue(source, line, f"entry {entry.key!r} has no title; skipped")]

@@ -10,7 +10,7 @@ from __future__ import annotations
 from xml.etree.ElementTree import Element
 
 from lib.core.dates import normalize_date
-from lib.core.ids import find_arxiv_ids, normalize_doi
+from lib.core.ids import first_arxiv_id, normalize_doi
 from lib.core.records import Issue, ParseResult, Record
 from lib.reading.formats.fields import build_record, web_url
 from lib.reading.formats.xml_parts import text as _text
@@ -48,8 +48,7 @@ def _record(record: Element, source: str, number: int) -> tuple[Record | None, l
               if record.find("keywords/keyword") is not None else []),
         ],
     }  # fmt: skip
-    ids = [i for text in [*urls, doi or "", _text(record.find("notes")) or ""] for i in find_arxiv_ids(text)]
-    values["arxiv"] = ids[0] if ids else None
+    values["arxiv"] = first_arxiv_id([*urls, doi, _text(record.find("notes"))])
     made, issues = build_record(values, source, number, f"record {number}")
     if made is None:
         issues = [Issue(source, None, f"record {number}: EndNote record has no title; skipped")]

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 
-from lib.core.ids import find_arxiv_ids
+from lib.core.ids import first_arxiv_id
 from lib.core.records import Issue, ParseResult
 from lib.reading.formats.fields import build_record
 from lib.reading.formats.tagged import Grammar, first, read_tagged
@@ -45,8 +45,7 @@ def _record(tags: dict[str, list[str]], source: str, line: int):
         "url": f"https://pubmed.ncbi.nlm.nih.gov/{pmid}/" if pmid and pmid.isdigit() else None,
         "extra": [(tag, "; ".join(v)) for tag, v in tags.items() if tag not in _USED or tag == "PMID"],
     }
-    ids = [i for tag in ("AID", "LID") for v in tags.get(tag, ()) for i in find_arxiv_ids(v)]
-    values["arxiv"] = ids[0] if ids else None
+    values["arxiv"] = first_arxiv_id(v for tag in ("AID", "LID") for v in tags.get(tag, ()))
     record, issues = build_record(values, source, line)
     if record is None:
         issues = [Issue(source, line, f"PubMed record {pmid or ''} has no title (TI); skipped".replace("  ", " "))]

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from xml.etree.ElementTree import Element
 
-from lib.core.ids import find_arxiv_ids
+from lib.core.ids import first_arxiv_id
 from lib.core.records import Issue, ParseResult, Record
 from lib.reading.formats.fields import build_record, web_url
 from lib.reading.formats.xml_parts import children as _children
@@ -46,8 +46,7 @@ def _record(mods: Element, source: str, number: int) -> tuple[Record | None, lis
         "venue": _title(host) if host is not None else None,
         "extra": [(f"identifier {kind}", value) for kind, value in identifiers.items() if kind not in ("doi", "uri")],
     }
-    ids = [i for text in [*urls, *filter(None, identifiers.values())] for i in find_arxiv_ids(text)]
-    values["arxiv"] = ids[0] if ids else None
+    values["arxiv"] = first_arxiv_id([*urls, *identifiers.values()])
     made, issues = build_record(values, source, number, f"record {number}")
     if made is None:
         issues = [Issue(source, None, f"record {number}: MODS record has no title; skipped")]

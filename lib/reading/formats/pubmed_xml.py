@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from xml.etree.ElementTree import Element
 
-from lib.core.ids import find_arxiv_ids
+from lib.core.ids import first_arxiv_id
 from lib.core.records import Issue, ParseResult, Record
 from lib.reading.formats.fields import build_record
 from lib.reading.formats.medline import medline_title
@@ -57,8 +57,7 @@ def _record(item: Element, source: str, number: int) -> tuple[Record | None, lis
         "url": f"https://pubmed.ncbi.nlm.nih.gov/{pmid}/" if pmid and pmid.isdigit() else None,
         "extra": [("PMID", pmid)] if pmid else [],
     }
-    arxiv = [i for text in ids.values() if text for i in find_arxiv_ids(text)]
-    values["arxiv"] = arxiv[0] if arxiv else None
+    values["arxiv"] = first_arxiv_id(ids.values())
     made, issues = build_record(values, source, number, f"article {number}")
     if made is None:
         issues = [Issue(source, None, f"article {number}: PubMed article {pmid or '(no PMID)'} has no title; skipped")]

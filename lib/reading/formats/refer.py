@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 
 from lib.core.dates import normalize_date
-from lib.core.ids import find_arxiv_ids, normalize_doi
+from lib.core.ids import first_arxiv_id, normalize_doi
 from lib.core.records import Issue, ParseResult
 from lib.reading.formats.fields import build_record
 from lib.reading.formats.tagged import Grammar, first, read_tagged
@@ -40,8 +40,7 @@ def _record(tags: dict[str, list[str]], source: str, line: int):
     values["authors"] = tags.get("A", [])
     values["date"] = _date(first(tags, "D"), first(tags, "8"))
     values["extra"] = [(f"%{tag}", "; ".join(v)) for tag, v in tags.items() if tag not in _USED]
-    ids = [i for tag in ("U", "R", "X") for v in tags.get(tag, ()) for i in find_arxiv_ids(v)]
-    values["arxiv"] = ids[0] if ids else None
+    values["arxiv"] = first_arxiv_id(v for tag in ("U", "R", "X") for v in tags.get(tag, ()))
     record, issues = build_record(values, source, line)
     if record is None:
         issues = [Issue(source, line, "EndNote/Refer record has no title (%T); skipped")]

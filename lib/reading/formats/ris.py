@@ -9,7 +9,7 @@ import re
 import rispy
 
 from lib.core.dates import normalize_date
-from lib.core.ids import find_arxiv_ids
+from lib.core.ids import first_arxiv_id
 from lib.core.records import Issue, ParseResult, Record
 from lib.reading.formats.fields import build_record
 
@@ -91,8 +91,7 @@ def _ref_record(ref: dict, source: str, line: int) -> tuple[Record | None, list[
     }
     # Citavi and Zotero put the arXiv abstract and PDF links in L1/L2 (rispy's file_attachments1/2).
     links = urls + notes + _as_list(ref.get("file_attachments1")) + _as_list(ref.get("file_attachments2"))
-    ids = [i for text in links for i in find_arxiv_ids(str(text))]
-    values["arxiv"] = ids[0] if ids else None
+    values["arxiv"] = first_arxiv_id(links)
     record, issues = build_record(values, source, line)
     if record is None:
         issues = [Issue(source, line, "RIS record has no title (TI or T1); skipped")]

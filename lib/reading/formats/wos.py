@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 
-from lib.core.ids import find_arxiv_ids
+from lib.core.ids import first_arxiv_id
 from lib.core.records import Issue, ParseResult
 from lib.reading.formats.fields import WOS_TAGS, build_record
 
@@ -83,8 +83,7 @@ def _record(tags: dict[str, list[str]], source: str, line: int):
         "url": first("UR"),
         "extra": [(tag, "; ".join(v)) for tag, v in tags.items() if tag not in _USED],
     }
-    ids = [i for tag in ("AR", "UT", "DI", "UR", "NO", "AB") for v in tags.get(tag, ()) for i in find_arxiv_ids(v)]
-    values["arxiv"] = ids[0] if ids else None
+    values["arxiv"] = first_arxiv_id(v for tag in ("AR", "UT", "DI", "UR", "NO", "AB") for v in tags.get(tag, ()))
     record, issues = build_record(values, source, line)
     if record is None:
         issues = [Issue(source, line, "Web of Science record has no title (TI); skipped")]

@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from xml.etree.ElementTree import Element
 
-from lib.core.ids import find_arxiv_ids
+from lib.core.ids import first_arxiv_id
 from lib.core.records import Issue, ParseResult, Record
 from lib.reading.formats.fields import build_record, web_url
 from lib.reading.formats.xml_parts import child as _child
@@ -62,8 +62,7 @@ def _record(item: Element, about: dict, source: str, number: int) -> tuple[Recor
         "venue": _venue(item, about),
         "extra": [("itemType", t)] if (t := _text(_child(item, "itemType"))) else [],
     }
-    ids = [i for text in [*texts, *filter(None, uris)] for i in find_arxiv_ids(text)]
-    values["arxiv"] = ids[0] if ids else None
+    values["arxiv"] = first_arxiv_id([*texts, *uris])
     made, issues = build_record(values, source, number, f"item {number}")
     if made is None:
         issues = [Issue(source, None, f"item {number}: Zotero item has no title; skipped")]
