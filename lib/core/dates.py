@@ -93,6 +93,22 @@ def normalize_date(text: str | None, month: str | None = None) -> str | None:
     return f"{year}-{mon:02d}" if mon else year
 
 
+def finer_date(year: object, *dates: object) -> str | None:
+    """The first of `dates` that names a month of `year`, as "YYYY-MM": a full date ("2015-09-10", "2015/09/10",
+    "Sep 10, 2015") or a month alone read with the year ("Jun"). None when none does, so the caller keeps the
+    year. Exports give a year in one field and the date in another (RIS PY and Y1, EndNote %D and %8)."""
+    plain = str(year).strip()[:4] if year else ""
+    for date in dates:
+        text = str(date).strip() if date else ""
+        if not text:
+            continue
+        for candidate in (text, text.replace("/", "-").strip("-"), f"{text.split()[0]} {plain}" if plain else ""):
+            found = normalize_date(candidate) if candidate else None
+            if found and len(found) > 4 and found.startswith(plain):
+                return found
+    return None
+
+
 def year_month(published: str | None) -> tuple[str, str | None] | None:
     """(year, month) of a "YYYY-MM" publication date, (year, None) of a year alone; None otherwise."""
     m = _YEAR_MONTH.fullmatch(published or "")

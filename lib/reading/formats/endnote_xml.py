@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from xml.etree.ElementTree import Element
 
-from lib.core.dates import normalize_date
+from lib.core.dates import finer_date
 from lib.core.ids import first_arxiv_id, normalize_doi
 from lib.core.records import Issue, ParseResult, Record
 from lib.reading.formats.fields import build_record, web_url
@@ -31,13 +31,14 @@ def endnote_records(root: Element, result: ParseResult) -> ParseResult:
 
 def _record(record: Element, source: str, number: int) -> tuple[Record | None, list[Issue]]:
     urls = [u for u in (_text(e) for e in record.findall("urls/related-urls/url")) if u]
+    year, date = _text(record.find("dates/year")), _text(record.find("dates/pub-dates/date"))  # "Jun" or a date
     doi = _text(record.find("electronic-resource-num"))
     ref_type = record.find("ref-type")
     values: dict[str, object] = {
         "title": _text(record.find("titles/title")),
         "abstract": _text(record.find("abstract")),
         "authors": [a for a in (_text(e) for e in record.findall("contributors/authors/author")) if a],
-        "date": _date(_text(record.find("dates/year")), _text(record.find("dates/pub-dates/date"))),
+        "date": finer_date(year, date) or year or date,
         "doi": doi if doi and normalize_doi(doi) else None,
         "url": next((u for u in urls if web_url(u)), None),
         "venue": _text(record.find("titles/secondary-title")) or _text(record.find("periodical/full-title")),
@@ -53,12 +54,3 @@ def _record(record: Element, source: str, number: int) -> tuple[Record | None, l
     if made is None:
         issues = [Issue(source, None, f"record {number}: EndNote record has no title; skipped")]
     return made, issues
-
-
-def _date(year: str | None, date: str | None) -> str | None:
-    """The year, made finer by the date when it names a month of that year ("Jun", "June 15, 2020")."""
-    if year and date:
-        finer = normalize_date(date) or normalize_date(f"{date.split()[0]} {year}")
-        if finer and finer.startswith(year.strip()):
-            return finer
-    return year or date

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 
-from lib.core.dates import normalize_date
+from lib.core.dates import finer_date
 from lib.core.ids import first_arxiv_id, normalize_doi
 from lib.core.records import Issue, ParseResult
 from lib.reading.formats.fields import build_record
@@ -38,16 +38,11 @@ def _record(tags: dict[str, list[str]], source: str, line: int):
     values["venue"] = values["venue"] or first(tags, "B")
     values["doi"] = values["doi"] or next((v for v in tags.get("@", ()) if normalize_doi(v)), None)  # or an ISSN
     values["authors"] = tags.get("A", [])
-    values["date"] = _date(first(tags, "D"), first(tags, "8"))
+    year, date = first(tags, "D"), first(tags, "8")  # %D is the year, %8 the date
+    values["date"] = finer_date(year, date) or year or date
     values["extra"] = [(f"%{tag}", "; ".join(v)) for tag, v in tags.items() if tag not in _USED]
     values["arxiv"] = first_arxiv_id(v for tag in ("U", "R", "X") for v in tags.get(tag, ()))
     record, issues = build_record(values, source, line)
     if record is None:
         issues = [Issue(source, line, "EndNote/Refer record has no title (%T); skipped")]
     return record, issues
-
-
-def _date(year: str | None, date: str | None) -> str | None:
-    """%D is the year; %8, the date, counts when it names a month of that year ("2023-05-17", "May 17, 2023")."""
-    full = normalize_date(date) if date else None
-    return full if full and (not year or full.startswith(year.strip())) else year or date

@@ -8,7 +8,7 @@ import re
 
 import rispy
 
-from lib.core.dates import normalize_date
+from lib.core.dates import finer_date
 from lib.core.ids import first_arxiv_id
 from lib.core.records import Issue, ParseResult, Record
 from lib.reading.formats.fields import build_record
@@ -105,12 +105,9 @@ def _date(ref: dict) -> dict[str, object]:
     full, year = ref.get("date"), ref.get("year") or ref.get("publication_year")
     if isinstance(full, str) and not _HAS_YEAR.search(full) and year:
         return {"date": year, "month": full.strip().split("/")[0].split()[0] if full.strip() else None}
-    candidates = [d for d in (full, ref.get("publication_year"), ref.get("year")) if isinstance(d, str)]
-    plain_year = str(year).strip()[:4] if year else ""
-    for text in candidates:
-        found = normalize_date(text.replace("/", "-").strip("-"))
-        if found and len(found) > 4 and found.startswith(plain_year):
-            return {"date": found}
+    found = finer_date(year, full, ref.get("publication_year"), ref.get("year"))
+    if found:
+        return {"date": found}
     return {"date": full or year}
 
 
