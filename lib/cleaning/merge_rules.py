@@ -116,10 +116,10 @@ class Evidence:
             self.surnames = self.surnames | {surname}
         if (year := year_of(r)) is not None:
             self.years = self.years | {year}
-        if r.extra and (volume := volume_of(r)):
+        if r.extra and (volume := volume_of(r)):  # pages only count beside a volume: read them only then
             self.volumes = self.volumes | {volume}
-        if r.extra and (pages := pages_of(r)):
-            self.pages = self.pages | {pages}
+            if pages := pages_of(r):
+                self.pages = self.pages | {pages}
         for d in decisions.get(record_key(r), ()):
             self.apart = self.apart or {}
             self.apart.setdefault(d, record_key(r))
