@@ -48,7 +48,7 @@ def _record(tags: dict[str, list[str]], source: str, line: int):
     values["arxiv"] = first_arxiv_id(v for tag in ("AID", "LID") for v in tags.get(tag, ()))
     record, issues = build_record(values, source, line)
     if record is None:
-        issues = [Issue(source, line, f"PubMed record {pmid or ''} has no title (TI); skipped".replace("  ", " "))]
+        issues = [Issue(source, line, f"PubMed record {pmid or '(no PMID)'} has no title (TI); skipped")]
     return record, issues
 
 
