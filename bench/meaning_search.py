@@ -51,7 +51,7 @@ VARIANTS = {
     "+ word forms": Tuning(feedback=0, boost=0.0),
     "+ word forms + feedback": Tuning(boost=0.0),
     "+ word forms + boost, no feedback": Tuning(feedback=0),
-    "theme boost at full weight, ungated": Tuning(boost=1.0, confident=-1.0, margin=0.0),
+    "theme boost at full weight, ungated": Tuning(boost=1.0, floor=0.0),
 }
 
 

@@ -1,6 +1,6 @@
 """Search by meaning: a question folded through the collection's own vocabulary and LSA basis (the meaning index
-the build wrote, see lib.describing.meaning_index), scored against every paper, with a light boost for the one
-theme the question confidently looks like, and "papers like these" in the same space. Never filters by facets
+the build wrote, see lib.describing.meaning_index), scored against every paper, with a boost for the papers of the
+themes the question plainly looks like, and "papers like these" in the same space. Never filters by facets
 and never renders anything; the arrays may be memory-mapped and are never written.
 """
 
@@ -10,7 +10,7 @@ import re
 import threading
 from collections import OrderedDict
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 from threadpoolctl import ThreadpoolController
@@ -21,12 +21,17 @@ FORMAT = 1
 NONE_FOUND = "none of these words occur in the collection"
 MAX_QUESTION = 1000  # characters of a question that are read; a longer one is cut there
 MAX_TERMS = 12  # terms shown as what the question was read as
-# Chosen on the dev half of tests/data/meaning_questions.toml (bench/meaning_search.py): a paper about the
-# theme the question looks like gains BOOST, and only when that theme scores CONFIDENT and MARGIN over the next.
-# At full weight a neighbouring theme stands in for a missing one; at this weight, and with this gate, the
-# questions whose theme was removed from the taxonomy scored no worse than plain LSA, and no question on a
-# subject the taxonomy lacks was given a theme (a gate of 0.2 and 0.05 gave 3 of the 13 dev questions a wrong one).
-BOOST = 0.2
+# Chosen on the dev half of tests/data/meaning_questions.toml (bench/meaning_search.py). The boost is graded: a
+# paper gains BOOST times the amount by which the question's likeness to each of its themes exceeds FLOOR, so a
+# question that plainly names a theme lifts that theme's papers and one that only brushes a theme lifts nothing.
+# Ungated (no floor, full weight) a neighbouring theme stands in for a missing one; with this floor the questions
+# whose theme was removed from the taxonomy scored no worse than before, and the questions on subjects the
+# taxonomy lacks were left as plain search left them. The first design, one theme only and only when confident,
+# gave nothing to a question that looks like two nested themes alike ("YOLO" and "object detection").
+BOOST = 1.0
+FLOOR = 0.3
+# A theme is suggested (a chip the user may click) only when the question looks like it CONFIDENT and MARGIN more
+# than like any other: at 0.2 and 0.05, 3 of the 13 dev questions were given a wrong one.
 CONFIDENT = 0.4
 MARGIN = 0.1
 FEEDBACK = 10  # pseudo-relevance feedback: the question moves towards its best FEEDBACK papers ...
@@ -52,12 +57,14 @@ def stem(word: str) -> str:
 class Tuning:
     """How questions are read and scored (the defaults are the module's constants; bench/meaning_search.py
     measures the others): `expand` lets words count for their stem's family, `feedback` papers pull the
-    question towards them, and a confident theme's papers gain `boost`."""
+    question towards them, the papers of each theme the question looks like more than `floor` gain `boost`
+    times the excess, and a theme it looks like `confident` and `margin` more than any other is suggested."""
 
     expand: bool = True
     feedback: int = FEEDBACK
     feedback_weight: float = FEEDBACK_WEIGHT
     boost: float = BOOST
+    floor: float = FLOOR
     confident: float = CONFIDENT
     margin: float = MARGIN
 
@@ -65,11 +72,13 @@ class Tuning:
 @dataclass(frozen=True)
 class Reading:
     """What a question was read as: its weights over the vocabulary (unit length, idf-weighted, zero when no
-    word is known), the collection's words that carry them, and the themes it confidently looks like."""
+    word is known), the collection's words that carry them, the themes it confidently looks like, and how much it
+    looks like each theme of the taxonomy (`likeness`, in taxonomy order; empty when no word is known)."""
 
     weights: np.ndarray
     terms: tuple[str, ...]
     themes: tuple[str, ...] = ()
+    likeness: np.ndarray = field(default_factory=lambda: np.zeros(0, np.float32))
 
     @property
     def known(self) -> bool:
@@ -139,7 +148,8 @@ class MeaningIndex:
         """`question`'s weights over the vocabulary and the collection words behind them (see `_weights`)."""
         weights = self._weights(question)
         terms = tuple(self.vocabulary[i] for i in np.argsort(-weights, kind="stable")[:MAX_TERMS] if weights[i] > 0)
-        return Reading(weights, terms, self._themes(weights))
+        likeness = self._likeness(weights)
+        return Reading(weights, terms, self._suggested(likeness), likeness)
 
     def scores(self, direction: np.ndarray) -> np.ndarray:
         """Cosine of every paper with the unit vector `direction`, a block of int8 rows at a time. One BLAS
@@ -182,8 +192,9 @@ class MeaningIndex:
             best = np.sort(np.argpartition(-score, t.feedback)[: t.feedback])
             centre = np.asarray(self.vectors[best], np.float32) * self.scale[best, None]
             score = self.scores(_unit(direction + t.feedback_weight * centre.mean(axis=0)))
-        for theme in reading.themes:
-            score[self.theme_rows(theme)] += t.boost
+        if t.boost:
+            for k in np.flatnonzero(reading.likeness > t.floor):
+                score[self.theme_rows(self.theme_ids[k])] += t.boost * (reading.likeness[k] - t.floor)
         return _cut(score, reading.terms, reading.themes), reading
 
     def _like(self, chosen: tuple[int, ...]) -> tuple[Hits, Reading]:
@@ -213,22 +224,28 @@ class MeaningIndex:
                 counts[i] += share
         return _unit(counts * self.idf)
 
-    def _themes(self, weights: np.ndarray) -> tuple[str, ...]:
-        """The one theme the question confidently looks like (half by shared words, half by the nearer of the
-        theme's described meaning and its papers' centre), or none."""
-        if len(self.theme_ids) == 0 or not weights.any() or not self.tuning.boost:
-            return ()
+    def _likeness(self, weights: np.ndarray) -> np.ndarray:
+        """How much the question looks like each theme: half by shared words, half by the nearer of the theme's
+        described meaning and its papers' centre."""
+        if len(self.theme_ids) == 0 or not weights.any():
+            return np.zeros(len(self.theme_ids), np.float32)
         direction = _unit(weights @ self.basis.T)
         used = np.flatnonzero(weights)  # a few dozen words: only their columns are read
         lexical = self._theme_words[:, used] @ weights[used]
         semantic = np.maximum(self._theme_described @ direction, self._theme_centres @ direction)
-        sims = 0.5 * lexical + 0.5 * semantic
-        order = np.argsort(-sims, kind="stable")
-        runner_up = sims[order[1]] if len(order) > 1 else 0.0
+        return (0.5 * lexical + 0.5 * semantic).astype(np.float32)
+
+    def _suggested(self, likeness: np.ndarray) -> tuple[str, ...]:
+        """The one theme, with papers, that the question looks like confidently and clearly more than any other;
+        none when the boost is off."""
+        if not len(likeness) or not self.tuning.boost:
+            return ()
+        order = np.argsort(-likeness, kind="stable")
+        runner_up = likeness[order[1]] if len(order) > 1 else 0.0
         top = order[0]
         sure = (
-            sims[top] >= self.tuning.confident
-            and sims[top] - runner_up >= self.tuning.margin
+            likeness[top] >= self.tuning.confident
+            and likeness[top] - runner_up >= self.tuning.margin
             and self._theme_offsets[top + 1] > self._theme_offsets[top]
         )
         return (self.theme_ids[top],) if sure else ()

@@ -8,7 +8,7 @@ import pytest
 from lib.core import schema as S
 from lib.describing.meaning_index import quantize
 from lib.explore.filters import FilterSpec, PaperIndex, apply_filters, facet_counts, from_query, search_hits, to_query
-from lib.explore.meaning import MAX_QUESTION, NONE_FOUND, MeaningIndex, Tuning
+from lib.explore.meaning import FLOOR, MAX_QUESTION, NONE_FOUND, MeaningIndex, Tuning
 
 
 @pytest.fixture(scope="module")
@@ -83,7 +83,7 @@ def test_a_huge_question_is_read_up_to_the_cap(meaning):
     assert meaning.search(huge).positions.tolist() == meaning.search(head[:MAX_QUESTION]).positions.tolist()
 
 
-def test_a_confident_theme_is_suggested_and_boosts_only_its_papers(meaning, seed_build):
+def test_a_confident_theme_is_suggested_and_its_papers_rise(meaning, seed_build):
     question = "a small student network learning to imitate a large teacher network"
     assert meaning.reading(question).themes == ("distillation",)
     assert meaning.read("combining the predictions of several networks to get a more reliable answer").themes == ()
@@ -93,6 +93,18 @@ def test_a_confident_theme_is_suggested_and_boosts_only_its_papers(meaning, seed
     about = set(meaning.theme_rows("distillation").tolist())
     share = lambda hits: np.mean([p in about for p in hits.positions[:10]])  # noqa: E731
     assert share(boosted) >= share(unboosted)
+
+
+def test_a_question_like_two_nested_themes_lifts_both_without_suggesting_either(meaning, seed_build):
+    question = "newer versions of the real-time object detector used in industry and on embedded boards"
+    reading = meaning.reading(question)
+    likeness = dict(zip(meaning.theme_ids, reading.likeness.tolist(), strict=True))
+    assert likeness["yolo"] > FLOOR and likeness["detection"] > FLOOR  # YOLO detectors are object detectors
+    assert reading.themes == ()  # too close to tell apart: no chip
+    plain = MeaningIndex(*seed_build.meaning, Tuning(boost=0.0))
+    about = set(meaning.theme_rows("yolo").tolist())
+    share = lambda hits: np.mean([p in about for p in hits.positions[:10]])  # noqa: E731
+    assert share(plain.search(question)) < 1.0 <= share(meaning.search(question))
 
 
 def test_papers_like_these_leave_the_chosen_out_and_rank_their_neighbours_first(meaning, titles):
