@@ -77,7 +77,13 @@ _YARDSTICK = _cues("as (?:[a-z]+ ){0,2}(?:baselines?|references?|comparisons?)")
 # ... and one in an enumeration is one example among several, unless the sentence sets a survey's scope.
 _EXAMPLE = _cues("such as", "e g", "for example", "for instance", "including", "like", "as well as")
 # What a sentence says about the paper: its own work, a claim of contribution, a survey's scope.
-_OWN = _cues("we", "our", "here", "this (?:paper|work|study|survey|review|report|article|dissertation)")
+_OWN = _cues(
+    "we",
+    "our",
+    "here",
+    "this (?:paper|work|study|survey|review|report|article|dissertation)",
+    "the (?:proposed |resulting |overall )?(?:system|framework|pipeline)",  # the paper's own, named so
+)
 _CLAIM = _cues(
     "(?:propos|introduc|present|develop|devis|survey|review|contribut)[a-z]*",
     "buil[dt]",
@@ -94,7 +100,8 @@ _AND_CLAIM = re.compile(rb"\x01and\x01(?:[a-z]+\x01)?" + _CLAIM.pattern[1:])
 _PASSIVE = _cues("(?:is|are) (?:[a-z]+ )?(?:proposed|introduced|presented|developed|designed)")  # needs no "we"
 # A hit that is what the paper's own work uses: "we apply knowledge distillation", "our method leverages LoRA".
 _METHOD = _cues(
-    "(?:we|our (?:[a-z]+ ){0,2}(?:method|approach|framework|model|system|pipeline)) (?:[a-z]+ ){0,2}?"
+    "(?:we|(?:our|the proposed|the) (?:[a-z]+ ){0,2}(?:method|approach|framework|model|system|pipeline))"
+    " (?:[a-z]+ ){0,2}?"
     "(?:use|uses|employ|employs|leverage|leverages|adopt|adopts|apply|applies|utili[sz]e|utili[sz]es|exploit|exploits"
     "|combine|combines|integrate|integrates|rely on|relies on|build on|builds on|train with|trains with)"
 )
@@ -103,8 +110,11 @@ _METHOD_OBJECT = re.compile(_METHOD.pattern + rb"\x01*(?:[a-z0-9]+\x01+){0,3}\Z"
 # A sentence that goes on with the one before: an item of its enumeration, or the details of its claim.
 _GOES_ON = re.compile(r"\(?(?:[2-9]|ii|iii|iv|v|vi)\) |(?:more )?specifically|in particular|concretely|in detail", re.I)
 # A model named by a hit: "a diffusion model", "diffusion-based models", "diffusion or autoregressive models".
-_MODEL_AFTER = re.compile(rb"\x01(?:or\x01[a-z0-9]+\x01|based\x01)?(?:models?|networks?)\x01")
-_MODEL_WORDS = (b"model", b"models", b"network", b"networks")
+_MODEL_AFTER = re.compile(
+    rb"\x01(?:or\x01[a-z0-9]+\x01|based\x01(?:[a-z0-9]+\x01){0,2})?"
+    rb"(?:models?|networks?|policy|policies|samplers?|priors?|detectors?|generators?|backbones?|transformers?)\x01"
+)
+_MODEL_WORDS = (b"model", b"models", b"network", b"networks")  # ends of a hit that is a model's name
 # Sentences on experiments and results: a model named there is what the work was tried on, not built with.
 _RESULTS = _cues(
     "experiment[a-z]*",
@@ -304,7 +314,9 @@ class _Sentences:
             kept = [(a, b) for a, b in at if not self._aside(i, a) and not self._yardstick(i, b)]
             if kept:
                 kind = self._kind(i)
-                if kind == 2 and not self._results(i) and any(self._model(a, b) or self._method(i, a) for a, b in kept):
+                if kind == 2 and any(
+                    self._method(i, a) or (self._model(a, b) and not self._results(i)) for a, b in kept
+                ):
                     kind = 3
                 total += kind + (len(kept) > 1)
         return total
@@ -334,6 +346,8 @@ class _Sentences:
         return bool(_YARDSTICK.search(self.folded, b, b + cut + 2))
 
     def _aside(self, i: int, a: int) -> bool:
+        if self.text[max(0, a - 4) : a].lower() == "non-":
+            return True  # "non-diffusion architectures": named to be set apart
         start = max(self.starts[i], a - _ASIDE_WINDOW)
         window = self.text[start:a]
         if _CONTRAST.search(self.folded, start + max(window.rfind(","), window.rfind(";"), 0), a + 1):

@@ -55,6 +55,9 @@ def test_words_that_match(taxonomy, text, theme, words):
         ("We study dataset distillation and distilled datasets.", "distillation"),  # an exclusion
         ("Stroke lesions on diffusion-weighted MRI.", "diffusion"),  # an exclusion
         ("Information diffusion on social graphs.", "diffusion"),  # an exclusion
+        ("We train a gated quantized VAE tokenizer.", "quantization"),  # an exclusion: a VQ-style tokenizer
+        ("A codec that adapts the quantization step per pixel.", "quantization"),  # an exclusion: data, not a model
+        ("We compress the scene by saliency-aware Gaussian quantization.", "quantization"),  # an exclusion
         ("An INT80 register and the INT4x flag.", "quantization"),  # a match must end at a word's end
         ("Dynasties of moes and nascent ideas.", "moe"),
         ("Dynasties of moes and nascent ideas.", "nas"),
@@ -103,6 +106,10 @@ def test_dataset_distillation_has_its_own_theme(taxonomy):
         ("A Compact Detector", "Images matter. We employ knowledge distillation from a large teacher.", "distillation"),
         ("A Compact Detector", "Images matter. Our framework leverages LoRA to adapt the backbone.", "lora"),
         ("A Compact Detector", "Images matter. We use evolutionary architecture search for the neck.", "nas"),
+        # ... said of "the system", or in a sentence that also gives results, or as a "<theme>-based" component
+        ("Horses in Stalls", "Stalls matter. The system leverages YOLOv11 and BoT-SORT for tracking.", "yolo"),
+        ("Audio for Robots", "Robots hear. We apply LoRA fine-tuning to the encoders to reach 90% accuracy.", "lora"),
+        ("World Planners", "Plans matter. We learn a world model and a diffusion-based action sampler.", "diffusion"),
         # a claim whose verb is coordinated with an earlier one of the paper's ("we study ... and then propose")
         (
             "A Study",
@@ -128,6 +135,7 @@ def test_about(taxonomy, title, abstract, theme):
         ("We propose a new optimizer whose memory cost is as low as LoRA. " + FILLER, "lora"),
         ("We propose a merging rule. Extensive experiments on CLIP-ViT models confirm it. " + FILLER, "vit"),
         ("We propose a kernel. Our kernel speeds up sparsified networks on CPUs. " + FILLER, "pruning"),
+        ("We propose a completion network with efficient non-diffusion architectures. " + FILLER, "diffusion"),
         # a method verb counts for what it takes as its object, not for a word further on in its clause
         ("We use the public corpus and a small model tuned with LoRA for our tests. " + FILLER, "lora"),
         # the rest of the clause makes it a yardstick
@@ -167,6 +175,11 @@ def test_passing_mentions(taxonomy, abstract, theme):
             "Learning to Quantize Patterns",
             "A codebook of learned patterns exhibits structure. " + FILLER,
             "quantization",
+        ),
+        (  # a search space with no architecture, network or layer in the paper is no architecture search
+            "Adaptive Motion Planning by Intent",
+            "We propose a planner that prunes the search space of motions for a human operator. " + FILLER,
+            "nas",
         ),
     ],
 )
