@@ -3,7 +3,7 @@ filter index as arrays, the folded texts the search scans, chart aggregates, a m
 `lean_threshold()` papers the app maps it instead of working the index out in its own memory.
 
 `python -m lib.serving [DATA]` writes the lean folder of a collection that is built already (a build made before
-lean folders existed, or by Spark, which writes papers.parquet only: the Arrow copy the app maps is made too).
+lean folders existed; the Spark build writes its own, from the Parquet table: the Arrow copy the app maps too).
 """
 
 from __future__ import annotations
@@ -67,13 +67,18 @@ def load_index(data: store.DataDir) -> PaperIndex | None:
 def lean_for_collection(data: store.DataDir) -> Path:
     """Write the lean folder of the collection built in `data` as it is on disk; the Arrow copy of the table
     too when it has none or an older one."""
-    served = data.processed / store.SERVED_FILE
-    if not data.papers_path.exists():
-        raise AtlasError(f"{data.papers_path.name}: nothing is built in {data.processed}")
-    if (lean.served_stamp(served) or [0, 0])[1] < data.papers_path.stat().st_mtime_ns:
-        _served_from_parquet(data.papers_path, served)
-    papers = store.read_served(data)
-    return write_lean(data.processed, papers, load_taxonomy(data.taxonomy).ids())
+    return lean_for_folder(data.processed, load_taxonomy(data.taxonomy).ids())
+
+
+def lean_for_folder(processed: Path, theme_order: Sequence[str]) -> Path:
+    """Write the lean folder of the table built into `processed` (the Spark build ends here); the Arrow copy of
+    the table too when it has none or an older one."""
+    papers_path, served = processed / store.PAPERS_FILE, processed / store.SERVED_FILE
+    if not papers_path.exists():
+        raise AtlasError(f"{papers_path.name}: nothing is built in {processed}")
+    if (lean.served_stamp(served) or [0, 0])[1] < papers_path.stat().st_mtime_ns:
+        _served_from_parquet(papers_path, served)
+    return write_lean(processed, store.read_served_in(processed), theme_order)
 
 
 def _served_from_parquet(parquet: Path, served: Path) -> None:

@@ -307,13 +307,18 @@ def read_served(data: DataDir) -> pd.DataFrame:
     """The built table for the app: mapped into memory, every column Arrow-backed (lists stay Arrow lists, and
     a value becomes a Python object only when a row is read). An older build with no Arrow copy, or one whose
     copy predates its table, is read from Parquet."""
-    served = data.processed / SERVED_FILE
+    return read_served_in(data.processed)
+
+
+def read_served_in(processed: Path) -> pd.DataFrame:
+    """read_served for the build output folder `processed` (any folder `python -m lib.build --out` wrote)."""
+    served, papers_path = processed / SERVED_FILE, processed / PAPERS_FILE
     try:
-        current = served.stat().st_mtime_ns >= data.papers_path.stat().st_mtime_ns
+        current = served.stat().st_mtime_ns >= papers_path.stat().st_mtime_ns
     except OSError:
         current = False
     if not current:
-        return read_papers(data.papers_path)
+        return read_papers(papers_path)
     table = feather.read_table(served, memory_map=True)
     canonical = S.arrow_schema(table.column_names)
     if not table.schema.equals(canonical):  # written with nothing in some column: give it its type

@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+from lib import serving
 from lib.cleaning.id_cache import read_cache
 from lib.core import schema as S
 from lib.core.records import Issue
@@ -47,9 +48,10 @@ def build_to_disk(
     master: str | None = None,
     spark=None,
 ) -> Built:
-    """Build on Spark and write papers.parquet, merge_details.json and build_report.json into `out_dir` (the
-    report last), as lib.build.build_to_disk does. Uses `spark`, or the session already running in this process
-    (and leaves it running), else starts one on `master` and stops it after."""
+    """Build on Spark and write papers.parquet, merge_details.json, the meaning index, the lean folder and
+    build_report.json into `out_dir` (the report last), as lib.build.build_to_disk does. Uses `spark`, or the
+    session already running in this process (and leaves it running), else starts one on `master` and stops it
+    after; the lean folder is written after that, on this process, from the table written."""
     say = progress or (lambda stage, fraction: None)
     taxonomy = load_taxonomy(taxonomy_path)
     cache = read_cache(arxiv_cache_path) if arxiv_cache_path else []
@@ -63,7 +65,13 @@ def build_to_disk(
     finally:
         if own:
             spark.stop()
-    report = replace(built.report, input_fingerprint=fingerprint, params={"k": k, "random_state": random_state})
+    say("Writing the lean folder the app serves a large collection from", 0.95)
+    started = time.perf_counter()
+    serving.lean_for_folder(Path(out_dir), taxonomy.ids())  # on the driver, from the table just written
+    timings = {**built.report.timings, "lean": round(time.perf_counter() - started, 4)}
+    report = replace(
+        built.report, timings=timings, input_fingerprint=fingerprint, params={"k": k, "random_state": random_state}
+    )
     store.write_report(report, out_dir / store.REPORT_FILE)
     say("Done", 1.0)
     return Built(report, built.failed)

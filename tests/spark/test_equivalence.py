@@ -105,3 +105,23 @@ def test_search_by_meaning_finds_the_papers_the_single_machine_build_finds(pair)
         assert len(top_a) == 10 and len(top_a & top_b) >= 8, f"{question!r}: {len(top_a & top_b)} of 10 shared"
         assert b.terms == a.terms and b.themes == a.themes
     assert spark.search("zzqx qqvv").note == NONE_FOUND
+
+
+def test_the_spark_build_writes_the_lean_folder_and_it_answers_as_the_single_machine_one(pair):
+    from lib.explore import lean_index
+    from lib.explore.filters import FilterSpec, apply_filters, facet_counts
+    from lib.reading import lean
+
+    indexes = []
+    for side in ("local", "spark"):
+        out = pair.spark_dir.parent / side
+        found = lean.read_lean(out, out / store.SERVED_FILE)
+        assert found is not None, f"the {side} build wrote no lean folder made from its table"
+        indexes.append(lean_index.lean_index(found.meta, found.arrays, found.texts, found.words))
+    local, spark = indexes
+    assert "lean" in pair.spark_report.timings  # timed apart in the report
+    theme = max(facet_counts(local, FilterSpec())["themes"].items(), key=lambda kv: kv[1])[0]
+    for spec in (FilterSpec(), FilterSpec().choose("themes", (theme,)), FilterSpec(query="diffusion")):
+        assert facet_counts(spark, spec) == facet_counts(local, spec)
+        kept = [spark.ids[i] for i in apply_filters(spark, spec)]
+        assert kept == [local.ids[i] for i in apply_filters(local, spec)] and kept
