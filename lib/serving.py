@@ -67,6 +67,8 @@ def load_index(data: store.DataDir) -> PaperIndex | None:
 def lean_for_collection(data: store.DataDir) -> Path:
     """Write the lean folder of the collection built in `data` as it is on disk; the Arrow copy of the table
     too when it has none or an older one."""
+    if not data.papers_path.exists():
+        raise AtlasError(f"{data.papers_path.name}: nothing is built in {data.processed}")
     return lean_for_folder(data.processed, load_taxonomy(data.taxonomy).ids())
 
 
@@ -78,7 +80,7 @@ def lean_for_folder(processed: Path, theme_order: Sequence[str]) -> Path:
         raise AtlasError(f"{papers_path.name}: nothing is built in {processed}")
     if (lean.served_stamp(served) or [0, 0])[1] < papers_path.stat().st_mtime_ns:
         _served_from_parquet(papers_path, served)
-    return write_lean(processed, store.read_served_in(processed), theme_order)
+    return write_lean(processed, store.read_served(processed), theme_order)
 
 
 def _served_from_parquet(parquet: Path, served: Path) -> None:

@@ -303,15 +303,10 @@ def write_served(papers: pd.DataFrame, path: Path) -> None:
     atomic_write(path, lambda tmp: feather.write_feather(table, tmp, compression="uncompressed", chunksize=chunk))
 
 
-def read_served(data: DataDir) -> pd.DataFrame:
-    """The built table for the app: mapped into memory, every column Arrow-backed (lists stay Arrow lists, and
-    a value becomes a Python object only when a row is read). An older build with no Arrow copy, or one whose
-    copy predates its table, is read from Parquet."""
-    return read_served_in(data.processed)
-
-
-def read_served_in(processed: Path) -> pd.DataFrame:
-    """read_served for the build output folder `processed` (any folder `python -m lib.build --out` wrote)."""
+def read_served(data: DataDir | Path) -> pd.DataFrame:
+    """The table built for collection `data` (or into folder `data`), mapped, every column Arrow-backed (a value
+    becomes a Python object only when a row is read); from Parquet when its Arrow copy is missing or older."""
+    processed = data.processed if isinstance(data, DataDir) else Path(data)
     served, papers_path = processed / SERVED_FILE, processed / PAPERS_FILE
     try:
         current = served.stat().st_mtime_ns >= papers_path.stat().st_mtime_ns
