@@ -22,7 +22,7 @@ from lib.spark.dedupe import dedupe_records
 from lib.spark.describe import describe
 from lib.spark.output import arxiv_summary, bookkeeping, dedupe_warnings, shared_arxiv_ids, theme_counts, write_papers
 from lib.spark.parse import parse
-from lib.spark.session import running_session, spark_session
+from lib.spark.session import running_session, spark_session, stop_session
 from lib.spark.topics import topic_columns
 
 RECORDS_PER_PARTITION = 20_000  # a task's share: bounded memory per Python worker, enough tasks for every core
@@ -64,7 +64,7 @@ def build_to_disk(
         built = _build(spark, inputs, out_dir, taxonomy, cache, apart, k, random_state, say)
     finally:
         if own:
-            spark.stop()
+            stop_session(spark)  # its JVM too: the lean folder is written next, on this process
     say("Writing the lean folder the app serves a large collection from", 0.95)
     started = time.perf_counter()
     serving.lean_for_folder(Path(out_dir), taxonomy.ids())  # on the driver, from the table just written

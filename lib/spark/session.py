@@ -72,6 +72,26 @@ def running_session():
     return SparkSession.getActiveSession()
 
 
+def stop_session(spark) -> None:
+    """Stop `spark` and the JVM this process launched for it, so its heap is given back before the driver goes
+    on (a stopped session leaves the JVM running until the process ends: 8.7 GiB of it in a 3M build). A later
+    session launches a new one."""
+    from pyspark import SparkContext
+
+    spark.stop()
+    gateway = SparkContext._gateway
+    if gateway is None:
+        return
+    process = getattr(gateway, "proc", None)
+    try:
+        gateway.shutdown()
+    finally:
+        SparkContext._gateway, SparkContext._jvm = None, None
+        if process is not None:
+            process.terminate()
+            process.wait(timeout=60)
+
+
 def _settings(local_only: bool, partitions: int) -> dict[str, str]:
     settings = {
         "spark.ui.enabled": "false",
