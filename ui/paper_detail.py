@@ -21,8 +21,8 @@ def detail(atlas: Atlas, paper_id: str | None) -> None:
     row = atlas.papers.iloc[atlas.index.position[paper_id]]
     d = paper_detail(row, atlas.names)
     hits = search_hits(atlas.index, state.spec())
-    terms = hits.terms if hits is not None else ()
-    st.markdown(f"#### {highlight_markdown(d.title, terms)}")
+    terms, phrase = (hits.terms, hits.phrase) if hits is not None else ((), False)
+    st.markdown(f"#### {highlight_markdown(d.title, terms, phrase=phrase)}")
     facts = [
         f"{S.PAPER_TYPE_NAMES.get(d.paper_type, d.paper_type)}",
         f"seen on {len({p.rsplit(':', 1)[0] for p in d.pages})} page(s)",
@@ -48,7 +48,7 @@ def detail(atlas: Atlas, paper_id: str | None) -> None:
         links[2].link_button("DOI", f"https://doi.org/{d.doi}", icon=":material/link:")
     if d.arxiv_note:
         st.caption(f"The arXiv id was {d.arxiv_note}.")
-    st.markdown(highlight_markdown(d.abstract, terms) or "_No abstract on the listing page._")
+    st.markdown(highlight_markdown(d.abstract, terms, phrase=phrase) or "_No abstract on the listing page._")
     if d.abstract_variants:
         with st.expander(f"{len(d.abstract_variants)} other version(s) of the abstract"):
             for variant in d.abstract_variants:

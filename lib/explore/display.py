@@ -21,10 +21,13 @@ def escape_markdown(text: str) -> str:
     return _PUNCT.sub(r"\\\1", _NEWLINES.sub(" ", text or ""))
 
 
-def highlight_markdown(text: str, terms: tuple[str, ...], *, style: str = "yellow-background") -> str:
-    """Escaped Markdown of `text` with the search `terms` in bold on a colour, so they stand out at a glance."""
+def highlight_markdown(
+    text: str, terms: tuple[str, ...], *, phrase: bool = False, style: str = "yellow-background"
+) -> str:
+    """Escaped Markdown of `text` with the search `terms` in bold on a colour, so they stand out at a glance
+    (`phrase`: the terms of an exact search, lit where the search finds them; see highlight_spans)."""
     out = []
-    for piece, hit in highlight_spans(text or "", terms):
+    for piece, hit in highlight_spans(text or "", terms, phrase=phrase):
         safe = escape_markdown(piece)
         out.append(f"**:{style}[{safe}]**" if hit and safe.strip() else safe)
     return "".join(out)

@@ -46,16 +46,20 @@ _ALIKE = r"[-\s]*"
 
 def phrase_pattern(phrase: str) -> str:
     """The regular expression (Rust's syntax, as polars reads it) an exact search looks for: the folded phrase,
-    anywhere in the text as before ("lora" in "QLoRA" too), with a hyphen, a space or nothing alike between its
-    words ("low rank adaptation" finds "low-rank adaptation", "yolo v8" "YOLOv8", "pre training" "pretraining"). Every
-    character but letters and digits is written as its code point, so nothing in a query is read as
-    regular-expression syntax."""
+    with a hyphen, a space or nothing alike between its words ("low rank adaptation" finds "low-rank adaptation",
+    "yolo v8" "YOLOv8", "pre training" "pretraining"), starting where a word starts or ending where one ends: "lora"
+    finds "LoRA", "LoRAs" and "QLoRA" but not "exploration", "vit" finds "ViT" and "EfficientViT" but not
+    "activity", "prun" finds "pruning". Every character but letters and digits is written as its code point, so
+    nothing in a query is read as regular-expression syntax."""
 
     def literal(text: str) -> str:
         return "".join(c if c.isalnum() else f"\\x{{{ord(c):X}}}" for c in text)
 
     words = [w for w in _BETWEEN_WORDS.split(phrase) if w]
-    return _ALIKE.join(map(literal, words)) if words else literal(phrase)  # "-" alone is looked for as it is
+    core = _ALIKE.join(map(literal, words)) if words else literal(phrase)  # "-" alone is looked for as it is
+    if not (phrase[:1].isalnum() and phrase[-1:].isalnum()):
+        return core  # a phrase that starts or ends with a sign cannot lie inside a word
+    return rf"\b(?:{core})|(?:{core})\b"  # word boundaries keep the scan as fast as a plain literal's
 
 
 def _fold(text: str) -> str:
@@ -74,6 +78,7 @@ class Hits:
     terms: tuple[str, ...]  # what to highlight: the phrase, or the title words the query was read as
     themes: tuple[str, ...] = ()  # by meaning: the themes the question confidently looks like
     note: str = ""  # why there is nothing to show ("none of these words occur in the collection")
+    phrase: bool = False  # an exact phrase: its term may start or end inside a word (see `phrase_pattern`)
 
 
 class SearchIndex:
@@ -131,7 +136,7 @@ class SearchIndex:
             in_title = self._titles.str.count_matches(pattern).to_numpy()[rows]
             in_abstract = np.ones(len(rows))
         score = 10.0 * in_title + in_abstract
-        return _ranked(rows.tolist(), score.tolist(), (phrase,))
+        return _ranked(rows.tolist(), score.tolist(), (phrase,), phrase=True)
 
     def fuzzy(self, query: str, *, cutoff: float = FUZZY_CUTOFF) -> Hits:
         """Rows whose title holds close spellings of the query words, best-covered first.
@@ -222,31 +227,35 @@ def _title_words(titles: pl.Series) -> tuple[list[str], np.ndarray, np.ndarray]:
     return encoded.dictionary.take(order).to_pylist(), key % n, offsets
 
 
-def _ranked(positions: list[int], scores: list[float], terms: tuple[str, ...]) -> Hits:
+def _ranked(positions: list[int], scores: list[float], terms: tuple[str, ...], *, phrase: bool = False) -> Hits:
     pos = np.asarray(positions, dtype=np.int64)
     sc = np.asarray(scores, dtype=np.float64)
     order = np.lexsort((pos, -sc))  # best score first, ties in table order
-    return Hits(pos[order], sc[order], terms)
+    return Hits(pos[order], sc[order], terms, phrase=phrase)
 
 
-def _term_pattern(term: str) -> str:
-    """A phrase matches anywhere, a hyphen, a space or nothing alike between its words (as the search reads it); a
-    single word only as a whole word."""
+def _term_pattern(term: str, phrase: bool) -> str:
+    """An exact phrase is lit as the search reads it (a hyphen, a space or nothing alike between its words,
+    starting where a word starts or ending where one ends); a word read from a query only as a whole word."""
     words = [w for w in _BETWEEN_WORDS.split(term) if w]
-    if len(words) > 1:
-        return _ALIKE.join(map(re.escape, words))
-    return re.escape(term) if not term.isalnum() else rf"\b{re.escape(term)}\b"
+    core = _ALIKE.join(map(re.escape, words)) if len(words) > 1 else re.escape(term)
+    if phrase and term[:1].isalnum() and term[-1:].isalnum():
+        return rf"(?:(?<!\w){core}|{core}(?!\w))"
+    if phrase or len(words) > 1 or not term.isalnum():
+        return core
+    return rf"\b{core}\b"
 
 
-def highlight_spans(text: str, terms: tuple[str, ...]) -> list[tuple[str, bool]]:
+def highlight_spans(text: str, terms: tuple[str, ...], *, phrase: bool = False) -> list[tuple[str, bool]]:
     """Split `text` into (piece, is_match) runs for the given terms, case-insensitively.
 
-    Single-word terms match whole words only, phrases match anywhere, so "net" does not light up "network"
-    when it came from fuzzy reading but a typed phrase is shown wherever it occurs.
+    The terms of an exact `phrase` search are lit where the search finds them ("lora" in "QLoRA", not in
+    "exploration"); words read from a query (typo-tolerant, by meaning) as whole words only, so "net" does not
+    light up "network".
     """
     if not terms or not text:
         return [(text, False)]
-    parts = [_term_pattern(t) for t in terms if t]
+    parts = [_term_pattern(t, phrase) for t in terms if t]
     pattern = re.compile("|".join(sorted(parts, key=len, reverse=True)), re.IGNORECASE)
     out: list[tuple[str, bool]] = []
     last = 0

@@ -49,6 +49,20 @@ def test_a_query_is_never_read_as_a_regular_expression(index):
         assert index.exact(query).positions.tolist() == [], query
 
 
+def test_a_phrase_starts_where_a_word_starts_or_ends_where_one_ends():
+    titles = ["QLoRA: Efficient Finetuning", "Exploration in Reinforcement Learning", "EfficientViT on Phones"]
+    titles += ["Human Activity Recognition", "LoRA-based Adapters", "Pruning at Initialization"]
+    index = SearchIndex(titles, ["An abstract."] * len(titles))
+    assert sorted(index.exact("lora").positions.tolist()) == [0, 4]  # not "exploration"
+    assert index.exact("vit").positions.tolist() == [2]  # not "activity"
+    assert index.exact("prun").positions.tolist() == [5]  # the start of a word
+    assert index.exact("lora-based").positions.tolist() == [4]
+    assert index.exact("ration").positions.tolist() == [1]  # the end of a word ("exploration")
+    assert index.exact("xplor").positions.tolist() == []  # neither: inside a word
+    spans = highlight_spans("QLoRA beats exploration", index.exact("lora").terms, phrase=True)
+    assert spans == [("Q", False), ("LoRA", True), (" beats exploration", False)]
+
+
 def test_exact_phrase_is_a_phrase_not_a_bag_of_words(index):
     assert index.exact("pruning spaces").positions.tolist() == [4]
     assert index.exact("spaces pruning").positions.tolist() == []
