@@ -6,7 +6,8 @@ DIR is a folder `python -m lib.build --out DIR` wrote (default: the data folder'
 query (rank, score, title, themes), or with --json one object per query and line: {"query": ..., "hits":
 [{"paper_id": ..., "title": ..., "score": ...}, ...]} (and "note" when a question has no word the collection
 knows). The themes are those of the taxonomy the collection was built with. A collection that cannot be read is
-named in one line on standard error, with exit status 1. Kept at this name: the code it runs lives in lib/explore.
+named in one line on standard error, with exit status 1. Without --collection, a data folder with nothing built yet
+is built first (as the app does on its first load). Kept at this name: the code it runs lives in lib/explore.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ import pandas as pd
 import pyarrow as pa
 
 from lib.core import schema as S
+from lib.core.errors import AtlasError
 from lib.explore.filters import SEARCH_MODES, FilterSpec, PaperIndex, search_hits
 from lib.explore.meaning import MeaningIndex
 from lib.explore.search import Hits
@@ -100,6 +102,17 @@ def table(query: str, rows: list[dict], note: str) -> str:
     return "\n".join([*lines, ""])
 
 
+def _first_build(data: store.DataDir) -> None:
+    """Build the data folder's collection when nothing is built there yet (a fresh checkout), as the app does on
+    its first load; progress on standard error, so the answers alone go to standard output."""
+    if data.papers_path.exists() or not data.raw_files():
+        return
+    from lib.build import build_collection  # only then: the build's imports cost a second
+
+    print(f"building {data.processed} first: nothing is built there yet ...", file=sys.stderr, flush=True)
+    build_collection(data)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m lib.search", description=__doc__.splitlines()[0])
     parser.add_argument("queries", nargs="+", metavar="QUERY", help="what to search for; each is answered in turn")
@@ -112,8 +125,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.error("--top must be at least 1")
     folder = args.collection if args.collection is not None else store.data_dir().processed
     try:
+        if args.collection is None:
+            _first_build(store.data_dir())
         collection = load(folder, args.mode)
-    except Unreadable as exc:
+    except (Unreadable, AtlasError, OSError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
     for query in args.queries:

@@ -138,3 +138,25 @@ def test_a_build_with_its_own_taxonomy_is_searched_with_it(built, built_without_
     without = themes(built_without_distillation)
     assert "Knowledge distillation" not in without
     assert "Quantization" in without or "On-device and edge deployment" in without  # the others are still named
+
+
+def test_a_fresh_data_folder_is_built_on_the_first_search(tmp_path):
+    """A fresh checkout has nothing built: the first search builds the bundled pages (as the app does on its
+    first load), says so on standard error, and answers on standard output alone."""
+    data = tmp_path / "data"
+    (data / "raw").mkdir(parents=True)
+    for path in (ROOT / "data" / "raw").glob("*.txt"):
+        (data / "raw" / path.name).write_bytes(path.read_bytes())
+    for name in ("themes.toml", "arxiv_ids.csv"):
+        (data / name).write_bytes((ROOT / "data" / name).read_bytes())
+    env = {"PAPER_ATLAS_DATA": str(data), "PATH": ""}
+    first = subprocess.run(
+        [sys.executable, "-m", "lib.search", QUESTION, "--json"], cwd=ROOT, capture_output=True, text=True, timeout=300, env=env
+    )  # fmt: skip
+    assert first.returncode == 0, first.stderr
+    assert "building" in first.stderr and "Traceback" not in first.stderr
+    assert json.loads(first.stdout)["hits"] and (data / "processed" / "papers.parquet").is_file()
+    again = subprocess.run(
+        [sys.executable, "-m", "lib.search", QUESTION, "--json"], cwd=ROOT, capture_output=True, text=True, timeout=300, env=env
+    )  # fmt: skip
+    assert again.returncode == 0 and "building" not in again.stderr and again.stdout == first.stdout
