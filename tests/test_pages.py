@@ -361,6 +361,12 @@ def test_invalid_url_values_are_ignored_and_named(app, papers):
     assert not at.warning  # said once, not on every click
 
 
+def test_a_link_that_spells_out_the_defaults_is_used_whole(app):
+    at = app(q="lora", search="exact", sort="relevance", match="any")
+    no_errors(at)
+    assert at.text_input(key="q").value == "lora" and not at.warning  # nothing in it was left unused
+
+
 def test_a_link_of_the_old_kind_says_its_pick_is_lost(app):
     at = app(id=["p1", "p2"], theme="lora")
     assert "papers picked on the map by id" in at.warning[0].value

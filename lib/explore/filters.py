@@ -335,7 +335,9 @@ def _parse_range(text: str, known: FacetIndex | None) -> tuple[int, int] | None:
 def unused_url_parts(params: Mapping[str, str | list[str]], spec: FilterSpec) -> list[str]:
     """The filters a link asked for that `spec` (read from it) could not keep: values the collection lacks,
     malformed ones, and picks in the old one-id-per-paper form. Keys the app does not use are ignored."""
-    kept = to_query(spec)
+    kept = to_query(spec)  # and the defaults it leaves out, which a link may spell out ("search=exact")
+    kept |= {key: getattr(spec, attr) for attr, (key, _) in _CHOICES.items()}
+    kept |= {f.all_key: "all" if f.name in spec.match_all else "any" for f in FACETS if f.all_key}
     known = {f.url_key for f in FACETS} | {f.all_key for f in FACETS if f.all_key} | {k for k, _ in _CHOICES.values()}
     unused = []
     for key in sorted(known | {REGION_KEY, QUERY_KEY, LIKE_KEY}):
