@@ -149,7 +149,10 @@ def _carry_over(served: Path, staging: Path) -> None:
 def _swap_in(staging: Path, served: Path) -> None:
     for name in _SWAPPED:
         os.replace(staging / name, served / name)
-    for folder in (store.MODEL_DIR, lean.LEAN_DIR):  # the topic model; what a large collection is served from
+    if not (staging / store.MEANING_DIR).is_dir():  # a build too small for one: the last build's is of other rows
+        shutil.rmtree(served / store.MEANING_DIR, ignore_errors=True)
+    # the topic model; what a large collection is served from; the index search by meaning reads
+    for folder in (store.MODEL_DIR, lean.LEAN_DIR, store.MEANING_DIR):
         move_folder(staging, served, folder)
     os.replace(staging / store.REPORT_FILE, served / store.REPORT_FILE)
 
