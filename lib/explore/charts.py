@@ -100,7 +100,7 @@ def cluster_map(
     if highlight is not None:
         subtitle += f" {int(mask.sum()):,} of {n:,} papers match the filters; the rest are grey."
     bare = dict(showticklabels=False, showgrid=False, zeroline=False)
-    labels = _cluster_labels(points, drawn[inside]) if traces else _empty_note("No papers to map.", False)
+    labels = _cluster_labels(points, drawn, clusters[inside]) if traces else _empty_note("No papers to map.", False)
     return figure(
         traces, title, subtitle=subtitle, n_legend=len(traces), height=620, legend_y=0, xaxis=bare, yaxis=bare,
         annotations=labels,
@@ -109,16 +109,18 @@ def cluster_map(
     )  # fmt: skip
 
 
-def _cluster_labels(points: MapPoints, rows: np.ndarray) -> list[dict]:
-    """Each cluster's name at the middle of its drawn papers, so the map reads without the legend."""
+def _cluster_labels(points: MapPoints, drawn: np.ndarray, named: np.ndarray) -> list[dict]:
+    """The name of each cluster in `named` at the middle of all its drawn papers, so the map reads without the
+    legend. The middle of the whole cluster, not of its papers that match the filters: a label stays put as the
+    filters change, and never sits on the few matching papers it would otherwise be centred on."""
     notes = []
-    for c in np.unique(points.clusters[rows]).tolist():
-        members = rows[points.clusters[rows] == c]
+    for c in np.unique(named).tolist():
+        members = drawn[points.clusters[drawn] == c]
         name = points.names[c]
         short = name if len(name) <= 32 else name[:31] + "…"
         notes.append(dict(
             x=float(np.median(points.x[members])), y=float(np.median(points.y[members])), text=short,
-            showarrow=False, font=dict(size=11, color=PALETTE[c % len(PALETTE)]), bgcolor="rgba(255,255,255,0.75)",
+            showarrow=False, font=dict(size=11, color=PALETTE[c % len(PALETTE)]), bgcolor="rgba(255,255,255,0.6)",
         ))  # fmt: skip
     return notes
 

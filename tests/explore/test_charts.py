@@ -57,6 +57,14 @@ def test_cluster_map_names_each_cluster_where_its_papers_are(papers):
         assert (x, y) == (rows[S.X].median(), rows[S.Y].median())
 
 
+def test_a_cluster_label_stays_put_when_the_filters_change_and_names_only_clusters_with_matches(papers):
+    unfiltered = {n["text"]: (n["x"], n["y"]) for n in charts.cluster_map(papers).to_dict()["layout"]["annotations"]}
+    one = np.zeros(len(papers), dtype=bool)
+    one[np.flatnonzero(papers[S.CLUSTER].to_numpy() == 1)[0]] = True  # a single matching paper, in C1
+    notes = charts.cluster_map(papers, highlight=one).to_dict()["layout"]["annotations"]
+    assert [(n["text"], (n["x"], n["y"])) for n in notes] == [("C1 · vision", unfiltered["C1 · vision"])]
+
+
 def test_cluster_colours_stay_apart_however_many_clusters():
     from lib.explore.chart_style import _lab
 
