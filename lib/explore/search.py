@@ -55,11 +55,19 @@ def phrase_pattern(phrase: str) -> str:
     def literal(text: str) -> str:
         return "".join(c if c.isalnum() else f"\\x{{{ord(c):X}}}" for c in text)
 
+    return _phrase_regex(phrase, literal)
+
+
+def _phrase_regex(phrase: str, escape, *, edges: bool = True) -> str:
+    """The search's pattern for `phrase` in either syntax (Rust's and Python's share all it uses), its pieces
+    written by `escape`: the words joined so that a hyphen, a space or nothing is alike between them, and with
+    `edges` held to start where a word starts or end where one ends. Word boundaries, not look-arounds (which
+    Rust lacks), keep the scan as fast as a plain literal's."""
     words = [w for w in _BETWEEN_WORDS.split(phrase) if w]
-    core = _ALIKE.join(map(literal, words)) if words else literal(phrase)  # "-" alone is looked for as it is
-    if not (phrase[:1].isalnum() and phrase[-1:].isalnum()):
+    core = _ALIKE.join(map(escape, words)) if words else escape(phrase)  # "-" alone is looked for as it is
+    if not (edges and phrase[:1].isalnum() and phrase[-1:].isalnum()):
         return core  # a phrase that starts or ends with a sign cannot lie inside a word
-    return rf"\b(?:{core})|(?:{core})\b"  # word boundaries keep the scan as fast as a plain literal's
+    return rf"\b(?:{core})|(?:{core})\b"
 
 
 def _fold(text: str) -> str:
@@ -235,15 +243,12 @@ def _ranked(positions: list[int], scores: list[float], terms: tuple[str, ...], *
 
 
 def _term_pattern(term: str, phrase: bool) -> str:
-    """An exact phrase is lit as the search reads it (a hyphen, a space or nothing alike between its words,
-    starting where a word starts or ending where one ends); a word read from a query only as a whole word."""
-    words = [w for w in _BETWEEN_WORDS.split(term) if w]
-    core = _ALIKE.join(map(re.escape, words)) if len(words) > 1 else re.escape(term)
-    if phrase and term[:1].isalnum() and term[-1:].isalnum():
-        return rf"(?:(?<!\w){core}|{core}(?!\w))"
-    if phrase or len(words) > 1 or not term.isalnum():
-        return core
-    return rf"\b{core}\b"
+    """An exact phrase is lit as the search reads it (see `phrase_pattern`); a word read from a query only as a
+    whole word."""
+    if phrase:
+        return f"(?:{_phrase_regex(term, re.escape)})"
+    core = _phrase_regex(term, re.escape, edges=False)
+    return rf"\b{core}\b" if term.isalnum() else core
 
 
 def highlight_spans(text: str, terms: tuple[str, ...], *, phrase: bool = False) -> list[tuple[str, bool]]:
