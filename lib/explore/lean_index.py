@@ -36,6 +36,7 @@ from lib.explore.facets import (
 )
 from lib.explore.filters import PaperIndex
 from lib.explore.search import SearchIndex
+from lib.explore.spelling import Spellings
 
 TEXTS = ("title", "abstract")  # the folded texts' columns, as SearchIndex scans them
 
@@ -155,14 +156,19 @@ class MappedSearchIndex(SearchIndex):
         self._texts, self._titles, self._abstracts = frame, frame["title"], frame["abstract"]
         self._words, self._rows, self._offsets = vocabulary, rows, offsets
         self._memo, self._lock = OrderedDict(), threading.Lock()
-        # The words become Python strings, grouped by length, in the background (about 0.5 s at a million titles),
-        # not in a reader's search.
-        threading.Thread(target=lambda: self._by_length, name="title-words", daemon=True).start()
+        # The words become Python strings, and their spelling lookup is made, in the background (about 0.5 s at a
+        # million titles), not in a reader's search.
+        threading.Thread(target=lambda: (self.vocabulary, self._spelling), name="title-words", daemon=True).start()
 
     @cached_property
     def vocabulary(self) -> list[str]:
         words = self._words
         return words.to_pylist() if isinstance(words, (pa.Array, pa.ChunkedArray)) else list(words)
+
+    @cached_property
+    def _spelling(self) -> Spellings:
+        words = self._words
+        return Spellings(words.combine_chunks() if isinstance(words, pa.ChunkedArray) else words)
 
 
 MAP_SAMPLE = 8000  # the map's point budget (lib.explore.charts.cluster_map's max_points)

@@ -7,7 +7,6 @@ Owns the search index built once per corpus; it never filters by facets and neve
 from __future__ import annotations
 
 import bisect
-import math
 import re
 import threading
 from collections import OrderedDict
@@ -18,7 +17,8 @@ import numpy as np
 import polars as pl
 import pyarrow as pa
 import pyarrow.compute as pc
-from rapidfuzz import fuzz, process
+
+from lib.explore.spelling import Spellings
 
 _WORD = re.compile(r"\w+")
 FUZZY_CUTOFF = 80.0  # rapidfuzz ratio a query word needs against a title word
@@ -180,34 +180,20 @@ class SearchIndex:
 
     def _spellings(self, word: str, cutoff: float) -> list[tuple[str, float]]:
         found = dict(self._close_words(word, cutoff))
-        if len(word) >= 4:
-            for c in self.vocabulary[bisect.bisect_left(self.vocabulary, word) :]:
-                if not c.startswith(word):
-                    break
-                found.setdefault(c, 90.0)
+        if len(word) >= 4:  # the words starting with it lie together in the sorted vocabulary
+            words = self.vocabulary
+            for i in range(bisect.bisect_left(words, word), bisect.bisect_left(words, word + "\U0010ffff")):
+                found.setdefault(words[i], 90.0)
         return sorted(found.items(), key=lambda kv: (-kv[1], kv[0]))
 
     def _close_words(self, word: str, cutoff: float, limit: int = 8) -> list[tuple[str, float]]:
-        """The `limit` title words most like `word` (rapidfuzz ratio >= `cutoff`), best first, ties alphabetical.
-        A ratio of r needs lengths within a factor (200 - r) / r of each other, so only those lengths are read:
-        at a million titles a lookup then reads about half the words, not all."""
-        n = len(word)
-        shortest = math.ceil(n * cutoff / (200 - cutoff) - 1e-9)
-        longest = math.floor(n * (200 - cutoff) / cutoff + 1e-9)
-        found = []
-        for length in range(shortest, longest + 1):
-            if group := self._by_length.get(length):
-                found += process.extract(word, group, scorer=fuzz.ratio, score_cutoff=cutoff, limit=limit)
-        found.sort(key=lambda hit: (-hit[1], hit[0]))
-        return [(w, score) for w, score, _ in found[:limit]]
+        """The `limit` title words most like `word` (rapidfuzz ratio >= `cutoff`), best first, ties alphabetical:
+        what a scan of every word finds, read from the few words that can reach the cutoff (lib.explore.spelling)."""
+        return self._spelling.close(word, cutoff, limit)
 
     @cached_property
-    def _by_length(self) -> dict[int, list[str]]:
-        """The title words grouped by length, each group in sorted order."""
-        groups: dict[int, list[str]] = {}
-        for w in self.vocabulary:
-            groups.setdefault(len(w), []).append(w)
-        return groups
+    def _spelling(self) -> Spellings:
+        return Spellings(self.vocabulary)
 
 
 def _strings(texts) -> pl.Series:
