@@ -3,7 +3,8 @@
 For each size (default 100000 and 1000000) the corpus is made once by bench/corpora.py, then each build runs
 as `python -m lib.build RAW --out DIR --quiet [--engine spark --master URL]` in a fresh process: wall time,
 the report's stage timings, and the peak RSS of the whole process tree (for Spark: the driver's Python, its
-JVM and the Python workers), sampled from /proc every 0.5 s. The Spark table is compared with the single-machine
+JVM and the Python workers), sampled from /proc every 0.5 s, with when it fell and how it divides among those
+three parts. The Spark table is compared with the single-machine
 one (same paper ids in the same order, same merges, clusters by adjusted Rand index, similar papers by top-5
 overlap). With --cluster SIZE, a master and two one-core workers are started on 127.0.0.1 (bench/spark_cluster.py),
 the build runs against spark://127.0.0.1:PORT, its table is compared with the local[*] Spark table (equal) and
@@ -36,25 +37,30 @@ from lib.reading import store  # noqa: E402
 GIB = 2**30
 
 
-def tree_rss(pid: int) -> int:
-    """Resident bytes of `pid` and all its descendants."""
+def tree_rss(pid: int) -> dict[str, int]:
+    """Resident bytes of `pid` and all its descendants, by part: "driver" (`pid` itself), "java" (its JVM) and
+    "workers" (every other descendant: Spark's Python workers and daemon)."""
     children: dict[int, list[int]] = {}
     rss: dict[int, int] = {}
+    names: dict[int, str] = {}
     for entry in Path("/proc").iterdir():
         if not entry.name.isdigit():
             continue
         try:
-            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            head, tail = (entry / "stat").read_text().rsplit(")", 1)
+            fields = tail.split()
             rss[int(entry.name)] = int(fields[21]) * os.sysconf("SC_PAGE_SIZE")
+            names[int(entry.name)] = head.split("(", 1)[1]
             children.setdefault(int(fields[1]), []).append(int(entry.name))
         except (OSError, IndexError, ValueError):
             continue
-    total, todo = 0, [pid]
+    parts = {"driver": rss.get(pid, 0), "java": 0, "workers": 0}
+    todo = list(children.get(pid, []))
     while todo:
         p = todo.pop()
-        total += rss.get(p, 0)
+        parts["java" if names.get(p) == "java" else "workers"] += rss.get(p, 0)
         todo += children.get(p, [])
-    return total
+    return parts
 
 
 def run_build(root: Path, out: Path, engine: str, timeout: float, master: str | None = None) -> dict:
@@ -64,11 +70,14 @@ def run_build(root: Path, out: Path, engine: str, timeout: float, master: str | 
     command += ["--master", master] if master else []
     started = time.perf_counter()
     child = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    peak = [0]
+    peak = {"total": 0, "at_s": 0.0, "parts": {}, "most": {}}  # the tree's peak, when, its parts; each part's own
 
     def sample() -> None:
         while child.poll() is None:
-            peak[0] = max(peak[0], tree_rss(child.pid))
+            parts = tree_rss(child.pid)
+            peak["most"] = {k: max(v, peak["most"].get(k, 0)) for k, v in parts.items()}
+            if sum(parts.values()) > peak["total"]:
+                peak.update(total=sum(parts.values()), at_s=time.perf_counter() - started, parts=parts)
             time.sleep(0.5)
 
     sampler = threading.Thread(target=sample, daemon=True)
@@ -85,7 +94,11 @@ def run_build(root: Path, out: Path, engine: str, timeout: float, master: str | 
         "master": master or ("local[*]" if engine == "spark" else None),
         "code": child.returncode,
         "wall_s": round(time.perf_counter() - started, 1),
-        "peak_rss_gib": round(peak[0] / GIB, 2),
+        "peak_rss_gib": round(peak["total"] / GIB, 2),
+        "peak_at_s": round(peak["at_s"], 1),  # against the stages' cumulative timings: where the peak fell
+        "peak_parts_gib": {k: round(v / GIB, 2) for k, v in peak["parts"].items()},
+        "most_per_part_gib": {k: round(v / GIB, 2) for k, v in peak["most"].items()},
+        "driver_memory": os.environ.get("PAPER_ATLAS_SPARK_DRIVER_MEMORY", "4g") if engine == "spark" else None,
         "timings": report.timings if report else {},
         "n_papers": report.n_papers if report else None,
         "stderr_tail": stderr[-2000:] if child.returncode else "",
