@@ -19,7 +19,7 @@ from pathlib import Path
 INIT_SCRIPT = r"""
 (() => {
   const st = window.__st = {sent: 0, lastSent: 0, finished: 0, lastFinish: 0, running: false, lastChange: 0,
-                            starts: 0, errors: 0, bytes: 0, messages: 0};
+                            starts: 0, errors: 0, bytes: 0, messages: 0, input: 0};
   const varint = (b, i) => { let v = 0, m = 1, x; do { x = b[i++]; v += (x & 127) * m; m *= 128; } while (x & 128);
                              return [v, i]; };
   const fields = (b) => {  // (field number, varint value | [start, end] of a length-delimited value)
@@ -76,6 +76,10 @@ INIT_SCRIPT = r"""
     if (records.some((r) => !unseen(r.target))) st.lastChange = performance.now();
   }).observe(document.documentElement, {subtree: true, childList: true, attributes: true, characterData: true});
   if (document.documentElement) watch(); else document.addEventListener("DOMContentLoaded", watch);
+  // The moment the page received the person's press (a pointer or a key), as the event stamps it: the first
+  // after `st.input` was cleared.
+  const pressed = (e) => { if (!st.input) st.input = e.timeStamp; };
+  for (const type of ["pointerdown", "keydown"]) window.addEventListener(type, pressed, {capture: true});
 })();
 """
 
@@ -90,12 +94,13 @@ SETTLED = """([finishedBefore, quiet, ready]) => {
 
 @dataclass(frozen=True)
 class Timing:
-    settled_ms: float  # from the action to the last change of the page before it settled
+    settled_ms: float  # from the press (as the page's input event stamps it) to the last change before it settled
     server_ms: float  # from the browser's rerun request to the run's end: the server's share (queue included)
     runs: int  # script runs the action caused
     kib: float = 0.0  # what the server sent the browser for it
     browser_cpu_ms: float = 0.0  # the renderer's main-thread work for it (when installed with the server's pid)
     server_cpu_ms: float = 0.0  # the server process's CPU time meanwhile (likewise)
+    driver_ms: float = 0.0  # before the press reached the page: the test driver's own work, which no person waits for
 
 
 class CpuMeter:
@@ -131,17 +136,20 @@ def timed(
     JavaScript expression that must also hold (the content the action should bring)."""
     cpu = getattr(page, "atlas_cpu", None)
     cpu_before = cpu.read() if cpu else (0.0, 0.0)
-    before = page.evaluate("() => ({...window.__st, t: performance.now()})")
+    before = page.evaluate("() => { window.__st.input = 0; return {...window.__st, t: performance.now()}; }")
     action()
     page.wait_for_function(SETTLED, arg=[before["finished"], quiet_ms, ready], timeout=timeout_ms, polling=50)
     after = page.evaluate("() => ({...window.__st})")
     cpu_after = cpu.read() if cpu else (0.0, 0.0)
-    settled = max(after["lastFinish"], after["lastChange"]) - before["t"]
+    pressed = after["input"] if after["input"] >= before["t"] else before["t"]  # no press (a navigation): the call
+    settled = max(after["lastFinish"], after["lastChange"]) - pressed
+    driver = pressed - before["t"]
     sent_at = after["lastSent"] if after["sent"] > before["sent"] else before["t"]
     server = after["lastFinish"] - max(sent_at, before["t"]) if after["sent"] > before["sent"] else settled
     kib = (after["bytes"] - before["bytes"]) / 1024
     runs = after["finished"] - before["finished"]
-    return Timing(settled, max(server, 0.0), runs, kib, cpu_after[0] - cpu_before[0], cpu_after[1] - cpu_before[1])
+    cpu_spent = (cpu_after[0] - cpu_before[0], cpu_after[1] - cpu_before[1])
+    return Timing(settled, max(server, 0.0), runs, kib, *cpu_spent, driver_ms=driver)
 
 
 def settle(page, *, ready: str = "", quiet_ms: int = 350, timeout_ms: int = 120_000) -> None:
