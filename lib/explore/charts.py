@@ -5,7 +5,6 @@ frames it is given.
 
 from __future__ import annotations
 
-import textwrap
 from collections.abc import Mapping
 from dataclasses import dataclass
 
@@ -24,8 +23,18 @@ GL_ABOVE = 5000  # SVG scatter gets sluggish past a few thousand points
 
 
 def _hover_title(title: object, width: int = 70) -> str:
-    # Wrap before escaping so a line break can never split an entity.
-    lines = textwrap.wrap(str(title), width, break_long_words=False) or [""]
+    """The title in lines of at most `width` characters, broken between words (a longer word has a line of its
+    own), escaped, joined by <br>. Wrapped before escaping, so a break never splits an entity. A plain greedy
+    wrap: textwrap's took 0.3 s for the 8,000 points of a map."""
+    lines: list[str] = []
+    line = ""
+    for word in str(title).split():
+        if line and len(line) + 1 + len(word) > width:
+            lines.append(line)
+            line = word
+        else:
+            line = f"{line} {word}" if line else word
+    lines.append(line)
     return "<br>".join(esc(line) for line in lines)
 
 

@@ -216,19 +216,31 @@ def _cells(cells: np.ndarray, keys: list, months: np.ndarray, name: str) -> pa.T
 class LazyHover:
     """The map's hover texts, written for the rows asked for only: the map draws a few thousand of a million."""
 
+    KEPT = 100_000  # texts kept once written: the map draws mostly the same rows again on the next run
+
     def __init__(self, titles: pd.Series, clusters: np.ndarray, names: Mapping[int, str]):
         self.titles, self.clusters, self.names = titles, clusters, names
+        self._written: dict[int, str] = {}
 
     def __len__(self) -> int:
         return len(self.clusters)
 
     def __getitem__(self, rows) -> np.ndarray:
+        rows = np.atleast_1d(np.arange(len(self))[rows]).tolist()
+        written = self._written
+        new = [r for r in rows if r not in written]
+        if new:
+            if len(written) + len(new) > self.KEPT:
+                written.clear()  # sessions share it; a rare clear keeps it bounded without bookkeeping
+            for r, t, c in zip(new, self.titles.take(new).tolist(), self.clusters[new].tolist()):
+                written[r] = self._text(t, c)
+        # .get: another session may have cleared it in between
+        return np.array([written.get(r) or self._text(self.titles.iloc[r], self.clusters[r]) for r in rows], object)
+
+    def _text(self, title, cluster) -> str:
         from lib.explore.charts import _hover_title
 
-        rows = np.atleast_1d(np.arange(len(self))[rows])
-        titles = self.titles.take(rows).tolist()
-        names = [self.names[c] for c in self.clusters[rows].tolist()]
-        return np.array([f"<b>{_hover_title(t)}</b><br>{n}" for t, n in zip(titles, names)], dtype=object)
+        return f"<b>{_hover_title(title)}</b><br>{self.names[int(cluster)]}"
 
 
 def map_points(papers: pd.DataFrame, ids: np.ndarray):

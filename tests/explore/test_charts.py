@@ -230,3 +230,19 @@ def test_heatmap_cells_stay_short_at_any_corpus_size(papers):
     assert trace["text"][0][2] == f"{z[0][2] / 1000:.1f}".removesuffix(".0") + "k"  # "2k", not "2000"
     assert all(len(cell) <= 4 for row in trace["text"] for cell in row)
     assert "%{z} papers" in trace["hovertemplate"]  # the exact count stays one hover away
+
+
+@pytest.mark.parametrize(
+    "title",
+    [
+        "Attention Is All You Need",
+        "LoRA-Drop: Efficient LoRA Parameter Pruning based on Output Evaluation for Large Language Models in the Wild",
+        "A\tTitle  with\nodd   white space and a verylongwordthatgoesonandonandonandonandonandonandonandonandonandonandon x",
+        "",
+    ],
+)
+def test_map_hover_titles_break_between_words_within_the_width(title):
+    lines = charts._hover_title(title, width=40).split("<br>")
+    assert " ".join(lines) == " ".join(title.split())  # every word kept, in order, one space between
+    assert all(len(line) <= 40 or " " not in line for line in lines)  # only a single long word runs past
+    assert all(len(a) + 1 + len(b.split(" ")[0]) > 40 for a, b in zip(lines, lines[1:]))  # each line as full as fits
