@@ -13,7 +13,7 @@ data_parts.add_papers(atlas)
 data_parts.sources(atlas)
 st.subheader("Inputs")
 st.dataframe(tables.inputs_table(report), hide_index=True, width="stretch")
-merges = tables.merges_table(report)
+merges = atlas.corpus.merges_table
 st.subheader(f"Duplicates merged: {len(merges)} papers seen more than once")
 st.dataframe(merges, hide_index=True, width="stretch", height=320)
 if report.same_title_splits:

@@ -14,6 +14,7 @@ from lib import build_job
 from lib.collection import AddOutcome
 from lib.core.errors import AtlasError
 from lib.explore.display import escape_markdown, plural
+from lib.explore.tables import kept_title
 from lib.reading import sources as added_sources
 from lib.reading import store
 from lib.reading.formats import BY_NAME, INPUT_FORMATS, INPUT_SUFFIXES, MAX_BYTES
@@ -203,14 +204,14 @@ def merge_workbench(atlas: Atlas) -> None:
     """Every merged paper with the record it kept and where each field came from; a person can say a merge is
     not one paper (alone, or in bulk for the common cases), and every rebuild respects it."""
     data = atlas.corpus.data
-    details = store.read_details(data)
+    details = atlas.corpus.merge_details
     st.subheader(f"Review merges: {len(details)} papers made of several records")
     if not details:
         st.caption("No merged papers, or the collection was built before merges were recorded.")
     else:
         if auth.can_edit():
             _bulk_actions(data, details)
-        _one_merge(data, details)
+        _one_merge(data, details, atlas.corpus.merge_choices)
     if problem := store.decisions_problem(data.decisions):
         st.error(f"{escape_markdown(problem)}. It is left as it is until fixed by hand.", icon=":material/error:")
     _decisions(data)
@@ -222,12 +223,8 @@ def title_only_with_years(details: dict[str, dict]) -> list[dict]:
     for pid, d in details.items():
         years = {r["published"][:4] for r in d["records"] if r.get("published")}
         if d.get("joined_by") == ["title"] and len(years) > 1:
-            out.append({"records": [r["where"] for r in d["records"]], "title": _title(d), "paper_id": pid})
+            out.append({"records": [r["where"] for r in d["records"]], "title": kept_title(d), "paper_id": pid})
     return out
-
-
-def _title(d: dict) -> str:
-    return next((r["title"] for r in d["records"] if r["where"] == d["kept"]), d["records"][0]["title"])
 
 
 def _bulk_actions(data: store.DataDir, details: dict[str, dict]) -> None:
@@ -242,14 +239,8 @@ def _bulk_actions(data: store.DataDir, details: dict[str, dict]) -> None:
     )
 
 
-def _one_merge(data: store.DataDir, details: dict[str, dict]) -> None:
-    ids = sorted(details, key=lambda pid: _title(details[pid]).casefold())
-    pid = st.selectbox(
-        "Merged paper",
-        ids,
-        format_func=lambda p: f"{_title(details[p])[:90]} ({len(details[p]['records'])} records)",
-        key="merge_review",
-    )
+def _one_merge(data: store.DataDir, details: dict[str, dict], choices: dict[str, str]) -> None:
+    pid = st.selectbox("Merged paper", list(choices), format_func=choices.__getitem__, key="merge_review")
     d = details[pid]
     st.markdown(
         f"Kept **{escape_markdown(d['kept'])}** (abstract first, then a DOI or arXiv id, then the most fields); "
@@ -260,7 +251,7 @@ def _one_merge(data: store.DataDir, details: dict[str, dict]) -> None:
     st.dataframe(records, hide_index=True, width="stretch")
     fields = pd.DataFrame([{"field": _FIELD_NAMES.get(k, k), "from record": v} for k, v in d.get("fields", {}).items()])
     st.dataframe(fields, hide_index=True, width="stretch")
-    decision = {"records": [r["where"] for r in d["records"]], "title": _title(d), "paper_id": pid}
+    decision = {"records": [r["where"] for r in d["records"]], "title": kept_title(d), "paper_id": pid}
     if not auth.can_edit():
         return
     st.button(

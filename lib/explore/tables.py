@@ -140,6 +140,20 @@ def merges_table(report: BuildReport) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["Title", "Entries", "Where", "Title spellings", "Abstract versions"])
 
 
+def kept_title(detail: dict) -> str:
+    """A merged paper's title: its kept record's (from merge_details.json, see lib.reading.store.read_details)."""
+    records = detail["records"]
+    return next((r["title"] for r in records if r["where"] == detail["kept"]), records[0]["title"])
+
+
+def merge_choices(details: dict[str, dict]) -> dict[str, str]:
+    """Each merged paper's id and how a list of them names it (its title, and how many records it joins), in the
+    order of the titles."""
+    titles = {pid: kept_title(d) for pid, d in details.items()}
+    order = sorted(titles, key=lambda pid: titles[pid].casefold())
+    return {pid: f"{titles[pid][:90]} ({len(details[pid]['records'])} records)" for pid in order}
+
+
 def issues_table(report: BuildReport) -> pd.DataFrame:
     """Lines and files the parser could not fully use, as file:line, reason and the text."""
     rows = [{"Where": i.where(), "Problem": i.reason, "Text": i.text} for i in report.issues]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pandas as pd
 
 from lib.core import schema as S
+from lib.explore import tables
 from lib.explore.facets import Names
 from lib.explore.tables import results_table
 
@@ -26,3 +27,27 @@ def test_a_paper_without_code_has_an_empty_code_cell_and_one_with_code_its_link(
     assert table["Published"].tolist() == ["2024-01", ""]
     assert table["Themes"].tolist() == [["LoRA"], []]
     assert table.index.tolist() == ["a", "b"]
+
+
+def test_merged_papers_are_listed_by_their_kept_title_with_their_record_count():
+    details = {
+        "p2": {
+            "kept": "b.bib:9",
+            "records": [{"where": "a.ris:1", "title": "zeta"}, {"where": "b.bib:9", "title": "Beta"}],
+        },
+        "p1": {
+            "kept": "c.csv:2",
+            "records": [{"where": "c.csv:2", "title": "alpha"}, {"where": "d.csv:3", "title": "x"}],
+        },
+        "p3": {
+            "kept": "gone:1",
+            "records": [{"where": "e.txt:4", "title": "Gamma"}, {"where": "f.txt:5", "title": "g"}],
+        },
+    }
+    assert tables.kept_title(details["p2"]) == "Beta"
+    assert tables.kept_title(details["p3"]) == "Gamma"  # a kept record not listed: the first record's title
+    assert list(tables.merge_choices(details).items()) == [
+        ("p1", "alpha (2 records)"),
+        ("p2", "Beta (2 records)"),
+        ("p3", "Gamma (2 records)"),
+    ]
