@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import re
 import threading
+from pathlib import Path
 
 import streamlit as st
 
@@ -27,7 +28,9 @@ if not log.handlers:  # who changed what, refusals and builds: on the server's s
     log.addHandler(_handler)
     log.setLevel(logging.INFO)
     log.propagate = False
-PAGE_CONFIG = dict(page_title="Paper Atlas", page_icon=":material/travel_explore:", layout="wide")
+# The tab's icon is served by the app itself: a Material icon name would have every visitor's browser fetch it
+# from a third party's server.
+PAGE_CONFIG = dict(page_title="Paper Atlas", page_icon=str(Path(__file__).with_name("icon.svg")), layout="wide")
 # Set by app.py in the script thread for the run it routes; a page run without it was started directly.
 _run = threading.local()
 # An absolute path in a message ("... in /srv/atlas/data/processed"): only its last part is shown. Not a URL's

@@ -138,3 +138,16 @@ def test_back_steps_through_filter_changes_and_pages_keep_the_filters(page, serv
     assert shown_count(page) == total
     settle.timed(page, page.go_forward, ready="location.search.includes('q=pruning')")
     assert page.get_by_label("Search titles and abstracts").input_value() == "pruning"
+
+
+def test_the_pages_ask_nothing_of_any_server_but_the_apps_own(page, server):
+    """A visitor's browser contacts the app and nothing else: no font, icon or script from a third party (which
+    would tell it who reads what, and fail on a machine without the internet)."""
+    elsewhere: list[str] = []
+    page.on("request", lambda r: None if r.url.startswith((server, "data:", "blob:")) else elsewhere.append(r.url))
+    for name in PAGES:
+        go(page, server, PAGES[name])
+    go(page, server, "", "q=pruning&search=meaning")
+    assert elsewhere == []
+    icon = page.evaluate("() => document.querySelector('link[rel~=icon]').href")  # the tab still has its icon
+    assert icon.startswith("data:image/svg+xml") or page.request.get(icon).ok, icon[:80]
