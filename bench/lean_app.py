@@ -7,7 +7,7 @@ For each size and path, in fresh processes:
   run finishing; then the server's RSS (VmRSS, and the part that is not file-backed, RssAnon).
 - **interactions**: the app driven in-process by AppTest: the first run (load and index), then medians of whole
   script runs for a theme pick, an exact phrase search, a typo-tolerant search and a sort change, and the
-  Topics and Themes & trends pages; the process's RSS after each and its peak.
+  Topics, Themes & trends and Data pages, then Topics again; the process's RSS after each and its peak.
 
 The path is chosen with PAPER_ATLAS_LEAN_ABOVE: 0 serves lean, a billion serves in memory. A size's corpus is the
 folder bench/out/corpus-SIZE (made by make_corpus.py through corpora.py and built once with `python -m lib.build`;
@@ -125,6 +125,8 @@ out["fuzzy search"] = median(lambda q=q: at.text_input(key="q").input(q).run() f
 at.text_input(key="q").input("").run()
 out["topics page"] = timed(lambda: at.switch_page("pages/topics.py").run())
 out["themes page"] = timed(lambda: at.switch_page("pages/themes.py").run())
+out["data page"] = timed(lambda: at.switch_page("pages/data.py").run())
+out["topics again"] = timed(lambda: at.switch_page("pages/topics.py").run())
 out["explore again"] = timed(lambda: at.switch_page("pages/explore.py").run())
 out["after pages"] = mem()
 assert not at.exception, [e.message for e in at.exception]
@@ -150,10 +152,10 @@ def table(rows: list[tuple[str, str, int, dict]]) -> str:
     gib = 1024
     head = (
         "| corpus | path | cold start (server, first page) | server RSS (anon) | first run (AppTest) | theme pick | "
-        "exact search | theme + search | fuzzy search | sort | Topics | Themes & trends | RSS after pages (anon) "
-        "| peak RSS |"
+        "exact search | theme + search | fuzzy search | sort | Topics | Themes & trends | Data | Topics again "
+        "| RSS after pages (anon) | peak RSS |"
     )
-    lines = [head, "|" + "---|" * 14]
+    lines = [head, "|" + "---|" * 16]
     for size, path, n, r in rows:
         ms = {k: f"{r[k] * 1000:,.0f} ms" for k in r if isinstance(r[k], float)}
         server = (
@@ -165,7 +167,8 @@ def table(rows: list[tuple[str, str, int, dict]]) -> str:
         lines.append(
             f"| {size} ({n:,}) | {path} | {server} | {r['first run']:.1f} s | {ms['theme pick']} | "
             f"{ms['exact search']} | {ms['theme + search']} | {ms['fuzzy search']} | {ms['sort by newest']} | "
-            f"{ms['topics page']} | {ms['themes page']} | {after['VmRSS'] / gib:.2f} GiB ({after['RssAnon'] / gib:.2f}) "
+            f"{ms['topics page']} | {ms['themes page']} | {ms.get('data page', '-')} | {ms.get('topics again', '-')} | "
+            f"{after['VmRSS'] / gib:.2f} GiB ({after['RssAnon'] / gib:.2f}) "
             f"| {after['VmHWM'] / gib:.2f} GiB |"
         )
     return "\n".join(lines)
