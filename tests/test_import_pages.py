@@ -335,6 +335,21 @@ def test_merge_workbench_shows_what_was_kept_and_a_merge_undone_stays_undone(col
     assert n_papers(collection) == before + 1
 
 
+def test_a_long_list_of_merges_is_found_by_title(collection, monkeypatch):
+    from ui import data_parts
+
+    monkeypatch.setattr(data_parts, "MAX_LISTED", 1)  # as with tens of thousands of merges
+    at = add(data_page(), ("workbench.csv", WORKBENCH_CSV.encode()))
+    assert "2 merged papers in title order; the first 1 are listed" in " ".join(c.value for c in at.caption)
+    assert len(at.selectbox(key="merge_review").options) == 1
+    at.text_input(key="merge_find").input("WETLAND").run()
+    (shown,) = at.selectbox(key="merge_review").options
+    assert shown.startswith("Field Methods for Wetland Birds (2 records)")
+    assert "1 merged paper matches." in " ".join(c.value for c in at.caption)
+    at.text_input(key="merge_find").input("no such title").run()
+    assert "0 merged papers match." in " ".join(c.value for c in at.caption) and not at.exception
+
+
 def test_bulk_split_of_title_only_merges_with_different_years_and_undo(collection):
     at = add(data_page(), ("workbench.csv", WORKBENCH_CSV.encode()))
     before = n_papers(collection)

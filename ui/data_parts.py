@@ -239,8 +239,21 @@ def _bulk_actions(data: store.DataDir, details: dict[str, dict]) -> None:
     )
 
 
+MAX_LISTED = 500  # merged papers offered in the review list at once; past that, found by their title
+
+
 def _one_merge(data: store.DataDir, details: dict[str, dict], choices: dict[str, str]) -> None:
-    pid = st.selectbox("Merged paper", list(choices), format_func=choices.__getitem__, key="merge_review")
+    listed = list(choices)
+    if len(listed) > MAX_LISTED:  # a list of 90,000 would be sent to the browser on every run, and never scrolled
+        needle = st.text_input("Find a merged paper by its title", key="merge_find").strip().casefold()
+        listed = [pid for pid in listed if needle in choices[pid].casefold()] if needle else listed
+        more = f"; the first {MAX_LISTED:,} are listed" if len(listed) > MAX_LISTED else ""
+        said = ("matches" if len(listed) == 1 else "match") if needle else "in title order"
+        st.caption(f"{plural(len(listed), 'merged paper')} {said}{more}.")
+        listed = listed[:MAX_LISTED]
+    if not listed:
+        return
+    pid = st.selectbox("Merged paper", listed, format_func=choices.__getitem__, key="merge_review")
     d = details[pid]
     st.markdown(
         f"Kept **{escape_markdown(d['kept'])}** (abstract first, then a DOI or arXiv id, then the most fields); "
