@@ -9,6 +9,7 @@ import zipfile
 from io import BytesIO
 from pathlib import Path
 
+import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
@@ -348,6 +349,22 @@ def test_a_long_list_of_merges_is_found_by_title(collection, monkeypatch):
     assert "1 merged paper matches." in " ".join(c.value for c in at.caption)
     at.text_input(key="merge_find").input("no such title").run()
     assert "0 merged papers match." in " ".join(c.value for c in at.caption) and not at.exception
+
+
+def test_long_bookkeeping_tables_show_their_first_rows_and_offer_every_row_as_csv(collection, monkeypatch):
+    from lib.explore import export
+    from ui import data_parts
+
+    monkeypatch.setattr(data_parts, "SHOWN_ROWS", 1)  # as with the 30,000 merges of a million papers
+    at = add(data_page(), ("workbench.csv", WORKBENCH_CSV.encode()))
+    merges = store.read_report(collection.report_path).merges
+    assert len(merges) == 2
+    (shown,) = [d.value for d in at.dataframe if "Title spellings" in d.value.columns]
+    assert len(shown) == 1
+    assert "The first 1 of 2 rows are shown" in " ".join(c.value for c in at.caption)
+    assert not at.exception
+    every = export.table_to_csv(pd.DataFrame({"Title": ["=HYPERLINK()", "Plain"], "Entries": [2, 3]}))
+    assert every.decode("utf-8-sig").splitlines() == ["Title,Entries", "'=HYPERLINK(),2", "Plain,3"]
 
 
 def test_bulk_split_of_title_only_merges_with_different_years_and_undo(collection):

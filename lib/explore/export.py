@@ -73,11 +73,20 @@ def to_csv(papers: pd.DataFrame) -> bytes:
 
     Lists are joined with "; ". Text cells that a spreadsheet would run as a formula get a leading "'".
     """
+    return _csv(EXPORT_COLUMNS, ([row[c] for c in EXPORT_COLUMNS] for row in records(papers)))
+
+
+def table_to_csv(table: pd.DataFrame) -> bytes:
+    """Any table the app shows (merges, warnings), as CSV in the same way as the papers."""
+    return _csv(list(table.columns), table.itertuples(index=False, name=None))
+
+
+def _csv(header: list[str], rows) -> bytes:
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(EXPORT_COLUMNS)
-    for row in records(papers):
-        writer.writerow([_csv_cell(row[c]) for c in EXPORT_COLUMNS])
+    writer.writerow(header)
+    for row in rows:
+        writer.writerow([_csv_cell(v) for v in row])
     return ("\ufeff" + out.getvalue()).encode("utf-8")
 
 
