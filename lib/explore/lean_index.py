@@ -249,7 +249,8 @@ def map_points(papers: pd.DataFrame, ids: np.ndarray):
     from lib.explore.charts import MapPoints, cluster_name
 
     clusters = papers[S.CLUSTER].to_numpy(dtype=np.int64)
-    first = pd.Series(papers[S.CLUSTER_LABEL].to_numpy(dtype=object)).groupby(clusters).first()
-    names = {int(c): cluster_name(int(c), label) for c, label in first.items()}
+    found, first = np.unique(clusters, return_index=True)  # each cluster's first row: its label, one string each
+    labels = papers[S.CLUSTER_LABEL].take(first).tolist()
+    names = {int(c): cluster_name(int(c), label) for c, label in zip(found.tolist(), labels)}
     hover = LazyHover(papers[S.TITLE], clusters, names)
     return MapPoints(papers[S.X].to_numpy(dtype=float), papers[S.Y].to_numpy(dtype=float), ids, clusters, hover, names)
