@@ -114,7 +114,7 @@ def open_detail(page, url: str, i: int) -> settle.Timing:
 
 
 def switch_page(source: str, target: str):
-    names = {"": "Explore", "topics": "Topics", "themes": "Themes & trends"}
+    names = {"": "Explore", "topics": "Topics", "themes": "Themes & trends", "data": "Data"}
 
     def run(page, url: str, i: int) -> settle.Timing:
         go(page, url, source)
@@ -158,6 +158,7 @@ SCRIPT = [
     ("Explore → Topics", switch_page("", "topics")),
     ("Topics → Themes & trends", switch_page("topics", "themes")),
     ("Themes & trends → Explore", switch_page("themes", "")),
+    ("Explore → Data", switch_page("", "data")),
     ("change k (new)", change_k(seen=False)),
     ("change k (seen before)", change_k(seen=True)),
 ]
