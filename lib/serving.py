@@ -84,9 +84,11 @@ def lean_for_folder(processed: Path, theme_order: Sequence[str]) -> Path:
 
 
 def _served_from_parquet(parquet: Path, served: Path) -> None:
-    """The Arrow copy of a table written as Parquet only, converted in Arrow (no Python object per value)."""
-    table = pq.read_table(parquet)
-    table = table.cast(S.arrow_schema(table.column_names)).combine_chunks()
+    """The Arrow copy of a table written as Parquet only, converted in Arrow (no Python object per value), a
+    column at a time: the table is held once, in one chunk per column, plus one column as read."""
+    schema = S.arrow_schema(pq.ParquetFile(parquet).schema_arrow.names)
+    columns = [pq.read_table(parquet, columns=[f.name]).column(0).cast(f.type).combine_chunks() for f in schema]
+    table = pa.Table.from_arrays(columns, schema=schema)
     store.atomic_write(
         served,
         lambda tmp: feather.write_feather(table, tmp, compression="uncompressed", chunksize=max(len(table), 1)),

@@ -8,6 +8,8 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow.feather as feather
+import pyarrow.parquet as pq
 import pytest
 
 from lib import serving
@@ -167,5 +169,8 @@ def test_the_command_writes_the_lean_folder_and_the_arrow_copy_of_a_parquet_only
     pd.testing.assert_series_equal(
         served[S.TITLE].astype(object), seed_papers[S.TITLE].astype(object), check_names=False
     )
+    copy = feather.read_table(data.processed / store.SERVED_FILE)  # every column as built, each in one piece
+    assert copy.equals(pq.read_table(data.papers_path).cast(copy.schema))
+    assert copy.schema.equals(S.arrow_schema(copy.column_names)) and {c.num_chunks for c in copy.columns} == {1}
     assert serving.main([str(root / "nowhere")]) == 1
     assert "nothing is built" in capsys.readouterr().err
