@@ -4,6 +4,7 @@ served is never used."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -15,7 +16,7 @@ import pytest
 from lib import serving
 from lib.core import schema as S
 from lib.explore import lean_index
-from lib.explore.charts import cluster_map
+from lib.explore.charts import MapPoints, cluster_map
 from lib.explore.filters import FilterSpec, PaperIndex, apply_filters, facet_counts
 from lib.reading import lean, store
 
@@ -109,6 +110,20 @@ def test_map_points_write_hover_texts_for_the_drawn_papers_only(both, built):
         assert list(drawn["hovertext"]) == list(expected["hovertext"])
         assert [str(i) for i in drawn["customdata"]] == list(expected["customdata"])
     assert len(points.hover) == len(papers) and len(points.hover[np.array([0, 5])]) == 2
+
+
+def test_the_map_draws_the_sample_the_build_saved_only_with_nothing_highlighted(both, built):
+    memory, mapped = both
+    papers = store.read_served(built)
+    assert np.array_equal(mapped.map_sample, lean_index.map_sample(papers[S.CLUSTER].to_numpy(dtype="int64")))
+    points = MapPoints.of(papers)
+    saved = replace(points, sample=(50, lean_index.map_sample(points.clusters, budget=50)))
+    assert cluster_map(saved, max_points=50).to_json() == cluster_map(points, max_points=50).to_json()
+    bogus = replace(points, sample=(50, np.arange(3)))  # a sample for other clusters would show: never used so
+    some = np.arange(len(papers)) % 3 == 0
+    for kwargs in ({"highlight": some, "max_points": 50}, {"max_points": 60}, {"max_points": 50, "random_state": 1}):
+        assert cluster_map(bogus, **kwargs).to_json() == cluster_map(points, **kwargs).to_json()
+    assert sum(len(t.x) for t in cluster_map(bogus, max_points=50).data) == 3
 
 
 def test_aggregates_count_what_the_charts_count(built, seed_papers):

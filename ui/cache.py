@@ -87,7 +87,8 @@ class Atlas:
         from lib.explore.charts import MapPoints  # plotly is loaded by the pages that draw, not at start-up
 
         if isinstance(self.index.position, lean_index.IdPositions):  # served lean: hover texts on demand
-            return lean_index.map_points(self.papers, self.index.ids)
+            built = self.topics is self.corpus.report.topics  # the build's clusters: its map sample holds
+            return lean_index.map_points(self.papers, self.index.ids, self.index.map_sample if built else None)
         return MapPoints.of(self.papers)
 
     @cached_property

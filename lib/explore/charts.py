@@ -63,6 +63,8 @@ class MapPoints:
     clusters: np.ndarray
     hover: np.ndarray  # "<b>title</b><br>C3 · label", escaped, per paper
     names: dict[int, str]  # cluster -> "C3 · label", escaped
+    # (point budget, rows): the sample a map of that budget draws with nothing highlighted, when the build saved it
+    sample: tuple[int, np.ndarray] | None = None
 
     @classmethod
     def of(cls, papers: pd.DataFrame) -> MapPoints:
@@ -93,7 +95,10 @@ def cluster_map(
     mask = np.ones(n, dtype=bool) if highlight is None else np.asarray(highlight, dtype=bool)
     if mask.shape != (n,):
         raise ValueError(f"highlight has shape {mask.shape}, expected ({n},)")
-    drawn = _sample_points(points.clusters, mask, max_points, np.random.default_rng(random_state))
+    if highlight is None and random_state == 0 and points.sample is not None and points.sample[0] == max_points:
+        drawn = points.sample[1]  # drawn by the build, as below
+    else:
+        drawn = _sample_points(points.clusters, mask, max_points, np.random.default_rng(random_state))
     inside, clusters = mask[drawn], points.clusters[drawn]
     style = (go.Scattergl, 4) if len(drawn) > GL_ABOVE else (go.Scatter, 7)
     traces = []

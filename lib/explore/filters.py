@@ -94,6 +94,7 @@ class PaperIndex:
     search: SearchIndex
     position: dict[str, int]
     meaning: MeaningIndex | None = None  # the build's meaning index for these rows; None for a build without one
+    map_sample: np.ndarray | None = None  # the rows the build's map draws with nothing highlighted (lean folders)
 
     @classmethod
     def from_papers(

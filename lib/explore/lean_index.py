@@ -93,6 +93,7 @@ def lean_index(meta: dict, arrays: Mapping[str, np.ndarray], texts: pa.Table, wo
         title_rank=arrays["title_rank"],
         search=MappedSearchIndex(texts, words, arrays["word_rows"], arrays["word_offsets"]),
         position=IdPositions(arrays["sorted_ids"], arrays["id_order"]),
+        map_sample=arrays.get("map_sample"),
     )
 
 
@@ -243,9 +244,9 @@ class LazyHover:
         return f"<b>{_hover_title(title)}</b><br>{self.names[int(cluster)]}"
 
 
-def map_points(papers: pd.DataFrame, ids: np.ndarray):
+def map_points(papers: pd.DataFrame, ids: np.ndarray, sample: np.ndarray | None = None):
     """The map's MapPoints for a large table: ids from the index's arrays and hover texts written on demand,
-    instead of a Python string per paper and field."""
+    instead of a Python string per paper and field; `sample`, the map sample the build drew for these clusters."""
     from lib.explore.charts import MapPoints, cluster_name
 
     clusters = papers[S.CLUSTER].to_numpy(dtype=np.int64)
@@ -253,4 +254,6 @@ def map_points(papers: pd.DataFrame, ids: np.ndarray):
     labels = papers[S.CLUSTER_LABEL].take(first).tolist()
     names = {int(c): cluster_name(int(c), label) for c, label in zip(found.tolist(), labels)}
     hover = LazyHover(papers[S.TITLE], clusters, names)
-    return MapPoints(papers[S.X].to_numpy(dtype=float), papers[S.Y].to_numpy(dtype=float), ids, clusters, hover, names)
+    xy = papers[S.X].to_numpy(dtype=float), papers[S.Y].to_numpy(dtype=float)
+    drawn = (MAP_SAMPLE, np.asarray(sample)) if sample is not None else None
+    return MapPoints(*xy, ids, clusters, hover, names, drawn)
