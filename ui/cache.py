@@ -61,6 +61,13 @@ class Corpus:
         return merge_choices(self.merge_details)
 
     @cached_property
+    def title_only_merges(self) -> list[dict]:
+        """The merges the Data page offers to split in bulk (lib.explore.tables.title_only_with_years)."""
+        from lib.explore.tables import title_only_with_years
+
+        return title_only_with_years(self.merge_details)
+
+    @cached_property
     def merges_table(self) -> pd.DataFrame:
         from lib.explore.tables import merges_table
 

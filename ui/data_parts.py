@@ -229,30 +229,19 @@ def merge_workbench(atlas: Atlas) -> None:
     not one paper (alone, or in bulk for the common cases), and every rebuild respects it."""
     data = atlas.corpus.data
     details = atlas.corpus.merge_details
-    st.subheader(f"Review merges: {len(details)} papers made of several records")
+    st.subheader(f"Review merges: {len(details):,} papers made of several records")
     if not details:
         st.caption("No merged papers, or the collection was built before merges were recorded.")
     else:
         if auth.can_edit():
-            _bulk_actions(data, details)
+            _bulk_actions(data, atlas.corpus.title_only_merges)
         _one_merge(data, details, atlas.corpus.merge_choices)
     if problem := store.decisions_problem(data.decisions):
         st.error(f"{escape_markdown(problem)}. It is left as it is until fixed by hand.", icon=":material/error:")
     _decisions(data)
 
 
-def title_only_with_years(details: dict[str, dict]) -> list[dict]:
-    """Merges made only by title whose records give different years: the common wrong merge."""
-    out = []
-    for pid, d in details.items():
-        years = {r["published"][:4] for r in d["records"] if r.get("published")}
-        if d.get("joined_by") == ["title"] and len(years) > 1:
-            out.append({"records": [r["where"] for r in d["records"]], "title": kept_title(d), "paper_id": pid})
-    return out
-
-
-def _bulk_actions(data: store.DataDir, details: dict[str, dict]) -> None:
-    candidates = title_only_with_years(details)
+def _bulk_actions(data: store.DataDir, candidates: list[dict]) -> None:
     st.button(
         f"Split every merge made only by title whose records give different years ({len(candidates)})",
         key="split_title_years",

@@ -154,6 +154,16 @@ def merge_choices(details: dict[str, dict]) -> dict[str, str]:
     return {pid: f"{titles[pid][:90]} ({len(details[pid]['records'])} records)" for pid in order}
 
 
+def title_only_with_years(details: dict[str, dict]) -> list[dict]:
+    """Merges made only by title whose records give different years: the common wrong merge."""
+    out = []
+    for pid, d in details.items():
+        years = {r["published"][:4] for r in d["records"] if r.get("published")}
+        if d.get("joined_by") == ["title"] and len(years) > 1:
+            out.append({"records": [r["where"] for r in d["records"]], "title": kept_title(d), "paper_id": pid})
+    return out
+
+
 def issues_table(report: BuildReport) -> pd.DataFrame:
     """Lines and files the parser could not fully use, as file:line, reason and the text."""
     rows = [{"Where": i.where(), "Problem": i.reason, "Text": i.text} for i in report.issues]
