@@ -60,15 +60,22 @@ def open_app(page, url: str) -> settle.Timing:
     return settle.Timing(at, at, page.evaluate("() => window.__st.finished"))
 
 
-def pick_theme(page, url: str, i: int) -> settle.Timing:
-    go(page, url)
+def pick_theme(page, url: str, i: int, path: str = "") -> settle.Timing:
+    """A theme picked in the sidebar of the page at `path`: Explore's summary names it, the Topics map says how
+    many papers match."""
+    go(page, url, path)
     name = THEMES[i % len(THEMES)]
     page.locator('[data-testid="stSidebar"] [data-testid="stMultiSelect"]').first.click()
     page.keyboard.type(name)  # the list is virtual: only options in view exist, so narrow it first
     option = page.get_by_role("option", name=name)
-    timing = settle.timed(page, lambda: option.first.click(), ready=_has_text(f"about {name}"))
+    ready = _has_text(f"about {name}") if path == "" else f"({_on(path)}) && ({_map_says('match the filters')})"
+    timing = settle.timed(page, lambda: option.first.click(), ready=ready)
     page.keyboard.press("Escape")
     return timing
+
+
+def _map_says(text: str) -> str:
+    return f"[...document.querySelectorAll('{MAIN} .js-plotly-plot')].some(p => p.textContent.includes({json.dumps(text)}))"
 
 
 def clear_filters(page, url: str, i: int) -> settle.Timing:
@@ -149,6 +156,7 @@ def _automatic_k(page) -> int:
 
 SCRIPT = [
     ("pick a theme (sidebar)", pick_theme),
+    ("Topics: pick a theme (sidebar)", lambda page, url, i: pick_theme(page, url, i, "topics")),
     ("clear the filters", clear_filters),
     ("search a phrase", search),
     ("typo-tolerant search", fuzzy_search),
