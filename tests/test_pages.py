@@ -419,7 +419,8 @@ def test_first_run_builds_with_progress(tmp_path, monkeypatch):
 
 @pytest.fixture(scope="module")
 def large_data_dir(tmp_path_factory) -> Path:
-    """1,500 synthetic papers from bench/make_corpus.py: counts past a thousand."""
+    """1,500 synthetic papers from bench/make_corpus.py: counts past a thousand, and more papers than the map
+    draws as points."""
     import importlib.util
 
     spec = importlib.util.spec_from_file_location("make_corpus", ROOT / "bench" / "make_corpus.py")
@@ -441,6 +442,27 @@ def test_counts_past_a_thousand_are_written_with_separators(large_data_dir, monk
     captions = [c.value for c in at.sidebar.caption]
     assert any(re.search(r"; 1,\d{3} undated", c) for c in captions), captions  # few synthetic papers are dated
     assert any(c.value == "Download all 1,500 shown papers" for c in at.caption)
+
+
+def test_a_filter_change_on_topics_redraws_the_matching_points_over_the_same_shaded_map(large_data_dir, monkeypatch):
+    """Past MAP_POINTS papers the map is an image of every paper with points on top: a facet change sends the same
+    image and axes again (nothing to redraw in them), and only points that match, no more than MAP_POINTS."""
+    from lib.explore.map_image import MAP_POINTS
+
+    monkeypatch.setenv(store.ENV_VAR, str(large_data_dir))
+    at = AppTest.from_file(APP, default_timeout=90).run()
+    at.switch_page("pages/topics.py").run()
+    maps = []
+    for theme in ("pruning", "llm", "quantization"):
+        at.multiselect(key="f_themes").set_value([theme]).run()
+        no_errors(at)
+        spec = json.loads(at.get("plotly_chart")[0].proto.spec)
+        drawn = [i for trace in spec["data"] for i in trace["customdata"]]
+        papers = store.read_papers(store.data_dir(large_data_dir).papers_path).set_index(S.PAPER_ID)
+        assert 0 < len(drawn) <= MAP_POINTS and all(theme in papers.at[i, S.THEMES] for i in drawn)
+        maps.append((spec["layout"]["images"][0]["source"], spec["layout"]["xaxis"]["range"]))
+    assert maps[0] == maps[1] == maps[2]
+    assert "1,500 papers shaded" in spec["layout"]["title"]["text"]
 
 
 def test_a_region_picked_on_the_map_filters_every_page_from_its_url(app, papers):

@@ -6,7 +6,7 @@ frames it is given.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -16,6 +16,7 @@ import scipy.sparse as sp
 from lib.core import schema as S
 from lib.explore.chart_style import FADED, PALETTE, cluster_name, esc, figure, theme_labels
 from lib.explore.facets import Membership
+from lib.explore.map_image import MAP_POINTS, Extent, shading
 
 # The columns the theme and time charts read of the rows they show (the themes come from the index).
 TIME_COLUMNS = (S.PAPER_ID, S.PUBLISHED, S.LISTING_DATES, S.CLUSTER, S.CLUSTER_LABEL)
@@ -65,6 +66,18 @@ class MapPoints:
     names: dict[int, str]  # cluster -> "C3 · label", escaped
     # (point budget, rows): the sample a map of that budget draws with nothing highlighted, when the build saved it
     sample: tuple[int, np.ndarray] | None = None
+    _shading: dict = field(default_factory=dict, repr=False)  # (grey?) -> the image of every paper, made once
+
+    def extent(self) -> Extent:
+        return Extent.of(self.x, self.y)
+
+    def shading(self, grey: bool) -> str:
+        """Every paper painted in one image (lib.explore.map_image): in its cluster's colour, or all grey."""
+        if grey not in self._shading:
+            groups = np.zeros(len(self.x), np.int64) if grey else self.clusters
+            colour = (lambda g: FADED) if grey else (lambda g: PALETTE[g % len(PALETTE)])
+            self._shading[grey] = shading(self.x, self.y, groups, colour, self.extent())
+        return self._shading[grey]
 
     @classmethod
     def of(cls, papers: pd.DataFrame) -> MapPoints:
@@ -80,46 +93,61 @@ def cluster_map(
     papers: pd.DataFrame | MapPoints,
     *,
     highlight: np.ndarray | None = None,
-    max_points: int = 8000,
+    max_points: int = MAP_POINTS,
     random_state=0,
 ) -> go.Figure:
     """Papers on the 2-D map, one trace per cluster; `customdata` holds each point's paper_id. `papers` is
     the table or, cheaper, its MapPoints.
 
-    With `highlight` (a boolean mask over rows), the other papers are drawn grey beneath. Above
-    `max_points`, highlighted papers are kept first and the rest sampled per cluster; the title says so.
-    Tick labels are hidden because map coordinates have no units; the subtitle says how to read it.
+    With `highlight` (a boolean mask over rows), the other papers are grey beneath. Above `max_points`, every
+    paper is shaded in an image beneath (grey with a highlight), and only `max_points` are drawn as points, the
+    highlighted ones, sampled per cluster; the title says so. The image is the same whatever the filters, so a
+    filter change redraws the few points only. Tick labels are hidden because map coordinates have no units; the
+    subtitle says how to read it.
     """
     points = papers if isinstance(papers, MapPoints) else MapPoints.of(papers)
     n = len(points.ids)
     mask = np.ones(n, dtype=bool) if highlight is None else np.asarray(highlight, dtype=bool)
     if mask.shape != (n,):
         raise ValueError(f"highlight has shape {mask.shape}, expected ({n},)")
+    shaded = n > max_points
+    rng = np.random.default_rng(random_state)
     if highlight is None and random_state == 0 and points.sample is not None and points.sample[0] == max_points:
         drawn = points.sample[1]  # drawn by the build, as below
+    elif shaded:
+        drawn = np.sort(_stratified(np.flatnonzero(mask), points.clusters, max_points, rng))
     else:
-        drawn = _sample_points(points.clusters, mask, max_points, np.random.default_rng(random_state))
+        drawn = np.arange(n)
     inside, clusters = mask[drawn], points.clusters[drawn]
-    style = (go.Scattergl, 4) if len(drawn) > GL_ABOVE else (go.Scatter, 7)
+    style = (go.Scattergl, 4) if len(drawn) > GL_ABOVE else (go.Scatter, 7 if not shaded else 5)
     traces = []
-    if highlight is not None:
+    if highlight is not None and not shaded:
         traces.append(_map_trace(style, points, drawn[~inside], "Outside the filters", FADED, 0.45))
     for c in np.unique(clusters[inside]).tolist():
         rows = drawn[inside & (clusters == c)]
         traces.append(_map_trace(style, points, rows, points.names[c], PALETTE[c % len(PALETTE)], 0.85))
-    title = "Topic map"
-    if len(drawn) < n:
-        title += f": a sample of {len(drawn):,} of {n:,} papers, drawn per cluster"
-    subtitle = "Papers with similar wording lie close together; the axes have no units."
+    title, subtitle = "Topic map", "Papers with similar wording lie close together; the axes have no units."
+    bare = dict(showticklabels=False, showgrid=False, zeroline=False)
+    xaxis, yaxis, layout = dict(bare), dict(bare), {}
+    if shaded:
+        title += f": all {n:,} papers shaded, {len(drawn):,} of them drawn as points, per cluster"
+        box = points.extent()
+        xaxis["range"], yaxis["range"] = [box.x0, box.x1], [box.y0, box.y1]  # the image's box, whatever is drawn
+        layout["images"] = [dict(
+            source=points.shading(grey=highlight is not None), xref="x", yref="y", x=box.x0, y=box.y1,
+            sizex=box.x1 - box.x0, sizey=box.y1 - box.y0, sizing="stretch", layer="below",
+        )]  # fmt: skip
     if highlight is not None:
         subtitle += f" {int(mask.sum()):,} of {n:,} papers match the filters; the rest are grey."
-    bare = dict(showticklabels=False, showgrid=False, zeroline=False)
-    labels = _cluster_labels(points, drawn, clusters[inside]) if traces else _empty_note("No papers to map.", False)
+    if shaded and not inside.any():
+        labels = _empty_note("No paper matches the filters.", False)
+    else:
+        labels = _cluster_labels(points, drawn, clusters[inside]) if traces else _empty_note("No papers to map.", False)
     return figure(
-        traces, title, subtitle=subtitle, n_legend=len(traces), height=620, legend_y=0, xaxis=bare, yaxis=bare,
+        traces, title, subtitle=subtitle, n_legend=len(traces), height=620, legend_y=0, xaxis=xaxis, yaxis=yaxis,
         annotations=labels,
         # uirevision keeps the user's zoom when the page reruns with other filters.
-        dragmode="lasso", uirevision="cluster_map", legend=dict(itemsizing="constant"),
+        dragmode="lasso", uirevision="cluster_map", legend=dict(itemsizing="constant"), **layout,
     )  # fmt: skip
 
 

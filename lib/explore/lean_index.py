@@ -35,6 +35,7 @@ from lib.explore.facets import (
     RangeIndex,
 )
 from lib.explore.filters import PaperIndex
+from lib.explore.map_image import MAP_POINTS
 from lib.explore.search import SearchIndex
 from lib.explore.spelling import Spellings
 
@@ -172,10 +173,7 @@ class MappedSearchIndex(SearchIndex):
         return Spellings(words.combine_chunks() if isinstance(words, pa.ChunkedArray) else words)
 
 
-MAP_SAMPLE = 8000  # the map's point budget (lib.explore.charts.cluster_map's max_points)
-
-
-def map_sample(clusters: np.ndarray, budget: int = MAP_SAMPLE, random_state: int = 0) -> np.ndarray:
+def map_sample(clusters: np.ndarray, budget: int = MAP_POINTS, random_state: int = 0) -> np.ndarray:
     """Sorted rows of a sample of the map, stratified by cluster as the map draws one with nothing highlighted."""
     from lib.explore.charts import _sample_points  # plotly is loaded here only, not by the filters
 
@@ -255,5 +253,7 @@ def map_points(papers: pd.DataFrame, ids: np.ndarray, sample: np.ndarray | None 
     names = {int(c): cluster_name(int(c), label) for c, label in zip(found.tolist(), labels)}
     hover = LazyHover(papers[S.TITLE], clusters, names)
     xy = papers[S.X].to_numpy(dtype=float), papers[S.Y].to_numpy(dtype=float)
-    drawn = (MAP_SAMPLE, np.asarray(sample)) if sample is not None else None
+    # A folder written when the map drew another number of points holds a sample of that size: not used.
+    fits = sample is not None and len(sample) == min(MAP_POINTS, len(clusters))
+    drawn = (MAP_POINTS, np.asarray(sample)) if fits else None
     return MapPoints(*xy, ids, clusters, hover, names, drawn)

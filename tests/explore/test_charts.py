@@ -89,7 +89,9 @@ def test_cluster_map_samples_per_cluster_above_max_points(papers):
     sizes = [len(values(t["customdata"])) for t in d["data"]]
     assert sum(sizes) == 6
     assert sizes == [3, 2, 1]  # 6:3:3 scaled to 6 points, every cluster kept
-    assert "6 of 12" in d["layout"]["title"]["text"]
+    assert "all 12 papers shaded, 6 of them drawn as points" in d["layout"]["title"]["text"]
+    (image,) = d["layout"]["images"]  # every paper, in the image beneath the points
+    assert image["source"].startswith("data:image/png;base64,") and image["layer"] == "below"
     again = charts.cluster_map(papers, max_points=6).to_dict()
     assert [values(t["customdata"]) for t in again["data"]] == [values(t["customdata"]) for t in d["data"]]
 
@@ -110,7 +112,7 @@ def test_cluster_map_keeps_every_cluster_when_one_is_tiny():
     d = charts.cluster_map(big, max_points=1000).to_dict()
     assert [len(values(t["customdata"])) for t in d["data"]] == [999, 1]
     assert {t["type"] for t in d["data"]} == {"scatter"}
-    assert {t["type"] for t in charts.cluster_map(big).to_dict()["data"]} == {"scattergl"}
+    assert {t["type"] for t in charts.cluster_map(big, max_points=n).to_dict()["data"]} == {"scattergl"}
 
 
 def test_cluster_map_highlight_draws_the_rest_grey_beneath(papers):
@@ -124,12 +126,34 @@ def test_cluster_map_highlight_draws_the_rest_grey_beneath(papers):
     assert "3 of 12 papers match" in d["layout"]["title"]["subtitle"]["text"]
 
 
-def test_cluster_map_prefers_highlighted_points_when_sampling(papers):
+def test_cluster_map_above_its_points_draws_the_matches_over_every_paper_shaded_grey(papers):
     mask = np.array([r[0] in {"p02", "p07", "p08"} for r in ROWS])
     d = charts.cluster_map(papers, highlight=mask, max_points=5).to_dict()
-    grey, *coloured = d["data"]
-    assert sorted(i for t in coloured for i in values(t["customdata"])) == ["p02", "p07", "p08"]
-    assert len(values(grey["customdata"])) == 2
+    assert sorted(i for t in d["data"] for i in values(t["customdata"])) == ["p02", "p07", "p08"]
+    assert charts.FADED not in [t["marker"]["color"] for t in d["data"]]  # the rest are in the image
+    unfiltered = charts.cluster_map(papers, max_points=5).to_dict()["layout"]["images"][0]["source"]
+    assert d["layout"]["images"][0]["source"] != unfiltered  # grey, where the unfiltered map shades by cluster
+    none = charts.cluster_map(papers, highlight=np.zeros(len(ROWS), bool), max_points=5).to_dict()
+    assert not none["data"]
+    assert [n["text"] for n in none["layout"]["annotations"]] == ["No paper matches the filters."]
+
+
+def test_a_filter_change_leaves_the_shaded_map_where_it_was_and_redraws_only_its_points(papers):
+    """The image of every paper and the axes are the same whatever matches, so a filter change on the Topics
+    page redraws a few points, not the map; the map's view does not jump to the matching papers."""
+    points = charts.MapPoints.of(papers)
+    maps = [
+        charts.cluster_map(points, highlight=np.array([r[3] == c for r in ROWS]), max_points=4).to_dict()
+        for c in (0, 1, 2)
+    ]
+    assert len({m["layout"]["images"][0]["source"] for m in maps}) == 1
+    assert len({(tuple(m["layout"]["xaxis"]["range"]), tuple(m["layout"]["yaxis"]["range"])) for m in maps}) == 1
+    x0, x1 = maps[0]["layout"]["xaxis"]["range"]
+    assert x0 < papers[S.X].min() and x1 > papers[S.X].max()  # every paper inside, where the image lies
+    for c, m in enumerate(maps):
+        drawn = [i for t in m["data"] for i in values(t["customdata"])]
+        assert 0 < len(drawn) <= 4 and {r[3] for r in ROWS if r[0] in drawn} == {c}
+    assert points.shading(grey=True) is points.shading(grey=True)  # made once
 
 
 def test_cluster_map_rejects_a_misaligned_mask(papers):
