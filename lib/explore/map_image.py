@@ -18,7 +18,7 @@ import numpy as np
 # filter change on the Topics page at 100k papers settled in Chromium on two cores after 1.2 s with 8,000 points,
 # 650 ms with 2,000 and 470 ms with 1,000 (bench/browser_latency.py, "Topics: pick a theme").
 MAP_POINTS = 1000
-WIDTH, HEIGHT = 900, 450  # pixels; stretched over the points' extent, about one pixel per screen pixel
+WIDTH, HEIGHT = 640, 320  # pixels; stretched over the points' extent, about 1.5 screen pixels each on a wide screen
 LEVELS = 5  # shades of density per colour: a pixel's share of the busiest pixel, on a log scale
 LIGHTEST, DARKEST = 0.22, 0.55  # how far a shade goes from white towards its colour: pale, so points stand out
 
