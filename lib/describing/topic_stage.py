@@ -208,7 +208,7 @@ def _incremental(previous: TopicModel, texts, ids, hashes, why, p, random_state,
         new_clusters=tuple(created),
     )
     reason = (
-        f"{int(who.kept.sum())} papers kept their clusters, {joined} new or changed papers joined the nearest, "
+        f"{int(who.kept.sum()):,} papers kept their clusters, {joined:,} new or changed papers joined the nearest, "
         f"{len(created)} new clusters; the clusters were first made with {params.get('reason', 'k as chosen then')}"
     )
     choice = KChoice(0, {int(kk): float(v) for kk, v in (params.get("scores") or {}).items()}, reason)
