@@ -111,11 +111,10 @@ def cluster_map(
     if mask.shape != (n,):
         raise ValueError(f"highlight has shape {mask.shape}, expected ({n},)")
     shaded = n > max_points
-    rng = np.random.default_rng(random_state)
     if highlight is None and random_state == 0 and points.sample is not None and points.sample[0] == max_points:
         drawn = points.sample[1]  # drawn by the build, as below
     elif shaded:
-        drawn = np.sort(_stratified(np.flatnonzero(mask), points.clusters, max_points, rng))
+        drawn = sample_rows(points.clusters, np.flatnonzero(mask), max_points, random_state)
     else:
         drawn = np.arange(n)
     inside, clusters = mask[drawn], points.clusters[drawn]
@@ -181,12 +180,9 @@ def _map_trace(style, points: MapPoints, rows: np.ndarray, name: str, colour: st
     )
 
 
-def _sample_points(clusters: np.ndarray, mask: np.ndarray, budget: int, rng) -> np.ndarray:
-    """Sorted row positions to draw: highlighted rows first, then the rest, each stratified by cluster."""
-    inside, outside = np.flatnonzero(mask), np.flatnonzero(~mask)
-    picked = _stratified(inside, clusters, budget, rng)
-    rest = _stratified(outside, clusters, max(budget - len(picked), 0), rng)
-    return np.sort(np.concatenate([picked, rest]))
+def sample_rows(clusters: np.ndarray, rows: np.ndarray, budget: int, random_state=0) -> np.ndarray:
+    """Sorted positions of at most `budget` of `rows` to draw, each cluster's share in proportion to its size."""
+    return np.sort(_stratified(rows, clusters, budget, np.random.default_rng(random_state)))
 
 
 def _stratified(rows: np.ndarray, clusters: np.ndarray, k: int, rng) -> np.ndarray:

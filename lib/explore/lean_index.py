@@ -175,10 +175,9 @@ class MappedSearchIndex(SearchIndex):
 
 def map_sample(clusters: np.ndarray, budget: int = MAP_POINTS, random_state: int = 0) -> np.ndarray:
     """Sorted rows of a sample of the map, stratified by cluster as the map draws one with nothing highlighted."""
-    from lib.explore.charts import _sample_points  # plotly is loaded here only, not by the filters
+    from lib.explore.charts import sample_rows  # plotly is loaded here only, not by the filters
 
-    mask = np.ones(len(clusters), dtype=bool)
-    return _sample_points(clusters, mask, budget, np.random.default_rng(random_state)).astype(np.int64)
+    return sample_rows(clusters, np.arange(len(clusters)), budget, random_state).astype(np.int64)
 
 
 def aggregates(index: PaperIndex, papers: pd.DataFrame) -> dict[str, pa.Table]:
