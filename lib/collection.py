@@ -38,7 +38,7 @@ class AddOutcome:
     def summary(self) -> str:
         if self.error:
             return self.error
-        return f"{self.name}: {self.n_new} new, {self.n_merged} merged into existing papers"
+        return f"{self.name}: {self.n_new:,} new, {self.n_merged:,} merged into existing papers"
 
 
 def match_existing(papers: pd.DataFrame, records: Sequence[Record]) -> list[tuple[str, str] | None]:

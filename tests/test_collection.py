@@ -9,7 +9,7 @@ from pathlib import Path
 import pandas as pd
 
 from lib.build import build_to_disk
-from lib.collection import add_file, match_existing
+from lib.collection import AddOutcome, add_file, match_existing
 from lib.core import schema as S
 from lib.core.records import Record
 from lib.reading import files, sources, store
@@ -65,3 +65,8 @@ def test_a_shared_doi_counts_as_a_merge_only_when_the_titles_name_one_work():
     chapter = Record("Field Methods for Counting Wrens", "", "new.bib", 1, doi="10.9999/978-3-999-00001-1")
     same = Record("Handbook of wetland birds", "", "new.bib", 9, doi="10.9999/978-3-999-00001-1")
     assert match_existing(papers, [chapter, same]) == [None, ("p1", "DOI")]
+
+
+def test_an_upload_outcome_writes_its_counts_with_thousands_separators():
+    outcome = AddOutcome("lab-export.csv", stored=True, n_records=51_000, n_new=49_843, n_merged=1_157)
+    assert outcome.summary() == "lab-export.csv: 49,843 new, 1,157 merged into existing papers"
