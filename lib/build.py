@@ -244,19 +244,19 @@ def read_model(out_dir: Path) -> TopicModel | None:
 
 def summary(report: BuildReport) -> str:
     """A one-screen plain-text summary of a build report."""
-    lines = [f"{report.n_papers} papers from {report.n_records} entries in {len(report.inputs)} inputs"]
+    lines = [f"{report.n_papers:,} papers from {report.n_records:,} entries in {len(report.inputs):,} inputs"]
     for page in report.inputs:
         c = page.lines
         lines.append(
-            f"  {page.source}: {page.papers} entries, {c['boilerplate']} boilerplate, "
-            f"{c['date']} date, {c['unrecognised']} unrecognised"
+            f"  {page.source}: {page.papers:,} entries, {c['boilerplate']:,} boilerplate, "
+            f"{c['date']:,} date, {c['unrecognised']:,} unrecognised"
             + (f", listed {page.page_date}" if page.page_date else "")
         )
-    lines.append(f"{len(report.merges)} papers merged from repeated entries")
+    lines.append(f"{len(report.merges):,} papers merged from repeated entries")
     ax = report.arxiv
     lines.append(
-        f"arXiv ids: {ax.from_record} from the records, {ax.from_text} from the text, {ax.from_list} from the id "
-        f"list ({ax.low_confidence} low confidence), {ax.undated} papers undated, {len(ax.conflicts)} conflicts"
+        f"arXiv ids: {ax.from_record:,} from the records, {ax.from_text:,} from the text, {ax.from_list:,} from the id "
+        f"list ({ax.low_confidence:,} low confidence), {ax.undated:,} papers undated, {len(ax.conflicts):,} conflicts"
     )
     where = {"record": "the record", "list": "the id list", "text": "the text"}
     for c in ax.conflicts[:5]:

@@ -121,7 +121,7 @@ def _show_outcomes() -> None:
             continue
         st.success(escape_markdown(o.summary()), icon=":material/check_circle:")
         if o.merges:
-            with st.expander(f"Review the {len(o.merges)} merges of {escape_markdown(o.name)}"):
+            with st.expander(f"Review the {len(o.merges):,} merges of {escape_markdown(o.name)}"):
                 st.dataframe(
                     pd.DataFrame(o.merges).rename(
                         columns={
@@ -293,7 +293,7 @@ def _decisions(data: store.DataDir) -> None:
     decided = store.read_decisions(data.decisions)
     if not decided:
         return
-    with st.expander(f"{len(decided)} merges undone by hand (kept in {data.decisions.name})"):
+    with st.expander(f"{len(decided):,} merges undone by hand (kept in {data.decisions.name})"):
         for n, entry in enumerate(decided):
             left, right = st.columns([6, 1], vertical_alignment="center")
             where = escape_markdown(", ".join(map(str, entry["records"])))

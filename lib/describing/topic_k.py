@@ -57,7 +57,7 @@ def choose_k(
         fits = [KMeans(kk, n_init=1, random_state=random_state + i).fit_predict(S) for i in range(n_init)]
         scores[kk] = float(np.mean([cosine_silhouette(S, labels) for labels in fits]))
     chosen, why = _k_rule(scores, tolerance)
-    where = f"all {n} papers" if len(S) == n else f"a {len(S)}-paper sample"
+    where = f"all {n:,} papers" if len(S) == n else f"a {len(S):,}-paper sample"
     reason = f"k={chosen}: {why}, over k in {', '.join(map(str, grid))} on {where}"
     return KChoice(chosen, scores, reason)
 

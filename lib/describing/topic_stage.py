@@ -209,7 +209,7 @@ def _incremental(previous: TopicModel, texts, ids, hashes, why, p, random_state,
     )
     reason = (
         f"{int(who.kept.sum()):,} papers kept their clusters, {joined:,} new or changed papers joined the nearest, "
-        f"{len(created)} new clusters; the clusters were first made with {params.get('reason', 'k as chosen then')}"
+        f"{len(created):,} new clusters; the clusters were first made with {params.get('reason', 'k as chosen then')}"
     )
     choice = KChoice(0, {int(kk): float(v) for kk, v in (params.get("scores") or {}).items()}, reason)
     next_id = previous.next_id + len(created)

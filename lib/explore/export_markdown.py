@@ -37,7 +37,7 @@ def to_markdown(
         indent = " " * len(marker)
         items.append(f"{marker}**{text(row[S.TITLE] or '')}**")
         items += [f"{indent}- {detail}" for detail in _markdown_details(row, theme_names or {})]
-    head = [f"# {text(title)}", "", f"{len(rows)} paper{'' if len(rows) == 1 else 's'}"]
+    head = [f"# {text(title)}", "", f"{len(rows):,} paper{'' if len(rows) == 1 else 's'}"]
     return ("\n".join(head + ([""] + items if items else [])) + "\n").encode("utf-8")
 
 

@@ -299,6 +299,11 @@ def test_markdown_reads_as_plain_text_and_names_the_themes(papers):
     assert "1. **Maestro: Uncovering Low-Rank Structure**" in titled.decode("utf-8").splitlines()
 
 
+def test_markdown_counts_a_long_list_with_a_thousands_separator():
+    many = pd.DataFrame([paper(f"p{i}", f"Paper {i}") for i in range(1200)])
+    assert export.to_markdown(many).decode("utf-8").splitlines()[2] == "1,200 papers"
+
+
 def test_markdown_sub_items_follow_the_item_number():
     many = pd.DataFrame([paper(f"p{i}", f"Paper {i}") for i in range(10)])
     lines = export.to_markdown(many).decode("utf-8").splitlines()
