@@ -20,6 +20,7 @@ st.plotly_chart(
     on_select=topics_parts.pick_from_map,
     selection_mode=("box", "lasso"),
     width="stretch",
+    config=charts.MAP_CONFIG,
 )
 topics_parts.picked_notice(atlas)
 topics_parts.recluster_control(atlas)

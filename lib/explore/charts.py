@@ -89,6 +89,11 @@ class MapPoints:
         return cls(papers[S.X].to_numpy(dtype=float), papers[S.Y].to_numpy(dtype=float), ids, clusters, hover, names)
 
 
+# The map's toolbar without "Autoscale": it zooms to the points drawn, which under a narrow filter are a few
+# papers in one corner of the shaded map; "Reset axes" returns to the whole map.
+MAP_CONFIG = {"modeBarButtonsToRemove": ["autoScale2d"]}
+
+
 def cluster_map(
     papers: pd.DataFrame | MapPoints,
     *,

@@ -64,6 +64,9 @@ def test_a_lasso_on_a_shaded_map_picks_every_paper_in_it_and_a_filter_keeps_the_
 
     drawn = page.locator(f"{MAIN} .js-plotly-plot .scatterlayer .point").count()
     assert drawn == MAP_POINTS
+    main.locator(".js-plotly-plot").first.hover()  # the toolbar shows on hover: no "Autoscale" to the points only
+    assert main.locator('.modebar-btn[data-title="Reset axes"]').count() == 1
+    assert main.locator('.modebar-btn[data-title="Autoscale"]').count() == 0
     settle.timed(
         page,
         lambda: _lasso(page, [(0.01, 0.01), (0.85, 0.01), (0.85, 0.99), (0.01, 0.99), (0.01, 0.05)]),
