@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 
 import numpy as np
 import pandas as pd
@@ -68,7 +69,9 @@ class MapPoints:
     sample: tuple[int, np.ndarray] | None = None
     _shading: dict = field(default_factory=dict, repr=False)  # (grey?) -> the image of every paper, made once
 
+    @cached_property
     def extent(self) -> Extent:
+        """The box of every paper, found once: the map's axes and its shading both span it."""
         return Extent.of(self.x, self.y)
 
     def shading(self, grey: bool) -> str:
@@ -76,7 +79,7 @@ class MapPoints:
         if grey not in self._shading:
             groups = np.zeros(len(self.x), np.int64) if grey else self.clusters
             colour = (lambda g: FADED) if grey else (lambda g: PALETTE[g % len(PALETTE)])
-            self._shading[grey] = shading(self.x, self.y, groups, colour, self.extent())
+            self._shading[grey] = shading(self.x, self.y, groups, colour, self.extent)
         return self._shading[grey]
 
     @classmethod
@@ -135,7 +138,7 @@ def cluster_map(
     xaxis, yaxis, layout = dict(bare), dict(bare), {}
     if shaded:
         title += f": all {n:,} papers shaded, {len(drawn):,} of them drawn as points, per cluster"
-        box = points.extent()
+        box = points.extent
         xaxis["range"], yaxis["range"] = [box.x0, box.x1], [box.y0, box.y1]  # the image's box, whatever is drawn
         layout["images"] = [dict(
             source=points.shading(grey=highlight is not None), xref="x", yref="y", x=box.x0, y=box.y1,

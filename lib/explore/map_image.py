@@ -56,10 +56,7 @@ def shading(x: np.ndarray, y: np.ndarray, groups: np.ndarray, colour: Callable[[
     group = np.full(WIDTH * HEIGHT, -1, np.int64)
     group[pixel[order]] = groups[order]
     group, count = _spread(group.reshape(HEIGHT, WIDTH), count.reshape(HEIGHT, WIDTH))
-    level = np.zeros(count.shape, np.int64)
-    busy = count.max()
-    if busy > 0:
-        level = np.ceil(np.log1p(count) / np.log1p(busy) * LEVELS).astype(np.int64)  # 1..LEVELS where painted
+    level = np.ceil(np.log1p(count) / np.log1p(max(count.max(), 1)) * LEVELS).astype(np.int64)  # 1..LEVELS if painted
     used = np.unique(group[group >= 0])
     slot = np.zeros(max(int(used.max()) + 1, 1) if len(used) else 1, np.int64)
     slot[used] = np.arange(len(used))
@@ -71,15 +68,14 @@ def shading(x: np.ndarray, y: np.ndarray, groups: np.ndarray, colour: Callable[[
 def _spread(group: np.ndarray, count: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Each painted pixel also covers its right, lower and lower-right neighbours where those are empty, so a lone
     paper shows as a dot of two by two pixels rather than one that the eye misses."""
-    group, count = group.copy(), count.copy()
-    source_g, source_c = group.copy(), count.copy()
+    out_g, out_c = group.copy(), count.copy()
     for dy, dx in ((0, 1), (1, 0), (1, 1)):
-        g = np.full_like(source_g, -1)
-        c = np.zeros_like(source_c)
-        g[dy:, dx:], c[dy:, dx:] = source_g[: HEIGHT - dy, : WIDTH - dx], source_c[: HEIGHT - dy, : WIDTH - dx]
-        empty = (group < 0) & (g >= 0)
-        group[empty], count[empty] = g[empty], c[empty]
-    return group, count
+        g = np.full_like(group, -1)
+        c = np.zeros_like(count)
+        g[dy:, dx:], c[dy:, dx:] = group[: HEIGHT - dy, : WIDTH - dx], count[: HEIGHT - dy, : WIDTH - dx]
+        empty = (out_g < 0) & (g >= 0)
+        out_g[empty], out_c[empty] = g[empty], c[empty]
+    return out_g, out_c
 
 
 def _palette(colours: list[str]) -> list[int]:
