@@ -243,7 +243,7 @@ def merge_workbench(atlas: Atlas) -> None:
 
 def _bulk_actions(data: store.DataDir, candidates: list[dict]) -> None:
     st.button(
-        f"Split every merge made only by title whose records give different years ({len(candidates)})",
+        f"Split every merge made only by title whose records give different years ({len(candidates):,})",
         key="split_title_years",
         on_click=_decide,
         args=(data, candidates),
