@@ -133,8 +133,7 @@ def test_papers_like_these_ranks_the_collection_by_the_chosen_papers(app, papers
 def test_ticked_rows_offer_papers_like_these(app):
     at = app(search="meaning", q=QUESTION)
     assert not [b for b in at.button if b.key == "like_these"]  # nothing ticked, nothing offered
-    key = at.session_state["_table_key"]
-    at.session_state[key] = {"selection": {"rows": [0, 1], "columns": [], "cells": []}}
+    at.session_state["results"] = {"selection": {"rows": [0, 1], "columns": [], "cells": []}}
     at.run()
     no_errors(at)
     assert at.button(key="like_these").label == "Papers like these (2)"

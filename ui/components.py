@@ -103,13 +103,12 @@ def results(atlas: Atlas, positions: np.ndarray, spec: FilterSpec) -> list[int]:
     table = meaning_parts.with_scores(table, atlas, spec, shown)
     ids = table.index.tolist()
     st.session_state[SHOWN] = ids
-    # A new key for other rows, so a ticked row never carries over onto a different paper.
-    key = "results_" + hashlib.sha1(f"{spec!r}|{page}".encode()).hexdigest()[:12]
-    st.session_state[state.TABLE] = key
+    rows = hashlib.sha1(f"{spec!r}|{page}".encode()).hexdigest()[:12]
+    _other_rows(rows)
     event = st.dataframe(
         table,
-        key=key,
-        on_select=lambda: _open_selected(key),
+        key=state.TABLE,
+        on_select=lambda: _open_selected(state.TABLE),
         selection_mode="multi-row",
         hide_index=True,
         width="stretch",
@@ -117,12 +116,34 @@ def results(atlas: Atlas, positions: np.ndarray, spec: FilterSpec) -> list[int]:
         column_config={**COLUMNS, meaning_parts.SCORE: meaning_parts.SCORE_COLUMN},
         column_order=((meaning_parts.SCORE,) if meaning_parts.SCORE in table else ()) + COLUMN_ORDER,
     )
-    _pager(len(positions), n_pages, page)
+    _pager(len(positions), n_pages, page, rows)
     return [int(shown[i]) for i in event.selection.rows]
 
 
-def _pager(n_rows: int, n_pages: int, page: int) -> None:
+def _other_rows(rows: str) -> None:
+    """Other rows in the table (other filters, another page) start unticked, so a tick never carries over onto a
+    different paper. The table keeps its one key: a table drawn anew under a new key cost the browser about 100 ms
+    a click (bench/README.md)."""
+    if st.session_state.get(state.TABLE_FOR) != rows:
+        st.session_state[state.TABLE_FOR] = rows
+        held = st.session_state.get(state.TABLE)
+        if held is not None and held["selection"]["rows"]:
+            state.untick()
+
+
+# ... and start at their top: the table keeps its scroll otherwise. Runs in the browser when `data` changes.
+_scroll_to_top = st.components.v2.component(
+    "paper_atlas.results_scroll",
+    js=f"""export default function () {{
+        document.querySelector('.st-key-{state.TABLE} .dvn-scroller')?.scrollTo(0, 0);
+    }}""",
+)
+
+
+def _pager(n_rows: int, n_pages: int, page: int, rows: str) -> None:
     left, middle, right = st.columns([2, 3, 2], vertical_alignment="center")
+    with left:  # beside the caption, where it adds no gap to the page
+        _scroll_to_top(data=rows, key="results_scroll")
     first = (page - 1) * PAGE_SIZE + 1 if n_rows else 0
     left.caption(
         f"Rows {first:,}–{min(page * PAGE_SIZE, n_rows):,} of {n_rows:,}",

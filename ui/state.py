@@ -20,7 +20,9 @@ SPEC = "_spec"
 K = "_k"
 PAPER = "_paper"
 PAGE = "_page"  # (the FilterSpec it belongs to, page number): another filter starts again at page 1
-TABLE = "_table_key"  # the key of the results table drawn last, whose ticked rows belong to that page
+TABLE = "results"  # the results table's key: one table for every page of results, its ticks cleared when they change
+TABLE_FOR = "_table_for"  # the (filters, page) whose rows the results table holds now
+NO_TICKS = {"selection": {"rows": [], "columns": [], "cells": []}}
 SEEDED = "_seeded_from_url"
 WRITTEN = "_url_written"  # (page, URL parameters) this session last wrote, to tell its own URL from Back/Forward
 PAGE_PATH = "_page_path"  # the page this run draws
@@ -173,7 +175,12 @@ def open_from_elsewhere(paper_id: str) -> None:
     """Open a paper that was not ticked in the table (a similar paper, say), and untick the table's rows, so
     the table, the detail and the downloads never speak of different papers."""
     set_open_paper(paper_id)
-    st.session_state.pop(st.session_state.get(TABLE, ""), None)
+    untick()
+
+
+def untick() -> None:
+    """No row of the results table ticked, on the page too."""
+    st.session_state[TABLE] = NO_TICKS
 
 
 def url_params() -> dict[str, str | list[str]]:

@@ -1,0 +1,50 @@
+"""The results table in Chromium: one table kept across filter changes and pages, yet a tick never carries over
+onto a different paper, and other rows start at the table's top."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+import settle
+from interactions import MAIN, go
+
+pytestmark = pytest.mark.browser
+
+TABLE = f'{MAIN} .st-key-results [data-testid="stDataFrame"]'
+TICKED = f"document.querySelectorAll('{MAIN} .st-key-results tr[aria-selected=\"true\"]').length"
+SCROLLED = f"document.querySelector('{MAIN} .st-key-results .dvn-scroller').scrollTop"
+
+
+def caption(page) -> str:
+    return page.locator(MAIN).get_by_text(re.compile(r"^Download ")).first.inner_text()
+
+
+def search(page, query: str) -> None:
+    box = page.locator(MAIN).get_by_label("Search titles and abstracts")
+    box.fill(query)
+    settle.timed(page, lambda: box.press("Enter"), ready=f"document.body.innerText.includes('\"{query}\"')")
+
+
+def test_a_ticked_row_is_unticked_when_the_filters_show_other_papers(page, server):
+    go(page, server)
+    box = page.locator(TABLE).bounding_box()
+    settle.timed(page, lambda: page.mouse.click(box["x"] + 18, box["y"] + 35 * 2.5), ready=f"{TICKED} === 1")
+    assert caption(page).startswith("Download 1 ticked papers")
+    search(page, "distillation")
+    assert page.evaluate(TICKED) == 0  # the row in that place is another paper now
+    assert caption(page).startswith("Download all ")
+
+
+def test_other_rows_start_at_the_top_of_the_table_and_a_tick_keeps_the_scroll(page, server):
+    go(page, server)
+    box = page.locator(TABLE).bounding_box()
+    page.mouse.move(box["x"] + 400, box["y"] + 200)
+    page.mouse.wheel(0, 700)
+    page.wait_for_function(f"{SCROLLED} > 300")
+    scrolled = page.evaluate(SCROLLED)
+    settle.timed(page, lambda: page.mouse.click(box["x"] + 18, box["y"] + 35 * 3.5), ready=f"{TICKED} === 1")
+    assert page.evaluate(SCROLLED) == scrolled  # the same rows: the reader's place is kept
+    search(page, "transformer")
+    page.wait_for_function(f"{SCROLLED} === 0", timeout=5_000)
+    assert page.evaluate(TICKED) == 0
