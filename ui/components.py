@@ -23,6 +23,7 @@ from ui.cache import Atlas
 
 PAGE_SIZE = 100
 SHOWN = "_shown_ids"
+PAGER = "pager"
 SORTS = {
     "relevance": "Relevance / listing order",
     "newest": "Newest first",
@@ -153,10 +154,9 @@ def _pager(n_rows: int, n_pages: int, page: int, rows: str) -> None:
     )
     if n_pages > 1:
         with middle:
-            key = "pager_" + hashlib.sha1(repr(state.spec()).encode()).hexdigest()[:12]
-            if st.session_state.get(key, page) != page:  # moved elsewhere (Back, a link): drawn anew at that page
-                del st.session_state[key]
-            st.pagination(n_pages, default=page, key=key, on_change=lambda: state.set_page(st.session_state[key]))
+            if st.session_state.get(PAGER) != page:  # other filters (page 1), Back, a link: set, not drawn anew
+                st.session_state[PAGER] = page
+            st.pagination(n_pages, key=PAGER, on_change=lambda: state.set_page(st.session_state[PAGER]))
     with right:
         state.bound_field(
             st.selectbox, "sort", "sort", label="Sort by", options=list(SORTS), format_func=SORTS.get,

@@ -111,6 +111,14 @@ def sort(page, url: str, i: int) -> settle.Timing:
     return settle.timed(page, option.click)
 
 
+def next_page(page, url: str, i: int) -> settle.Timing:
+    """The pager's next page, from page 1 to 4 in turn: the rows counted below the table move on."""
+    go(page, url, query=f"page={1 + i % 4}" if i % 4 else "")
+    first = 1 + (1 + i % 4) * 100
+    ready = f"/Rows {first:,}–/.test(document.querySelector('{MAIN}').innerText)"
+    return settle.timed(page, page.locator('[data-testid="stPaginationNext"]').click, ready=ready)
+
+
 def open_detail(page, url: str, i: int) -> settle.Timing:
     go(page, url)
     grid = page.locator(f'{MAIN} [data-testid="stDataFrame"]').first
@@ -162,6 +170,7 @@ SCRIPT = [
     ("typo-tolerant search", fuzzy_search),
     ("search by meaning", meaning_search),
     ("sort", sort),
+    ("next page of results", next_page),
     ("open a paper's detail", open_detail),
     ("Explore → Topics", switch_page("", "topics")),
     ("Topics → Themes & trends", switch_page("topics", "themes")),

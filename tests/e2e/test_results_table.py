@@ -48,3 +48,16 @@ def test_other_rows_start_at_the_top_of_the_table_and_a_tick_keeps_the_scroll(pa
     search(page, "transformer")
     page.wait_for_function(f"{SCROLLED} === 0", timeout=5_000)
     assert page.evaluate(TICKED) == 0
+
+
+def test_the_pager_moves_to_the_next_rows_and_starts_over_with_other_filters(page, server):
+    go(page, server)
+    active = '[data-testid="stPaginationPageActive"]'
+    ready = f"document.querySelector('{MAIN}').innerText.includes('Rows 101–200 of')"
+    settle.timed(page, page.locator('[data-testid="stPaginationNext"]').click, ready=ready)
+    assert page.locator(active).inner_text() == "2"
+    assert "page=2" in page.url
+    search(page, "model")  # hundreds of papers: the pager stays, at its first page
+    assert page.locator(active).inner_text() == "1"
+    assert "Rows 1–100 of" in page.locator(MAIN).inner_text()
+    assert "page=" not in page.url
