@@ -12,9 +12,11 @@ request to the run's end). Cold start is a fresh server's first page with result
 
 With `--code CHECKOUT` (another checkout of Paper Atlas, e.g. `git worktree add /tmp/before <commit>`), each
 size is measured for that code ("before", its own build in bench/out/latency-before-SIZE) and for this one
-("after") in the same run, alternating repetition by repetition, and the table puts them side by side.
+("after") in the same run, alternating repetition by repetition, and the table puts them side by side. With
+`--built DIR` as well, both serve that one folder, for a change that leaves what the build writes as it was.
 
-Usage: python bench/browser_latency.py [seeds] [N ...] [--repeats 5] [--json OUT] [--code CHECKOUT]
+Usage: python bench/browser_latency.py [seeds] [N ...] [--repeats 5] [--json OUT] [--code CHECKOUT] [--built DIR]
+       [--only TEXT ...]
 """
 
 from __future__ import annotations
@@ -55,7 +57,9 @@ def build(size: str, code: Path = ROOT) -> Path:
     return root
 
 
-def measure(setups: dict[str, tuple[Path, Path]], repeats: int, only: str = "") -> dict[str, dict[str, list]]:
+def measure(
+    setups: dict[str, tuple[Path, Path]], repeats: int, only: tuple[str, ...] = ()
+) -> dict[str, dict[str, list]]:
     """Each setup (label -> data folder, app.py) served at once, each interaction run on one after the other
     repetition by repetition, so a change in the machine's load touches them alike."""
     from playwright.sync_api import sync_playwright
@@ -73,7 +77,7 @@ def measure(setups: dict[str, tuple[Path, Path]], repeats: int, only: str = "") 
         for label, (page, url) in pages.items():
             results[label]["cold start to first results"] = [interactions.open_app(page, url)]
         for name, run in interactions.SCRIPT:
-            if only and only.casefold() not in name.casefold():
+            if only and not any(text.casefold() in name.casefold() for text in only):
                 continue
             for i in range(repeats):
                 for label, (page, url) in pages.items():
@@ -170,9 +174,11 @@ def main(argv: list[str]) -> int:
     parser.add_argument("sizes", nargs="*", default=["seeds"])
     parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--json", type=Path, help="also write the raw timings here")
-    parser.add_argument("--only", default="", help="only the interactions whose name holds this text")
+    parser.add_argument("--only", action="append", default=[], help="only the interactions whose name holds this "
+                        "text (repeat it for several)")  # fmt: skip
     parser.add_argument("--code", type=Path, help="another checkout, measured beside this one as 'before'")
-    parser.add_argument("--built", type=Path, help="measure this data folder as it is built (no build, no --code)")
+    parser.add_argument("--built", type=Path, help="measure this data folder as it is built, no build; with --code, "
+                        "both serve it (for a change that leaves the build's output as it was)")  # fmt: skip
     args = parser.parse_args(argv)
     raw = {}
     for size in [args.built.name] if args.built else args.sizes:
@@ -180,9 +186,10 @@ def main(argv: list[str]) -> int:
         report = json.loads((root / "processed" / "build_report.json").read_text(encoding="utf-8"))
         floor = measure_floor(args.repeats)
         setups = {"after": (root, ROOT / "app.py")}
-        if args.code and not args.built:
-            setups = {"before": (build(size, args.code.resolve()), args.code.resolve() / "app.py")} | setups
-        results = measure(setups, args.repeats, args.only)
+        if args.code:
+            before = root if args.built else build(size, args.code.resolve())
+            setups = {"before": (before, args.code.resolve() / "app.py")} | setups
+        results = measure(setups, args.repeats, tuple(args.only))
         if "before" in results:
             print(compared(size, report["n_papers"], floor, results["before"], results["after"]), flush=True)
         else:
