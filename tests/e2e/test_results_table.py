@@ -61,3 +61,15 @@ def test_the_pager_moves_to_the_next_rows_and_starts_over_with_other_filters(pag
     assert page.locator(active).inner_text() == "1"
     assert "Rows 1–100 of" in page.locator(MAIN).inner_text()
     assert "page=" not in page.url
+
+
+@pytest.mark.parametrize("mode, query", [("", "attention"), ("meaning", "teaching a small model to copy a big one")])
+def test_a_search_updates_the_table_in_place_not_drawn_anew(page, server, mode, query):
+    """A table drawn anew costs the browser about 100 ms a click (bench/README.md): a new key, or an element put
+    in before it (the line saying what a question was read as) did that."""
+    go(page, server, query=f"search={mode}" if mode else "")
+    page.evaluate(f"document.querySelector('{TABLE}').dataset.marked = 'yes'")
+    search(page, query)
+    assert page.evaluate(f"document.querySelector('{TABLE}').dataset.marked") == "yes"
+    if mode == "meaning":
+        assert "Read as:" in page.locator(MAIN).inner_text()
