@@ -153,8 +153,9 @@ def cluster_map(
     return figure(
         traces, title, subtitle=subtitle, n_legend=len(traces), height=620, legend_y=0, xaxis=xaxis, yaxis=yaxis,
         annotations=labels,
-        # uirevision keeps the user's zoom when the page reruns with other filters.
-        dragmode="lasso", uirevision="cluster_map", legend=dict(itemsizing="constant"), **layout,
+        # No uirevision: Streamlit 1.67 makes a changed figure a new element (its id holds the figure), so the
+        # browser draws the map afresh on a filter change and a zoom is lost whatever uirevision says.
+        dragmode="lasso", legend=dict(itemsizing="constant"), **layout,
     )  # fmt: skip
 
 
