@@ -56,7 +56,14 @@ def _set_k(value: int | None) -> None:
 
 
 def outcome_note(atlas: Atlas) -> None:
-    """What the last build did to the clusters, and what the last change asked for."""
+    """What the last build did to the clusters, and what the last change asked for. In a slot of its own, there
+    even when empty, so a notice shown once does not move the elements after it: moved, the browser draws them
+    anew (bench/README.md, "The results table updated in place")."""
+    with st.container():
+        _outcome_note(atlas)
+
+
+def _outcome_note(atlas: Atlas) -> None:
     o = atlas.corpus.report.topics.outcome
     if o.mode == "incremental":
         new = f"; new: {', '.join(f'C{c}' for c in o.new_clusters)}" if o.new_clusters else ""
@@ -83,6 +90,13 @@ def pick_from_map() -> None:
 
 
 def picked_notice(atlas: Atlas) -> None:
+    """How many papers a box or lasso on the map picked, and a way to clear it; in a slot of its own, as
+    `outcome_note`, so a pick does not move the cluster cards below."""
+    with st.container():
+        _picked_notice(atlas)
+
+
+def _picked_notice(atlas: Atlas) -> None:
     picked = state.spec().regions
     if picked:
         n = int(regions.inside(atlas.index.xy[:, 0], atlas.index.xy[:, 1], picked).sum())

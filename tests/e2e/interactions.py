@@ -119,6 +119,28 @@ def next_page(page, url: str, i: int) -> settle.Timing:
     return settle.timed(page, page.locator('[data-testid="stPaginationNext"]').click, ready=ready)
 
 
+def draw_lasso(page, fractions, release: bool = True) -> None:
+    """Draw a lasso on the page's map through the points at `fractions` (x, y) of its plot area; the pick is
+    made when the mouse is released."""
+    box = page.locator(f"{MAIN} .js-plotly-plot .nsewdrag").first.bounding_box()
+    at = [(box["x"] + fx * box["width"], box["y"] + fy * box["height"]) for fx, fy in fractions]
+    page.mouse.move(*at[0])
+    page.mouse.down()
+    for x, y in at[1:]:
+        page.mouse.move(x, y, steps=8)
+    if release:
+        page.mouse.up()
+
+
+def lasso(page, url: str, i: int) -> settle.Timing:
+    """A lasso around a quarter of the Topics map, a different quarter each time, timed from the release (the
+    drawing is the person's own doing)."""
+    go(page, url, "topics")
+    x, y = (0.02, 0.5)[i % 2], (0.02, 0.5)[i // 2 % 2]
+    draw_lasso(page, [(x, y), (x + 0.48, y), (x + 0.48, y + 0.48), (x, y + 0.48), (x, y + 0.02)], release=False)
+    return settle.timed(page, page.mouse.up, ready=_has_text("picked on the map"))
+
+
 def open_detail(page, url: str, i: int) -> settle.Timing:
     go(page, url)
     grid = page.locator(f'{MAIN} [data-testid="stDataFrame"]').first
@@ -172,6 +194,7 @@ SCRIPT = [
     ("sort", sort),
     ("next page of results", next_page),
     ("open a paper's detail", open_detail),
+    ("Topics: lasso on the map", lasso),
     ("Explore → Topics", switch_page("", "topics")),
     ("Topics → Themes & trends", switch_page("topics", "themes")),
     ("Themes & trends → Explore", switch_page("themes", "")),

@@ -12,7 +12,7 @@ from urllib.parse import parse_qs, urlparse
 
 import pytest
 import settle
-from interactions import MAIN, go
+from interactions import MAIN, draw_lasso, go
 from served import serve
 
 from lib.core import schema as S
@@ -42,17 +42,6 @@ def _has_text(text: str) -> str:
     return f"document.querySelector('{MAIN}').innerText.includes({text!r})"
 
 
-def _lasso(page, fractions) -> None:
-    """Draw a lasso through the points at `fractions` (x, y) of the map's plot area."""
-    box = page.locator(f"{MAIN} .js-plotly-plot .nsewdrag").first.bounding_box()
-    at = [(box["x"] + fx * box["width"], box["y"] + fy * box["height"]) for fx, fy in fractions]
-    page.mouse.move(*at[0])
-    page.mouse.down()
-    for x, y in at[1:]:
-        page.mouse.move(x, y, steps=8)
-    page.mouse.up()
-
-
 def test_a_lasso_on_a_shaded_map_picks_every_paper_in_it_and_a_filter_keeps_the_shading(page, large_server, shots):
     url, root = large_server
     go(page, url, "topics")
@@ -69,7 +58,7 @@ def test_a_lasso_on_a_shaded_map_picks_every_paper_in_it_and_a_filter_keeps_the_
     assert main.locator('.modebar-btn[data-title="Autoscale"]').count() == 0
     settle.timed(
         page,
-        lambda: _lasso(page, [(0.01, 0.01), (0.85, 0.01), (0.85, 0.99), (0.01, 0.99), (0.01, 0.05)]),
+        lambda: draw_lasso(page, [(0.01, 0.01), (0.85, 0.01), (0.85, 0.99), (0.01, 0.99), (0.01, 0.05)]),
         ready=_has_text("picked on the map"),
     )
     notice = main.get_by_text(re.compile("in the region picked on the map")).first.inner_text()
