@@ -91,16 +91,19 @@ def prepare(*, filters: bool = True) -> Atlas:
     state.seed_k_from_url()
     with st.sidebar:
         auth.account()
-    auth.refusal()
-    atlas = _load()
-    state.seed_from_url(atlas.index)
-    if unused := state.take_unused_url_parts():
-        st.warning(
-            "Parts of this link could not be used, so the view shows the rest: "
-            + "; ".join(escape_markdown(u) for u in unused)
-            + ".",
-            icon=":material/link_off:",
-        )
+    # This run's notices (a refused change, a build loading, a link's unused parts) in one slot, there even when
+    # empty: a notice that comes or goes then moves nothing below it, which the browser would draw anew.
+    with st.container():
+        auth.refusal()
+        atlas = _load()
+        state.seed_from_url(atlas.index)
+        if unused := state.take_unused_url_parts():
+            st.warning(
+                "Parts of this link could not be used, so the view shows the rest: "
+                + "; ".join(escape_markdown(u) for u in unused)
+                + ".",
+                icon=":material/link_off:",
+            )
     # Callbacks have already applied this run's changes, so the URL can be brought up to date now.
     state.sync_url()
     navigation_bar()
