@@ -73,3 +73,14 @@ def test_a_search_updates_the_table_in_place_not_drawn_anew(page, server, mode, 
     assert page.evaluate(f"document.querySelector('{TABLE}').dataset.marked") == "yes"
     if mode == "meaning":
         assert "Read as:" in page.locator(MAIN).inner_text()
+
+
+def test_opening_a_similar_paper_unticks_the_row_of_the_paper_it_replaces(page, server):
+    go(page, server)
+    box = page.locator(TABLE).bounding_box()
+    settle.timed(page, lambda: page.mouse.click(box["x"] + 18, box["y"] + 35 * 1.5), ready=f"{TICKED} === 1")
+    similar = page.locator(f'{MAIN} [class*="st-key-similar_"] button').first
+    title = similar.inner_text().splitlines()[-1].strip()  # after its icon's name
+    settle.timed(page, similar.click, ready=f"{TICKED} === 0")
+    assert page.locator(f"{MAIN} h4").first.inner_text().strip() == title  # the detail speaks of that paper
+    assert caption(page).startswith("Download all ")  # and the downloads of the shown rows, none ticked
