@@ -112,6 +112,17 @@ def test_map_points_write_hover_texts_for_the_drawn_papers_only(both, built):
     assert len(points.hover) == len(papers) and len(points.hover[np.array([0, 5])]) == 2
 
 
+def test_lazy_hover_texts_are_indexed_as_an_array_of_them_would_be(both, built):
+    memory, mapped = both
+    papers = store.read_served(built)
+    lazy = lean_index.map_points(papers, mapped.ids).hover
+    eager = np.array([lazy[i][0] for i in range(len(lazy))], object)
+    mask = np.zeros(len(lazy), dtype=bool)
+    mask[[3, 7, 11]] = True
+    for rows in (np.array([5, 0, 5, 2]), mask, slice(2, 9, 3), np.array([-1, -len(lazy)]), 4, []):
+        assert list(lazy[rows]) == list(np.atleast_1d(eager[rows])), rows
+
+
 def test_the_map_draws_the_sample_the_build_saved_only_with_nothing_highlighted(both, built):
     memory, mapped = both
     papers = store.read_served(built)

@@ -224,7 +224,7 @@ class LazyHover:
         return len(self.clusters)
 
     def __getitem__(self, rows) -> np.ndarray:
-        rows = np.atleast_1d(np.arange(len(self))[rows]).tolist()
+        rows = self._positions(rows)
         written = self._written
         new = [r for r in rows if r not in written]
         if new:
@@ -234,6 +234,16 @@ class LazyHover:
                 written[r] = self._text(t, c)
         # .get: another session may have cleared it in between
         return np.array([written.get(r) or self._text(self.titles.iloc[r], self.clusters[r]) for r in rows], object)
+
+    def _positions(self, rows) -> list[int]:
+        """Row numbers from what numpy indexing takes (positions, a mask, a slice), without an index of every row:
+        at 1M papers that cost 1.5 ms for each of the map's traces."""
+        if isinstance(rows, slice):
+            return list(range(*rows.indices(len(self))))
+        rows = np.atleast_1d(np.asarray(rows))
+        if rows.dtype == bool:
+            return np.flatnonzero(rows).tolist()
+        return np.where(rows < 0, rows + len(self), rows).astype(np.int64).tolist()
 
     def _text(self, title, cluster) -> str:
         from lib.explore.charts import _hover_title
