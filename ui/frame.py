@@ -7,10 +7,13 @@ unexpected failure is logged on the server and shown as one plain sentence, neve
 
 from __future__ import annotations
 
+import functools
 import logging
 import re
 import threading
+from collections.abc import Callable
 from pathlib import Path
+from typing import ParamSpec, TypeVar
 
 import streamlit as st
 
@@ -21,6 +24,8 @@ from lib.reading import store
 from ui import auth, sidebar, state
 from ui.cache import Atlas, load_atlas
 
+P = ParamSpec("P")
+R = TypeVar("R")
 log = logging.getLogger("paper_atlas")
 if not log.handlers:  # who changed what, refusals and builds: on the server's standard error (docs/security.md)
     _handler = logging.StreamHandler()
@@ -61,6 +66,20 @@ def navigation_bar() -> None:
             st.page_link(path, label=title, icon=icon, query_params=params)
 
 
+def slot(draw: Callable[P, R]) -> Callable[P, R]:
+    """`draw` in a place of its own on the page, there even when it draws nothing. Streamlit places a page's
+    elements by their order, so a line that comes or goes would move every element after it, and the browser
+    would draw them anew: the results table, for one, about 100 ms a click (bench/README.md, "The results table
+    updated in place")."""
+
+    @functools.wraps(draw)
+    def drawn(*args: P.args, **kwargs: P.kwargs) -> R:
+        with st.container():
+            return draw(*args, **kwargs)
+
+    return drawn
+
+
 def mark_routed(page_path: str) -> None:
     _run.routed = True
     _run.page = page_path
@@ -91,24 +110,28 @@ def prepare(*, filters: bool = True) -> Atlas:
     state.seed_k_from_url()
     with st.sidebar:
         auth.account()
-    # This run's notices (a refused change, a build loading, a link's unused parts) in one slot, there even when
-    # empty: a notice that comes or goes then moves nothing below it, which the browser would draw anew.
-    with st.container():
-        auth.refusal()
-        atlas = _load()
-        state.seed_from_url(atlas.index)
-        if unused := state.take_unused_url_parts():
-            st.warning(
-                "Parts of this link could not be used, so the view shows the rest: "
-                + "; ".join(escape_markdown(u) for u in unused)
-                + ".",
-                icon=":material/link_off:",
-            )
+    atlas = _notices_and_load()
     # Callbacks have already applied this run's changes, so the URL can be brought up to date now.
     state.sync_url()
     navigation_bar()
     if filters:
         sidebar.render(atlas)
+    return atlas
+
+
+@slot
+def _notices_and_load() -> Atlas:
+    """The collection, and this run's notices: a refused change, a build loading, a link's unused parts."""
+    auth.refusal()
+    atlas = _load()
+    state.seed_from_url(atlas.index)
+    if unused := state.take_unused_url_parts():
+        st.warning(
+            "Parts of this link could not be used, so the view shows the rest: "
+            + "; ".join(escape_markdown(u) for u in unused)
+            + ".",
+            icon=":material/link_off:",
+        )
     return atlas
 
 

@@ -14,22 +14,16 @@ from lib.explore.filters import FilterSpec, search_hits
 from lib.explore.meaning import MAX_QUESTION
 from ui import state
 from ui.cache import Atlas
+from ui.frame import slot
 
 SCORE = "Score"
 SCORE_COLUMN = st.column_config.NumberColumn(SCORE, help="Closeness in meaning (cosine)", format="%.2f", width="small")
 
 
+@slot
 def reading(atlas: Atlas) -> None:
     """Under the search bar: why a meaning or typo-tolerant search found nothing, or the words a meaning search
-    read and the themes it suggests; for "papers like these", what the ranking starts from and a way back.
-
-    In a slot of its own, there even when empty, so the elements after it keep their places on the page: put in
-    before them, a line moved the results table to another place, and the browser drew it anew (about 100 ms)."""
-    with st.container():
-        _reading(atlas)
-
-
-def _reading(atlas: Atlas) -> None:
+    read and the themes it suggests; for "papers like these", what the ranking starts from and a way back."""
     spec = state.spec()
     if spec.like:
         left, right = st.columns([5, 1], vertical_alignment="center")
@@ -60,14 +54,9 @@ def _reading(atlas: Atlas) -> None:
         )
 
 
+@slot
 def like_button(atlas: Atlas, selected: list[int]) -> None:
-    """ "Papers like these" for the ticked rows: a new ranking of the collection in the same space. In a slot of
-    its own, as `reading`, so a tick does not move the downloads and the open paper below it."""
-    with st.container():
-        _like_button(atlas, selected)
-
-
-def _like_button(atlas: Atlas, selected: list[int]) -> None:
+    """ "Papers like these" for the ticked rows: a new ranking of the collection in the same space."""
     if not selected or atlas.index.meaning is None:
         return
     ids = tuple(dict.fromkeys(str(atlas.index.ids[p]) for p in selected))

@@ -19,6 +19,7 @@ from lib.explore.display import escape_markdown, plural
 from lib.explore.facets import BY_NAME
 from ui import auth, state
 from ui.cache import Atlas
+from ui.frame import slot
 
 if TYPE_CHECKING:
     from lib.describing.topic_curation import Curation
@@ -55,15 +56,9 @@ def _set_k(value: int | None) -> None:
     state.choose("clusters", ())
 
 
+@slot
 def outcome_note(atlas: Atlas) -> None:
-    """What the last build did to the clusters, and what the last change asked for. In a slot of its own, there
-    even when empty, so a notice shown once does not move the elements after it: moved, the browser draws them
-    anew (bench/README.md, "The results table updated in place")."""
-    with st.container():
-        _outcome_note(atlas)
-
-
-def _outcome_note(atlas: Atlas) -> None:
+    """What the last build did to the clusters, and what the last change asked for."""
     o = atlas.corpus.report.topics.outcome
     if o.mode == "incremental":
         new = f"; new: {', '.join(f'C{c}' for c in o.new_clusters)}" if o.new_clusters else ""
@@ -89,14 +84,9 @@ def pick_from_map() -> None:
     state.update_spec(regions=regions.from_selection(st.session_state["map"].selection))
 
 
+@slot
 def picked_notice(atlas: Atlas) -> None:
-    """How many papers a box or lasso on the map picked, and a way to clear it; in a slot of its own, as
-    `outcome_note`, so a pick does not move the cluster cards below."""
-    with st.container():
-        _picked_notice(atlas)
-
-
-def _picked_notice(atlas: Atlas) -> None:
+    """How many papers a box or lasso on the map picked, and a way to clear it."""
     picked = state.spec().regions
     if picked:
         n = int(regions.inside(atlas.index.xy[:, 0], atlas.index.xy[:, 1], picked).sum())
