@@ -228,7 +228,11 @@ def test_2_a_second_visitor_keeps_browsing_during_an_upload_and_then_sees_it(bro
     holder = threading.Thread(target=_hold, args=(data, release))
     holder.start()  # the build waits for this lock, so the reader certainly looks while it runs
     try:
-        editor.locator(f'{MAIN} [data-testid="stFileUploader"] input[type="file"]').set_input_files(str(upload))
+        picker = editor.locator(f'{MAIN} [data-testid="stFileUploader"] input[type="file"]')
+        # The upload is registered (the picker lists it and its change reruns the page) before the click, as a
+        # person waits for the file to show: clicked sooner, on a busy machine, it said "Nothing to add yet".
+        chip = "document.querySelector('[data-testid=\"stFileChipName\"]')?.innerText.includes('lab-additions')"
+        settle.timed(editor, lambda: picker.set_input_files(str(upload)), ready=chip)
         settle.timed(editor, editor.get_by_role("button", name="Add to the collection").click,
                      ready=f"document.querySelector('{MAIN}').innerText.includes('40 new')")  # fmt: skip
         timing = settle.timed(
