@@ -35,7 +35,8 @@ CONTENT = {
 }
 
 
-def _has_text(text: str) -> str:
+def has_text(text: str) -> str:
+    """JavaScript that holds when the page's main part shows `text`: a `ready` for settle.timed."""
     return f"document.querySelector('{MAIN}').innerText.includes({json.dumps(text)})"
 
 
@@ -68,7 +69,7 @@ def pick_theme(page, url: str, i: int, path: str = "") -> settle.Timing:
     page.locator('[data-testid="stSidebar"] [data-testid="stMultiSelect"]').first.click()
     page.keyboard.type(name)  # the list is virtual: only options in view exist, so narrow it first
     option = page.get_by_role("option", name=name)
-    ready = _has_text(f"about {name}") if path == "" else f"({_on(path)}) && ({_map_says('match the filters')})"
+    ready = has_text(f"about {name}") if path == "" else f"({_on(path)}) && ({_map_says('match the filters')})"
     timing = settle.timed(page, lambda: option.first.click(), ready=ready)
     page.keyboard.press("Escape")
     return timing
@@ -81,7 +82,7 @@ def _map_says(text: str) -> str:
 def clear_filters(page, url: str, i: int) -> settle.Timing:
     go(page, url, query=f"theme=pruning&q={QUERIES[i % len(QUERIES)].replace(' ', '+')}")
     button = page.locator(MAIN).get_by_role("button", name="Clear all")
-    return settle.timed(page, button.click, ready=_has_text("all papers, no filters"))
+    return settle.timed(page, button.click, ready=has_text("all papers, no filters"))
 
 
 def _searched(mode: str, queries: list[str], said: str):
@@ -93,7 +94,7 @@ def _searched(mode: str, queries: list[str], said: str):
         query = queries[i % len(queries)]
         box = page.get_by_label("Search titles and abstracts")
         box.fill(query)
-        return settle.timed(page, lambda: box.press("Enter"), ready=_has_text(f'{said} "{query}"'))
+        return settle.timed(page, lambda: box.press("Enter"), ready=has_text(f'{said} "{query}"'))
 
     return run
 
@@ -138,7 +139,7 @@ def lasso(page, url: str, i: int) -> settle.Timing:
     go(page, url, "topics")
     x, y = (0.02, 0.5)[i % 2], (0.02, 0.5)[i // 2 % 2]
     draw_lasso(page, [(x, y), (x + 0.48, y), (x + 0.48, y + 0.48), (x, y + 0.48), (x, y + 0.02)], release=False)
-    return settle.timed(page, page.mouse.up, ready=_has_text("picked on the map"))
+    return settle.timed(page, page.mouse.up, ready=has_text("picked on the map"))
 
 
 def open_detail(page, url: str, i: int) -> settle.Timing:
@@ -146,7 +147,7 @@ def open_detail(page, url: str, i: int) -> settle.Timing:
     grid = page.locator(f'{MAIN} [data-testid="stDataFrame"]').first
     box = grid.bounding_box()
     row_y = box["y"] + 35 * (1.5 + i % 5)  # the header row, then row i
-    ready = f"{_has_text('Why these themes')} || {_has_text('none of the taxonomy')}"
+    ready = f"{has_text('Why these themes')} || {has_text('none of the taxonomy')}"
     return settle.timed(page, lambda: page.mouse.click(box["x"] + 18, row_y), ready=ready)
 
 
@@ -172,7 +173,7 @@ def change_k(seen: bool):
             go(page, url, "topics", query=f"k={ks[(i + 1) % SEEN_KS]}")
         box = page.get_by_label("Number of clusters (k)")
         box.fill(str(k))
-        ready = _has_text(f"k = {k} (set by you)")
+        ready = has_text(f"k = {k} (set by you)")
         return settle.timed(page, lambda: box.press("Enter"), ready=ready, timeout_ms=900_000)  # a new k fits a model
 
     return run

@@ -12,7 +12,7 @@ from urllib.parse import parse_qs, urlparse
 
 import pytest
 import settle
-from interactions import MAIN, draw_lasso, go
+from interactions import MAIN, draw_lasso, go, has_text
 from served import serve
 
 from lib.core import schema as S
@@ -38,10 +38,6 @@ def large_server(tmp_path_factory):
         yield url, root
 
 
-def _has_text(text: str) -> str:
-    return f"document.querySelector('{MAIN}').innerText.includes({text!r})"
-
-
 def test_a_lasso_on_a_shaded_map_picks_every_paper_in_it_and_a_filter_keeps_the_shading(page, large_server, shots):
     url, root = large_server
     go(page, url, "topics")
@@ -59,7 +55,7 @@ def test_a_lasso_on_a_shaded_map_picks_every_paper_in_it_and_a_filter_keeps_the_
     settle.timed(
         page,
         lambda: draw_lasso(page, [(0.01, 0.01), (0.85, 0.01), (0.85, 0.99), (0.01, 0.99), (0.01, 0.05)]),
-        ready=_has_text("picked on the map"),
+        ready=has_text("picked on the map"),
     )
     notice = main.get_by_text(re.compile("in the region picked on the map")).first.inner_text()
     picked = int(re.match(r"([\d,]+) papers", notice).group(1).replace(",", ""))

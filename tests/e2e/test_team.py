@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 import settle
-from interactions import MAIN, go
+from interactions import MAIN, go, has_text
 from served import HOST, free_port, stop, wait_ready
 
 from lib import build_job
@@ -233,8 +233,7 @@ def test_2_a_second_visitor_keeps_browsing_during_an_upload_and_then_sees_it(bro
         # person waits for the file to show: clicked sooner, on a busy machine, it said "Nothing to add yet".
         chip = "document.querySelector('[data-testid=\"stFileChipName\"]')?.innerText.includes('lab-additions')"
         settle.timed(editor, lambda: picker.set_input_files(str(upload)), ready=chip)
-        settle.timed(editor, editor.get_by_role("button", name="Add to the collection").click,
-                     ready=f"document.querySelector('{MAIN}').innerText.includes('40 new')")  # fmt: skip
+        settle.timed(editor, editor.get_by_role("button", name="Add to the collection").click, ready=has_text("40 new"))
         timing = settle.timed(
             reader, reader.reload, ready="document.body.innerText.includes('Updating the collection')"
         )

@@ -8,7 +8,7 @@ import shutil
 
 import pytest
 import settle
-from interactions import MAIN, go
+from interactions import MAIN, go, has_text
 from served import serve
 
 pytestmark = pytest.mark.browser
@@ -25,10 +25,6 @@ def own_server(tmp_path_factory, data_copy):
         yield url, root
 
 
-def _has_text(text: str) -> str:
-    return f"document.querySelector('{MAIN}').innerText.includes({text!r})"
-
-
 def test_a_cluster_renamed_on_topics_is_called_so_on_explore(page, own_server, shots):
     url, root = own_server
     go(page, url, "topics")
@@ -39,7 +35,7 @@ def test_a_cluster_renamed_on_topics_is_called_so_on_explore(page, own_server, s
     main.get_by_role("button", name=re.compile("Shape")).first.click()
     popover = page.locator("[data-testid='stPopoverBody']")
     popover.get_by_label("Name").fill(NAME)
-    settle.timed(page, popover.get_by_role("button", name="Rename").click, ready=_has_text("is now called"))
+    settle.timed(page, popover.get_by_role("button", name="Rename").click, ready=has_text("is now called"))
     assert page.locator(MAIN).get_by_text(f"{number} · {NAME}").count() >= 1
     page.screenshot(path=str(shots / "topics-renamed.png"), full_page=True)
     assert NAME in (root / "topics.toml").read_text(encoding="utf-8")
@@ -50,7 +46,7 @@ def test_a_cluster_renamed_on_topics_is_called_so_on_explore(page, own_server, s
     page.keyboard.type("Compression")
     option = page.get_by_role("option", name=re.compile(re.escape(f"{number} · {NAME}")))
     assert option.count() == 1
-    settle.timed(page, option.click, ready=_has_text(NAME))
+    settle.timed(page, option.click, ready=has_text(NAME))
     page.keyboard.press("Escape")
     assert page.locator(MAIN).get_by_text(re.compile(re.escape(NAME))).count() >= 1
     page.screenshot(path=str(shots / "explore-renamed-topic.png"), full_page=True)
