@@ -36,6 +36,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "tests" / "e2e"))
 sys.path.insert(0, str(ROOT / "bench"))
 
+import interactions  # noqa: E402  (tests/e2e/interactions.py)
 import load  # noqa: E402  (bench/load.py: one rerun over the websocket)
 import served  # noqa: E402
 import settle  # noqa: E402
@@ -163,9 +164,7 @@ def upload_as_editor(url: str, path: Path, marks: dict) -> None:
         settle.install(page)
         page.goto(f"{url}/data")
         settle.settle(page, ready="document.body.innerText.includes('Add papers')", timeout_ms=600_000)
-        picker = page.locator('[data-testid="stFileUploader"] input[type="file"]')
-        # The picker reruns the page once the file is up; "Add" before that has nothing to add.
-        settle.timed(page, lambda: picker.set_input_files(str(path)), timeout_ms=600_000)
+        interactions.choose_file(page, path, timeout_ms=600_000)
         marks["click"] = time.time()
         page.get_by_role("button", name="Add to the collection").click()
         # The outcome: the file's counts, or an error that names it.

@@ -53,6 +53,16 @@ def go(page, url: str, path: str = "", query: str = "") -> None:
     settle.settle(page, ready=_on(path), timeout_ms=600_000)
 
 
+def choose_file(page, path, timeout_ms: int = 120_000) -> None:
+    """Hand the Data page's picker a file and wait until the upload is registered: the picker lists it and its
+    change has rerun the page, as a person waits for the file to show. "Add" clicked before that has nothing to
+    add."""
+    picker = page.locator(f'{MAIN} [data-testid="stFileUploader"] input[type="file"]')
+    chips = "[...document.querySelectorAll('[data-testid=\"stFileChipName\"]')]"
+    listed = f"{chips}.some(e => e.innerText.includes({json.dumps(path.name)}))"
+    settle.timed(page, lambda: picker.set_input_files(str(path)), ready=listed, timeout_ms=timeout_ms)
+
+
 def open_app(page, url: str) -> settle.Timing:
     """A fresh server's first page with results, timed from the navigation's start."""
     page.goto(url)

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 import settle
-from interactions import MAIN, go, has_text
+from interactions import MAIN, choose_file, go, has_text
 from served import HOST, free_port, stop, wait_ready
 
 from lib import build_job
@@ -228,11 +228,7 @@ def test_2_a_second_visitor_keeps_browsing_during_an_upload_and_then_sees_it(bro
     holder = threading.Thread(target=_hold, args=(data, release))
     holder.start()  # the build waits for this lock, so the reader certainly looks while it runs
     try:
-        picker = editor.locator(f'{MAIN} [data-testid="stFileUploader"] input[type="file"]')
-        # The upload is registered (the picker lists it and its change reruns the page) before the click, as a
-        # person waits for the file to show: clicked sooner, on a busy machine, it said "Nothing to add yet".
-        chip = "document.querySelector('[data-testid=\"stFileChipName\"]')?.innerText.includes('lab-additions')"
-        settle.timed(editor, lambda: picker.set_input_files(str(upload)), ready=chip)
+        choose_file(editor, upload)
         settle.timed(editor, editor.get_by_role("button", name="Add to the collection").click, ready=has_text("40 new"))
         timing = settle.timed(
             reader, reader.reload, ready="document.body.innerText.includes('Updating the collection')"
